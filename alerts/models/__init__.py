@@ -1,0 +1,26 @@
+from .alert import Alert, AlertGroupObjectPermission, AlertUserObjectPermission, ReferenceCounter
+from .choices import (
+    OPEN_STATUSES,
+    SUBCATEGORIES,
+    URGENCY_RANK,
+    Category,
+    Complaint,
+    ComplaintBy,
+    EventKind,
+    Outcome,
+    PlaceType,
+    ReturnReason,
+    StaffFunction,
+    Status,
+    SubCategory,
+    Urgency,
+)
+from .events import AlertEvent, Attachment
+from .notifications import Notification, OutboxEmail, OutboxStatus
+
+__all__ = [
+    "OPEN_STATUSES", "SUBCATEGORIES", "URGENCY_RANK", "Alert", "AlertEvent", "AlertGroupObjectPermission",
+    "AlertUserObjectPermission", "Attachment", "Category", "Complaint", "ComplaintBy", "EventKind",
+    "Notification", "Outcome", "OutboxEmail", "OutboxStatus", "PlaceType", "ReferenceCounter", "ReturnReason",
+    "StaffFunction", "Status", "SubCategory", "Urgency",
+]

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Organisation
+
+from .alert import Alert
+from .choices import EventKind, Status
+
+
+class AlertEvent(models.Model):
+    """The fiche's timeline. A comment is shared with every organisation that sees the fiche
+    unless `internal_to` restricts it to one organisation."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("type"), max_length=12, choices=EventKind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    internal_to = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="+", verbose_name=_("interne à"))
+    from_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        indexes = [models.Index(fields=["alert", "created_at"])]
+
+    def __str__(self):
+        return f"{self.alert} — {self.get_kind_display()}"
+
+
+def attachment_path(instance, filename):
+    # Never the user's file name on disk: only the alert id and a random token.
+    import uuid
+
+    return f"alerts/{instance.alert_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="attachments")
+    event = models.OneToOneField(AlertEvent, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="attachment")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+
+    def __str__(self):
+        return self.original_name

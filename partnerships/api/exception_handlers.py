@@ -1,0 +1,32 @@
+"""One place turns business errors and Django's own into JSON (HackSoft styleguide shape)."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from partnerships.errors import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Ressource introuvable.")
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied("Action non autorisée.")
+    if isinstance(exc, ApplicationError):
+        from rest_framework.response import Response
+
+        return Response({"message": exc.message, "code": exc.code, "extra": exc.extra}, status=400)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc.detail, (list, dict)):
+        response.data = {"message": "Données invalides.", "code": "invalid", "extra": {"fields": response.data}}
+    else:
+        response.data = {"message": str(exc.detail), "code": getattr(exc.detail, "code", "error"), "extra": {}}
+    return response

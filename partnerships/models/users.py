@@ -1,0 +1,62 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Référent (manager)")
+    ADMIN = "admin", _("Administrateur de l'organisation")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """E-mail login; every non-platform account belongs to exactly one organisation."""
+
+    username = None
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members", verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    function = models.CharField(_("fonction"), max_length=150, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)

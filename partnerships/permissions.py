@@ -1,0 +1,72 @@
+"""Permission policies (after Wagtail's `permission_policies`): for each protected model one
+policy answers both "may this user do ACTION on this object?" and "which objects may this user
+do ACTION on?". Views and API views ask the policy, never check permissions themselves.
+
+Lists are filtered on the organisation foreign keys (indexed, fast at a million rows); object
+checks for organisation-owned objects go through django-guardian's direct-FK tables, whose grants
+are written by `partnerships.services.permissions`. tests/partnerships/test_permissions.py proves
+that both agree for every role."""
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from . import scope
+from .models import HousingSite, User
+
+
+class BasePolicy:
+    model: type[Model]
+
+    def instances(self, user: User, action: str = "view") -> QuerySet:
+        raise NotImplementedError
+
+    def has_permission(self, user: User, action: str, obj: Model) -> bool:
+        return self.instances(user, action).filter(pk=obj.pk).exists()
+
+    def get_or_404(self, user: User, action: str = "view", queryset: QuerySet | None = None, **lookup):
+        """The one lookup helper for objects named in a URL: missing and forbidden are both 404."""
+        qs = self.instances(user, action)
+        if queryset is not None:
+            qs = queryset & qs
+        try:
+            return qs.get(**lookup)
+        except (self.model.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+
+
+class HousingSitePolicy(BasePolicy):
+    model = HousingSite
+
+    def instances(self, user: User, action: str = "view") -> QuerySet:
+        qs = HousingSite.objects.all()
+        if not user.is_authenticated or not user.is_active:
+            return qs.none()
+        if scope.is_platform_admin(user):
+            return qs
+        org = user.organisation
+        if org is None:
+            return qs.none()
+        if action == "view":
+            if org.is_landlord:
+                return qs.filter(landlord_id=org.id)
+            if org.is_force:
+                return qs.filter(scope.territory_commune_q(scope.unit_ids(user)))
+            if org.is_prefecture:
+                return qs.filter(commune__department_id=org.department_id)
+            return qs.none()
+        if action == "change":
+            if org.is_landlord and user.is_manager:
+                return qs.filter(landlord_id=org.id)
+            return qs.none()
+        return qs.none()
+
+    def has_permission(self, user: User, action: str, obj: HousingSite) -> bool:
+        if user.is_authenticated and user.organisation_id == obj.landlord_id:
+            # Owner side: the guardian grant of the landlord's group decides.
+            if action == "change" and not user.is_manager:
+                return False
+            return user.has_perm(f"partnerships.{action}_housingsite", obj)
+        return super().has_permission(user, action, obj)
+
+
+site_policy = HousingSitePolicy()

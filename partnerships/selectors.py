@@ -1,0 +1,74 @@
+"""Reads that users see, already scoped to the user (partnerships.permissions)."""
+
+from django.db.models import Count, QuerySet
+
+from . import scope
+from .models import Commune, HousingSite, Organisation, SecurityCorrespondent, TerritoryAssignment, User
+from .permissions import site_policy
+
+
+def site_list(*, user: User, search: str = "", commune_id: int | None = None,
+              landlord_id: int | None = None) -> QuerySet[HousingSite]:
+    qs = site_policy.instances(user, "view").select_related("commune", "landlord")
+    if search:
+        qs = qs.filter(name__icontains=search) | qs.filter(commune__name__icontains=search)
+    if commune_id:
+        qs = qs.filter(commune_id=commune_id)
+    if landlord_id:
+        qs = qs.filter(landlord_id=landlord_id)
+    return qs.order_by("name", "id")
+
+
+def site_get(*, user: User, pk, action: str = "view") -> HousingSite:
+    qs = HousingSite.objects.select_related("commune__department", "landlord")
+    return site_policy.get_or_404(user, action, queryset=qs, pk=pk)
+
+
+def territory_communes(*, user: User) -> QuerySet[Commune]:
+    return (
+        Commune.objects.filter(
+            assignments__unit_id__in=scope.unit_ids(user), assignments__valid_until__isnull=True
+        )
+        .annotate(site_count=Count("sites", distinct=True))
+        .order_by("name")
+    )
+
+
+def territory_assignments(*, user: User) -> QuerySet[TerritoryAssignment]:
+    return (
+        TerritoryAssignment.objects.filter(unit_id__in=scope.unit_ids(user), valid_until__isnull=True)
+        .select_related("commune", "unit")
+        .order_by("unit__name", "commune__name")
+    )
+
+
+def partner_organisation_ids(*, user: User) -> list[int]:
+    """Organisations that share a convention with the user's, plus its own; prefecture staff
+    see the whole département. The directory of correspondents is read through this."""
+    org = user.organisation if user.is_authenticated else None
+    if user.is_authenticated and user.is_superuser:
+        return list(Organisation.objects.values_list("id", flat=True))
+    if org is None:
+        return []
+    if org.is_prefecture:
+        return list(Organisation.objects.filter(department_id=org.department_id).values_list("id", flat=True))
+    from conventions.models import Signatory
+
+    conventions = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
+    ids = set(Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True))
+    ids.add(org.id)
+    return sorted(ids)
+
+
+def directory(*, user: User) -> QuerySet[SecurityCorrespondent]:
+    return (
+        SecurityCorrespondent.objects.filter(organisation_id__in=partner_organisation_ids(user=user))
+        .select_related("organisation")
+        .order_by("organisation__kind", "organisation__name", "full_name")
+    )
+
+
+def competent_unit_for_site(site: HousingSite) -> Organisation | None:
+    from .routing import competent_unit
+
+    return competent_unit(site.commune_id)

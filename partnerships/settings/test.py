@@ -1,0 +1,12 @@
+"""Test settings: fast hashing, in-memory e-mail; DATABASE_URL and REDIS_URL come from .ci/run in CI."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True
+PASSERELLE_REQUIRE_BROWSER = env.bool("PASSERELLE_REQUIRE_BROWSER", default=False)
