@@ -32,9 +32,13 @@ class Convention(models.Model):
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="amendments", verbose_name=_("convention modifiée (avenant)"))
     # Perimeter: every estate of the signatory landlords, unless a list is chosen.
-    all_sites_of_signatories = models.BooleanField(_("tous les sites des bailleurs signataires"), default=True)
+    all_sites_of_signatories = models.BooleanField(_("tous les sites des bailleurs signataires"),
+                                                   default=True)
     sites = models.ManyToManyField(HousingSite, blank=True, related_name="conventions",
                                    verbose_name=_("sites couverts"))
+    # Periodic points between each landlord and its force units (every six months in Martinique).
+    periodic_review_months = models.PositiveSmallIntegerField(_("points périodiques bailleur-forces (mois)"),
+                                                              null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,3 +83,165 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.organisation} — {self.convention}"
+
+
+def private_upload_path(instance, filename):
+    # Never the user's file name on disk: the model and a random token only.
+    import uuid
+
+    return f"conventions/{instance._meta.model_name}/{uuid.uuid4().hex}"
+
+
+class ConventionDocument(models.Model):
+    """The signed document (and annexes): stored privately, served only by a permission-checked view."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=private_upload_path)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    is_signed_version = models.BooleanField(_("version signée"), default=True)
+    uploaded_by = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document de la convention")
+
+    def __str__(self):
+        return self.original_name
+
+
+class CommitmentStatus(models.TextChoices):
+    TO_START = "to_start", _("À engager")
+    IN_PROGRESS = "in_progress", _("En cours")
+    DONE = "done", _("Réalisé")
+    ABANDONED = "abandoned", _("Abandonné")
+
+
+class Commitment(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="commitments")
+    text = models.TextField(_("engagement"))
+    responsible = models.ManyToManyField(Organisation, blank=True, related_name="commitments",
+                                         verbose_name=_("organisations responsables"))
+    status = models.CharField(_("statut"), max_length=12, choices=CommitmentStatus.choices,
+                              default=CommitmentStatus.TO_START)
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["convention", "position", "id"]
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class MeetingKind(models.TextChoices):
+    STEERING = "steering", _("Comité de pilotage")
+    FOLLOW_UP = "follow_up", _("Comité de suivi")
+    PERIODIC = "periodic", _("Point périodique bailleur-forces")
+
+
+class Meeting(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(_("type de réunion"), max_length=10, choices=MeetingKind.choices)
+    date = models.DateField(_("date"))
+    attendees = models.ManyToManyField(Organisation, blank=True, related_name="meetings",
+                                       verbose_name=_("organisations présentes"))
+    minutes = models.TextField(_("compte rendu"), blank=True)
+    minutes_file = models.FileField(_("compte rendu (fichier)"), upload_to=private_upload_path, blank=True)
+
+    class Meta:
+        ordering = ["convention", "-date", "-id"]
+        verbose_name = _("réunion")
+        verbose_name_plural = _("réunions")
+        indexes = [models.Index(fields=["convention", "kind", "-date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("À faire")
+    IN_PROGRESS = "in_progress", _("En cours")
+    DONE = "done", _("Fait")
+    DROPPED = "dropped", _("Abandonné")
+
+
+OPEN_ACTION_STATUSES = (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
+
+
+class ActionItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    text = models.TextField(_("action"))
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="action_items",
+                              verbose_name=_("pilote"))
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=12, choices=ActionItemStatus.choices,
+                              default=ActionItemStatus.OPEN)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("action à mener")
+        verbose_name_plural = _("actions à mener")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class ProblemStatus(models.TextChoices):
+    IDENTIFIED = "identified", _("Identifié")
+    IN_TREATMENT = "in_treatment", _("En traitement")
+    RESOLVED = "resolved", _("Résolu")
+
+
+class PartnershipProblem(models.Model):
+    """A recurring problem at an estate or area, as the PSQ's operational partnership groups track them."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="partnership_problems")
+    site = models.ForeignKey(HousingSite, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="partnership_problems", verbose_name=_("site"))
+    commune = models.ForeignKey("partnerships.Commune", on_delete=models.PROTECT,
+                                related_name="partnership_problems", verbose_name=_("commune"))
+    title = models.CharField(_("intitulé"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opened_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="opened_problems",
+                                  verbose_name=_("ouvert par"))
+    partners = models.ManyToManyField(Organisation, blank=True, related_name="partnership_problems",
+                                      verbose_name=_("partenaires"))
+    action_plan = models.TextField(_("plan d'action"), blank=True)
+    status = models.CharField(_("statut"), max_length=12, choices=ProblemStatus.choices,
+                              default=ProblemStatus.IDENTIFIED)
+    alerts = models.ManyToManyField("alerts.Alert", blank=True, related_name="partnership_problems",
+                                    verbose_name=_("fiches liées"))
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("problème partenarial")
+        verbose_name_plural = _("problèmes partenariaux")
+        indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ConventionEvent(models.Model):
+    """History of a convention and its follow-up: who changed what, when (written by the services)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("historique")
+
+    def __str__(self):
+        return self.message

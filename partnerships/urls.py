@@ -21,6 +21,7 @@ urlpatterns = [
     path("annuaire/", views.directory, name="directory"),
     path("fiches/", include("alerts.urls")),
     path("conventions/", include("conventions.urls")),
+    path("imports/", include("partnerships.imports.urls")),
     path("api/v1/", include("partnerships.api.urls")),
     path("api/v1/", include("alerts.api.urls")),
     path("api/v1/", include("conventions.api.urls")),

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import AlertViewSet
+
+router = SimpleRouter()
+router.register("alerts", AlertViewSet, basename="alert")
+
+urlpatterns = router.urls

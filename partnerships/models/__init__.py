@@ -1,7 +1,7 @@
 from .geography import Commune, Department
 from .organisations import Organisation, OrganisationKind, SecurityCorrespondent, TerritoryAssignment
 from .sites import Building, HousingSite, HousingSiteGroupObjectPermission, HousingSiteUserObjectPermission
-from .users import Role, User
+from .users import Role, Substitution, User
 
 __all__ = [
     "Building",
@@ -14,6 +14,7 @@ __all__ = [
     "OrganisationKind",
     "Role",
     "SecurityCorrespondent",
+    "Substitution",
     "TerritoryAssignment",
     "User",
 ]

@@ -60,3 +60,30 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.role in (Role.MANAGER, Role.ADMIN)
+
+
+class Substitution(models.Model):
+    """A manager on leave names who receives their escalations for a period."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="substitutions",
+                             verbose_name=_("absent"))
+    substitute = models.ForeignKey(User, on_delete=models.CASCADE, related_name="substituting",
+                                   verbose_name=_("suppléant"))
+    starts_on = models.DateField(_("du"))
+    ends_on = models.DateField(_("au"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("suppléance")
+        verbose_name_plural = _("suppléances")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="substitution_period_coherent"),
+            models.CheckConstraint(condition=~models.Q(substitute=models.F("user")),
+                                   name="substitution_not_self"),
+        ]
+        indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.substitute} remplace {self.user} ({self.starts_on:%d/%m/%Y} – {self.ends_on:%d/%m/%Y})"

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PASSERELLE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -175,7 +176,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A request must never hang because Redis is unreachable: fail fast, the outbox keeps the work.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "max_retries": 0,
+        # A task whose worker died unacknowledged (acks_late) is handed out again after this delay.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Look for such tasks every 10 s (kombu's default throttle makes it every 100 s): one cheap
+        # Redis query per worker.
+        "unacked_restore_throttle": 1,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -192,6 +202,19 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here, reviewable and testable; apps add their entries below.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Safety net of the e-mail outbox: delivers rows whose on-commit enqueue was lost (broker down).
+CELERY_BEAT_SCHEDULE["alerts-flush-outbox"] = {"task": "alerts.tasks.flush_outbox", "schedule": 60.0}
+# Escalation of unanswered fiches (alerts/escalation.py): the scan is driven by the due dates stored
+# on each fiche, so running it every minute costs a query on a partial index; the digest goes at 7:00.
+CELERY_BEAT_SCHEDULE["alerts-scan-escalations"] = {"task": "alerts.tasks.scan_escalations_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
+    "task": "alerts.tasks.send_daily_digests_task",
+    "schedule": crontab(hour=7, minute=0),
+}
+# Days after closure during which the landlord may reopen a fiche.
+PASSERELLE_REOPEN_WINDOW_DAYS = env.int("PASSERELLE_REOPEN_WINDOW_DAYS", default=15)
+# A partner mayor's indicators show counts below this threshold as "< N" (statistical secrecy).
+PASSERELLE_SMALL_COUNT_THRESHOLD = env.int("PASSERELLE_SMALL_COUNT_THRESHOLD", default=5)
 
 # ------------------------------------------------------------------------------
 # REST framework and OpenAPI

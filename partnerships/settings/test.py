@@ -6,7 +6,9 @@ from .base import env
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test starts a worker process that must talk to a real local SMTP server.
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 PASSERELLE_REQUIRE_BROWSER = env.bool("PASSERELLE_REQUIRE_BROWSER", default=False)

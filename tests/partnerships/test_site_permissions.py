@@ -143,3 +143,10 @@ def test_the_openapi_schema_documents_the_sites_endpoint(world, client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     assert "/api/v1/sites/" in response.json()["paths"]
+
+
+def test_a_forbidden_estate_shows_the_french_404_page(world, client):
+    client.force_login(world.landlord_agent)
+    response = client.get(reverse("sites:detail", args=[world.other_site.pk]))
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

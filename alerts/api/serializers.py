@@ -1,0 +1,197 @@
+"""Serializers of the fiches API. They shape input and output only; alerts.services decides."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from partnerships import scope
+from partnerships.models import Organisation
+from partnerships.permissions import site_policy
+
+from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
+from ..selectors import event_author_label, reporter_label
+from ..services.filing import DRAFT_FIELDS
+
+
+class AlertListSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    commune_name = serializers.CharField(source="site.commune.name", read_only=True)
+    landlord_name = serializers.CharField(source="landlord.name", read_only=True)
+    routed_unit_name = serializers.CharField(source="routed_unit.name", read_only=True, default=None)
+    latest_feedback = serializers.CharField(read_only=True, default=None)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_label",
+            "category",
+            "category_label",
+            "urgency",
+            "urgency_label",
+            "site",
+            "site_name",
+            "commune_name",
+            "landlord",
+            "landlord_name",
+            "routed_unit",
+            "routed_unit_name",
+            "facts_at",
+            "submitted_at",
+            "acknowledged_at",
+            "first_feedback_at",
+            "closed_at",
+            "ack_due_at",
+            "feedback_due_at",
+            "outcome",
+            "latest_feedback",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class AlertDetailSerializer(AlertListSerializer):
+    reporter = serializers.SerializerMethodField()
+    complaint_reference = serializers.SerializerMethodField()
+    linked_to_reference = serializers.CharField(source="linked_to.reference", read_only=True, default=None)
+    duplicate_of_reference = serializers.CharField(
+        source="duplicate_of.reference", read_only=True, default=None
+    )
+
+    class Meta(AlertListSerializer.Meta):
+        fields = [
+            *AlertListSerializer.Meta.fields,
+            *[f for f in DRAFT_FIELDS if f != "complaint_reference"],
+            "complaint_reference",
+            "reporter",
+            "convention",
+            "outcome_comment",
+            "linked_to",
+            "linked_to_reference",
+            "duplicate_of",
+            "duplicate_of_reference",
+        ]
+        read_only_fields = fields
+
+    def get_reporter(self, alert) -> str:
+        return reporter_label(alert, self.context["request"].user)
+
+    def get_complaint_reference(self, alert) -> str | None:
+        # The procedure number is for the force, the prefecture and the person who typed it.
+        user = self.context["request"].user
+        if scope.is_landlord(user) and user.pk != alert.reporter_id:
+            return None
+        return alert.complaint_reference
+
+
+class AlertCreateSerializer(serializers.ModelSerializer):
+    """A fiche filed by a landlord; `link_to` ties it to a recent fiche of the same estate."""
+
+    link_to = serializers.PrimaryKeyRelatedField(
+        queryset=Alert.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["site", *DRAFT_FIELDS, "link_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")  # absent when the schema generator inspects the fields
+        if request is None:
+            self.fields["site"].queryset = self.fields["site"].queryset.none()
+            return
+        user = request.user
+        self.fields["site"].queryset = site_policy.instances(user, "view").filter(
+            landlord_id=user.organisation_id
+        )
+        self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
+
+    def validate(self, attrs):
+        building = attrs.get("building")
+        if building is not None and building.site_id != attrs["site"].pk:
+            raise serializers.ValidationError({"building": "Ce bâtiment n'appartient pas au site choisi."})
+        return attrs
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class StartSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentSerializer(MessageSerializer):
+    internal = serializers.BooleanField(required=False, default=False)
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[c for c in Outcome.choices if c[0] != Outcome.MERGED])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RedirectSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    reason = serializers.CharField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReturnReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    internal = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlertEvent
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "from_status",
+            "to_status",
+            "message",
+            "data",
+            "internal",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, event) -> str:
+        return event_author_label(event, self.context["alert"], self.context["request"].user)
+
+    def get_internal(self, event) -> bool:
+        return event.internal_to_id is not None
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("alert-attachment-download", args=[attachment.alert_id, attachment.pk])
+        )
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()

@@ -1,0 +1,226 @@
+"""API of the fiches alertes: thin views over alerts.selectors (reads, scoped) and alerts.services
+(writes). Another organisation's fiche is 404; a visible fiche the user may not act on is 403; an
+illegal transition is 400 with a French message."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..filters import AlertFilter
+from ..models import Alert, Status
+from ..permissions import alert_policy
+from ..services.filing import parse_key
+from . import serializers as s
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.UUID,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="UUID choisi par le client : renvoyer la même requête ne crée jamais deux fiches.",
+)
+ERRORS = {
+    400: OpenApiResponse(description="Transition interdite ou données invalides (message en français)"),
+    403: OpenApiResponse(description="Fiche visible mais action réservée à une autre partie"),
+    404: OpenApiResponse(description="Fiche inexistante ou non visible"),
+}
+
+
+def transition_schema(summary: str, request=None):
+    return extend_schema(
+        summary=summary,
+        request=request,
+        responses={
+            200: s.AlertDetailSerializer,
+            204: OpenApiResponse(description="Fait ; la fiche n'est plus visible"),
+            **ERRORS,
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Fiches visibles par l'utilisateur (filtrables)"),
+    retrieve=extend_schema(summary="Une fiche (404 si elle n'est pas visible)"),
+    create=extend_schema(
+        summary="Déposer une fiche (bailleur)",
+        request=s.AlertCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.AlertDetailSerializer, 200: s.AlertDetailSerializer, **ERRORS},
+    ),
+)
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = AlertFilter
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        return selectors.alert_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return s.AlertListSerializer if self.action == "list" else s.AlertDetailSerializer
+
+    def get_object(self) -> Alert:
+        return selectors.alert_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def detail_response(self, alert: Alert, code=status.HTTP_200_OK) -> Response:
+        # A redirect or a return takes the fiche out of the unit's sight: done, nothing to show.
+        if not alert_policy.has_permission(self.request.user, "view", alert):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        # Re-read through the selector: annotations and joins as in a GET.
+        alert = selectors.alert_get(user=self.request.user, pk=alert.pk)
+        return Response(
+            s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data, status=code
+        )
+
+    def parse(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request, *args, **kwargs):
+        data = self.parse(s.AlertCreateSerializer)
+        site, link_to = data.pop("site"), data.pop("link_to", None)
+        key = parse_key(request.headers.get("Idempotency-Key"))
+        replay = (
+            key is not None
+            and Alert.objects.filter(reporter=request.user, idempotency_key=key)
+            .exclude(status=Status.DRAFT)
+            .exists()
+        )
+        alert = services.alert_file(
+            actor=request.user, site=site, data=data, idempotency_key=key, link_to=link_to
+        )
+        return self.detail_response(alert, status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    @transition_schema("Prendre en compte (unité destinataire)", request=None)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self.detail_response(services.alert_acknowledge(actor=request.user, alert=self.get_object()))
+
+    @transition_schema("Engager une action (message facultatif au bailleur)", request=s.StartSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        data = self.parse(s.StartSerializer)
+        return self.detail_response(services.alert_start(actor=request.user, alert=self.get_object(), **data))
+
+    @transition_schema("Faire un retour au bailleur", request=s.MessageSerializer)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        data = self.parse(s.MessageSerializer)
+        return self.detail_response(
+            services.alert_feedback(actor=request.user, alert=self.get_object(), **data)
+        )
+
+    @transition_schema("Clôturer avec la suite donnée", request=s.CloseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = self.parse(s.CloseSerializer)
+        return self.detail_response(services.alert_close(actor=request.user, alert=self.get_object(), **data))
+
+    @transition_schema("Réorienter vers une autre unité (motif obligatoire)", request=s.RedirectSerializer)
+    @action(detail=True, methods=["post"])
+    def redirect(self, request, pk=None):
+        data = self.parse(s.RedirectSerializer)
+        return self.detail_response(
+            services.alert_redirect(actor=request.user, alert=self.get_object(), **data)
+        )
+
+    @transition_schema("Renvoyer à la préfecture", request=s.ReturnSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_prefecture(self, request, pk=None):
+        data = self.parse(s.ReturnSerializer)
+        alert = services.alert_return_to_prefecture(actor=request.user, alert=self.get_object(), **data)
+        return self.detail_response(alert)
+
+    @transition_schema("Rouvrir une fiche clôturée (bailleur, dans le délai)", request=s.ReopenSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        data = self.parse(s.ReopenSerializer)
+        return self.detail_response(
+            services.alert_reopen(actor=request.user, alert=self.get_object(), **data)
+        )
+
+    @transition_schema("Fusionner cette fiche dans une autre (doublon)", request=s.MergeSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        data = self.parse(s.MergeSerializer)
+        into = selectors.alert_get(user=request.user, pk=data["into"])
+        return self.detail_response(
+            services.alert_merge(actor=request.user, alert=self.get_object(), into=into)
+        )
+
+    @extend_schema(
+        summary="Commenter (partagé ou interne à mon organisation)",
+        request=s.CommentSerializer,
+        responses={201: s.EventSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def comment(self, request, pk=None):
+        data = self.parse(s.CommentSerializer)
+        alert = self.get_object()
+        event = services.alert_comment(actor=request.user, alert=alert, **data)
+        context = {**self.get_serializer_context(), "alert": alert}
+        return Response(s.EventSerializer(event, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Historique de la fiche", responses={200: s.EventSerializer(many=True), 404: ERRORS[404]}
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, pk=None):
+        alert = self.get_object()
+        events = selectors.alert_timeline(user=request.user, alert=alert)
+        context = {**self.get_serializer_context(), "alert": alert}
+        return Response(s.EventSerializer(events, many=True, context=context).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Pièces jointes de la fiche",
+        responses={200: s.AttachmentSerializer(many=True), 404: ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Ajouter une pièce jointe (photo ou PDF, type vérifié)",
+        request={"multipart/form-data": s.UploadSerializer},
+        responses={201: s.AttachmentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def attachments(self, request, pk=None):
+        alert = self.get_object()
+        if request.method == "POST":
+            data = self.parse(s.UploadSerializer)
+            attachment = services.alert_add_attachment(
+                actor=request.user, alert=alert, uploaded_file=data["file"]
+            )
+            return Response(
+                s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+                status=status.HTTP_201_CREATED,
+            )
+        attachments = selectors.visible_attachments(user=request.user, alert=alert)
+        return Response(
+            s.AttachmentSerializer(attachments, many=True, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        summary="Télécharger une pièce jointe",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>\d+)/download",
+        url_name="attachment-download",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def download(self, request, pk=None, attachment_pk=None):
+        attachment = selectors.attachment_get(user=request.user, alert_pk=pk, pk=attachment_pk)
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )

@@ -1,0 +1,103 @@
+"""The one filter set of fiche lists, shared by the pages (GET form) and the API (query string)."""
+
+import datetime
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
+from partnerships.permissions import site_policy
+
+from .models import Alert, Category, Status, Urgency
+from .models.lifecycle import WORKING
+
+ACK_SOON = datetime.timedelta(hours=2)
+FEEDBACK_SOON = datetime.timedelta(hours=24)
+
+
+def overdue_q(now: datetime.datetime) -> Q:
+    """Not acknowledged in time, or no first feedback in time."""
+    return Q(status=Status.SUBMITTED, ack_due_at__lt=now) | Q(
+        status__in=WORKING, first_feedback_at__isnull=True, feedback_due_at__lt=now
+    )
+
+
+def due_soon_q(now: datetime.datetime) -> Q:
+    """Acknowledgement due within 2 hours, or first feedback due within 24 hours (not yet late)."""
+    return Q(status=Status.SUBMITTED, ack_due_at__gte=now, ack_due_at__lt=now + ACK_SOON) | Q(
+        status__in=WORKING,
+        first_feedback_at__isnull=True,
+        feedback_due_at__gte=now,
+        feedback_due_at__lt=now + FEEDBACK_SOON,
+    )
+
+
+class AlertFilter(django_filters.FilterSet):
+    """Filters of fiche lists. Pass `user` (or a request) so that the estate, landlord and commune
+    choices only offer what the user sees."""
+
+    q = django_filters.CharFilter(label=_("Référence ou site"), method="filter_q")
+    status = django_filters.ChoiceFilter(label=_("Statut"), choices=Status.choices)
+    category = django_filters.ChoiceFilter(label=_("Catégorie"), choices=Category.choices)
+    urgency = django_filters.ChoiceFilter(label=_("Urgence"), choices=Urgency.choices)
+    commune = django_filters.ModelChoiceFilter(
+        label=_("Commune"), field_name="site__commune", queryset=Commune.objects.none()
+    )
+    site = django_filters.ModelChoiceFilter(label=_("Site"), queryset=HousingSite.objects.none())
+    landlord = django_filters.ModelChoiceFilter(label=_("Bailleur"), queryset=Organisation.objects.none())
+    submitted_from = django_filters.DateFilter(
+        label=_("Transmise à partir du"), field_name="submitted_at", lookup_expr="date__gte"
+    )
+    submitted_to = django_filters.DateFilter(
+        label=_("Transmise jusqu'au"), field_name="submitted_at", lookup_expr="date__lte"
+    )
+    overdue = django_filters.BooleanFilter(label=_("En retard"), method="filter_overdue")
+    due_soon = django_filters.BooleanFilter(label=_("Échéance proche"), method="filter_due_soon")
+
+    class Meta:
+        model = Alert
+        fields = [
+            "q",
+            "status",
+            "category",
+            "urgency",
+            "commune",
+            "site",
+            "landlord",
+            "submitted_from",
+            "submitted_to",
+            "overdue",
+            "due_soon",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = user or getattr(request, "user", None)
+        sites = site_policy.instances(user, "view") if user is not None else HousingSite.objects.none()
+        self.filters["site"].queryset = sites.order_by("name")
+        self.filters["commune"].queryset = Commune.objects.filter(pk__in=sites.values("commune_id")).order_by(
+            "name"
+        )
+        self.filters["landlord"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.LANDLORD, pk__in=sites.values("landlord_id")
+        ).order_by("name")
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__icontains=value) | Q(site__name__icontains=value))
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        q = overdue_q(timezone.now())
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_due_soon(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        q = due_soon_q(timezone.now())
+        return queryset.filter(q) if value else queryset.exclude(q)

@@ -1,0 +1,244 @@
+"""Forms of the fiche pages. They parse and validate input; alerts.services decides and writes."""
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from partnerships.models import Organisation, OrganisationKind
+
+from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos/PDF in one input; the service sniffs and size-checks each one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+def subcategory_choices():
+    """Sub-categories grouped under their category (<optgroup>): only those of a category make sense."""
+    return [("", "—")] + [
+        (Category(category).label, [(sub.value, sub.label) for sub in subs])
+        for category, subs in SUBCATEGORIES.items()
+    ]
+
+
+class AlertForm(DsfrBaseForm, forms.ModelForm):
+    """The fiche alerte, in the order a caretaker tells it: where, what, who was hurt, what was done."""
+
+    FIELDSETS = [
+        (_("Lieu"), ["building", "place_type"]),
+        (
+            _("Faits"),
+            ["category", "subcategory", "facts_at", "urgency", "description", "people_count", "weapon_seen"],
+        ),
+        (_("Victime"), ["staff_victim", "staff_victim_function", "work_stoppage"]),
+        (
+            _("Plainte et main courante"),
+            [
+                "complaint",
+                "complaint_by",
+                "complaint_date",
+                "complaint_service",
+                "complaint_reference",
+                "main_courante",
+            ],
+        ),
+        (_("Éléments disponibles"), ["images_available", "witnesses_available", "recurring", "attachments"]),
+        (_("Votre identité"), ["reporter_visible"]),
+    ]
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    attachments = MultipleFileField(
+        label=_("Photos ou documents (PDF)"),
+        required=False,
+        help_text=_("Plusieurs fichiers possibles : photos (JPEG, PNG) ou PDF."),
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "building",
+            "place_type",
+            "category",
+            "subcategory",
+            "facts_at",
+            "urgency",
+            "description",
+            "people_count",
+            "weapon_seen",
+            "staff_victim",
+            "staff_victim_function",
+            "work_stoppage",
+            "complaint",
+            "complaint_by",
+            "complaint_date",
+            "complaint_service",
+            "complaint_reference",
+            "main_courante",
+            "images_available",
+            "witnesses_available",
+            "recurring",
+            "reporter_visible",
+        ]
+        widgets = {
+            "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+            "complaint_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "complaint": forms.RadioSelect,
+            "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        }
+        help_texts = {
+            "reporter_visible": _(
+                "Par défaut, votre nom n'est pas communiqué aux forces de l'ordre : protection des "
+                "personnels de proximité. Cochez si vous acceptez d'être recontacté directement."
+            ),
+            "complaint_reference": _("Visible uniquement par les forces de l'ordre et la préfecture."),
+            "work_stoppage": _("Oui ou non uniquement : aucune information médicale."),
+        }
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        self.fields["building"].queryset = site.buildings.order_by("reference", "name")
+        self.fields["building"].required = False
+        self.fields["subcategory"].choices = subcategory_choices()
+        self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
+        self.fields["facts_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+        self.initial.setdefault("facts_at", timezone.localtime().replace(second=0, microsecond=0))
+        # A fresh key each time the empty form is rendered: re-posting the same page re-sends it.
+        self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def clean(self):
+        cleaned = super().clean()
+        category, sub = cleaned.get("category"), cleaned.get("subcategory")
+        if sub and category and sub not in SUBCATEGORIES.get(category, []):
+            self.add_error("subcategory", _("Cette sous-catégorie ne correspond pas à la catégorie choisie."))
+        facts_at = cleaned.get("facts_at")
+        if facts_at and facts_at > timezone.now() + timezone.timedelta(minutes=5):
+            self.add_error("facts_at", _("La date des faits ne peut pas être dans le futur."))
+        return cleaned
+
+    def fieldsets(self):
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
+    def alert_data(self) -> dict:
+        """What the services take as `data`: the model fields only (not the key nor the files)."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class DuplicateChoiceForm(DsfrBaseForm):
+    """Asked once when fiches of the same estate and category were filed in the last 48 hours."""
+
+    NEW = "new"
+    duplicate_decision = forms.ChoiceField(label=_("Que souhaitez-vous faire ?"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, similar, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.similar = {str(alert.pk): alert for alert in similar}
+        self.fields["duplicate_decision"].choices = [
+            (pk, _("Rattacher à la fiche %(ref)s") % {"ref": alert.reference})
+            for pk, alert in self.similar.items()
+        ] + [(self.NEW, _("Créer une fiche distincte"))]
+
+    def link_to(self):
+        return self.similar.get(self.cleaned_data["duplicate_decision"])
+
+
+# --- Action forms of the fiche page: one per transition, each posted to alerts:transition.
+
+
+class MessageForm(DsfrBaseForm):
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StartForm(DsfrBaseForm):
+    message = forms.CharField(
+        label=_("Message au bailleur (facultatif)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(MessageForm):
+    internal = forms.BooleanField(
+        label=_("Commentaire interne à mon organisation"),
+        required=False,
+        help_text=_("Non coché : visible par toutes les organisations qui suivent la fiche."),
+    )
+
+
+class CloseForm(DsfrBaseForm):
+    outcome = forms.ChoiceField(
+        label=_("Suite donnée"), choices=[("", "—")] + [c for c in Outcome.choices if c[0] != Outcome.MERGED]
+    )
+    comment = forms.CharField(label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnForm(DsfrBaseForm):
+    reason = forms.ChoiceField(label=_("Motif"), choices=[("", "—"), *ReturnReason.choices])
+    comment = forms.CharField(label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(DsfrBaseForm):
+    reason = forms.CharField(label=_("Motif de la réouverture"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UnitForm(DsfrBaseForm):
+    """Picks a force unit of the fiche's département (redirect, manual routing)."""
+
+    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args, alert, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = force_units(alert.department_id).exclude(pk=alert.routed_unit_id)
+
+
+class RedirectForm(UnitForm):
+    reason = forms.CharField(label=_("Motif de la réorientation"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(DsfrBaseForm):
+    into = forms.CharField(
+        label=_("Référence de la fiche à conserver"),
+        max_length=24,
+        help_text=_("Par exemple FA-60-2026-000042"),
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+
+    def clean_into(self):
+        reference = self.cleaned_data["into"].strip().upper()
+        target = self.candidates.filter(reference=reference).first() if self.candidates is not None else None
+        if target is None:
+            raise forms.ValidationError(_("Aucune fiche visible ne porte cette référence."))
+        return target
+
+
+class AttachmentForm(DsfrBaseForm):
+    uploaded_file = forms.FileField(
+        label=_("Photo ou document (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+
+
+def force_units(department_id):
+    return Organisation.objects.filter(
+        department_id=department_id, kind__in=[k.value for k in OrganisationKind.forces()]
+    ).order_by("name")

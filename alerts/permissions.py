@@ -1,0 +1,85 @@
+"""The policy of fiches alertes (DESIGN.md, "Who sees what"). Lists filter on the organisation
+foreign keys (indexed); object checks of the owner and of the routed unit go through the guardian
+grants written by alerts.services, so revoking a grant (redirect) takes effect at once."""
+
+from django.db.models import Q, QuerySet
+
+from partnerships import scope
+from partnerships.models import User
+from partnerships.permissions import BasePolicy
+
+from .models import Alert, Status
+from .models.lifecycle import FORCE, LANDLORD, PREFECTURE, TRANSITIONS, VIEWER, precondition_error
+
+ACTIONS = (VIEWER, FORCE, LANDLORD, PREFECTURE)
+GUARDIAN_PERM = {VIEWER: "alerts.view_alert", FORCE: "alerts.change_alert", LANDLORD: "alerts.change_alert"}
+
+
+class AlertPolicy(BasePolicy):
+    model = Alert
+
+    def instances(self, user: User, action: str = VIEWER) -> QuerySet:
+        """Fiches on which `user` may do `action`: "view", "change" (force actions), "file" (landlord
+        side), "route" (prefecture: manual routing, redirect)."""
+        qs = Alert.objects.all()
+        if not user.is_authenticated or not user.is_active or action not in ACTIONS:
+            return qs.none()
+        if scope.is_platform_admin(user):
+            return qs
+        org = user.organisation
+        if org is None:
+            return qs.none()
+        if org.is_landlord and action in (VIEWER, LANDLORD):
+            # Drafts are visible to the filing organisation only.
+            return qs.filter(landlord_id=org.id)
+        submitted = qs.exclude(status=Status.DRAFT)
+        if org.is_force and action in (VIEWER, FORCE):
+            return submitted.filter(routed_unit_id__in=scope.unit_ids(user))
+        if org.is_prefecture and action in (VIEWER, PREFECTURE):
+            return submitted.filter(department_id=org.department_id)
+        return qs.none()
+
+    def has_permission(self, user: User, action: str, obj: Alert) -> bool:
+        """Object check; memoised on the fiche so a page asking for ten buttons queries once per action."""
+        cache = obj.__dict__.setdefault("_policy_cache", {})
+        key = (user.pk, action)
+        if key not in cache:
+            cache[key] = self._has_permission(user, action, obj)
+        return cache[key]
+
+    def _has_permission(self, user: User, action: str, obj: Alert) -> bool:
+        if not user.is_authenticated or not user.is_active or action not in ACTIONS:
+            return False
+        if user.is_superuser:
+            return True
+        org_id = user.organisation_id
+        perm = GUARDIAN_PERM.get(action)
+        if (
+            perm
+            and obj.status != Status.DRAFT
+            and org_id is not None
+            and (
+                (org_id == obj.landlord_id and action in (VIEWER, LANDLORD))
+                or (org_id == obj.routed_unit_id and action in (VIEWER, FORCE))
+            )
+        ):
+            # Owner and routed unit: the guardian grant of the organisation's group decides.
+            return user.has_perm(perm, obj)
+        return self.instances(user, action).filter(pk=obj.pk).exists()
+
+    def can(self, user: User, transition_name: str, alert: Alert) -> bool:
+        """May `user` perform `transition_name` (a key of TRANSITIONS) on `alert` now? Used by the
+        templates to show buttons and by the services before any write."""
+        transition = TRANSITIONS[transition_name]
+        if precondition_error(transition_name, alert) is not None:
+            return False
+        return any(self.has_permission(user, side, alert) for side in transition.sides)
+
+    def visible_events_q(self, user: User) -> Q:
+        """Timeline events `user` may read: shared ones and those internal to their organisation."""
+        if user.is_superuser:
+            return Q()
+        return Q(internal_to__isnull=True) | Q(internal_to_id=user.organisation_id)
+
+
+alert_policy = AlertPolicy()

@@ -1,0 +1,152 @@
+"""Reads of the fiches alertes, already scoped to the user by alert_policy and already joined for
+the pages and the API that render them (no query per row)."""
+
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.http import Http404
+
+from partnerships import scope
+from partnerships.models import User
+
+from .filters import AlertFilter
+from .models import OPEN_STATUSES, URGENCY_RANK, Alert, AlertEvent, Attachment, EventKind, Status
+from .permissions import alert_policy
+
+URGENCY_RANK_EXPRESSION = Case(
+    *[When(urgency=urgency, then=Value(rank)) for urgency, rank in URGENCY_RANK.items()],
+    default=Value(len(URGENCY_RANK)),
+    output_field=IntegerField(),
+)
+
+
+def apply_filters(qs: QuerySet[Alert], filters: dict | None, user: User) -> QuerySet[Alert]:
+    """Narrow `qs` with AlertFilter (the same filters as the API's query string)."""
+    if not filters:
+        return qs
+    filterset = AlertFilter(data=filters, queryset=qs, request=None, user=user)
+    # Invalid values (a mistyped date) are ignored field by field rather than emptying the list.
+    filterset.is_valid()
+    return filterset.qs
+
+
+def with_latest_feedback(qs: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Annotate `latest_feedback` and `latest_feedback_at` (shared feedback only) in the same query."""
+    latest = AlertEvent.objects.filter(
+        alert=OuterRef("pk"), kind=EventKind.FEEDBACK, internal_to__isnull=True
+    ).order_by("-created_at", "-id")
+    return qs.annotate(
+        latest_feedback=Subquery(latest.values("message")[:1]),
+        latest_feedback_at=Subquery(latest.values("created_at")[:1]),
+    )
+
+
+def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
+    """Fiches the user sees, filtered (AlertFilter keys), with `urgency_rank` and `latest_feedback`.
+    Forces get the triage order (most urgent, then oldest first); others the newest first."""
+    qs = (
+        alert_policy.instances(user, "view")
+        .select_related("site__commune", "landlord", "routed_unit", "building")
+        .annotate(urgency_rank=URGENCY_RANK_EXPRESSION)
+    )
+    qs = with_latest_feedback(apply_filters(qs, filters, user))
+    if scope.is_force(user):
+        return qs.order_by("urgency_rank", "submitted_at", "id")
+    return qs.order_by("-created_at", "-id")
+
+
+def alert_get(*, user: User, pk, action: str = "view") -> Alert:
+    """One fiche for a URL: 404 when missing and when not allowed (`action` as in alert_policy)."""
+    qs = Alert.objects.select_related(
+        "site__commune__department",
+        "landlord",
+        "routed_unit",
+        "building",
+        "reporter",
+        "convention",
+        "linked_to",
+        "duplicate_of",
+    )
+    return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
+
+
+def alert_timeline(*, user: User, alert: Alert) -> QuerySet[AlertEvent]:
+    """The fiche's events the user may read (internal comments only to their organisation), oldest
+    first, with author, organisation and attachment joined."""
+    return (
+        alert.events.filter(alert_policy.visible_events_q(user))
+        .select_related("author", "organisation", "attachment")
+        .order_by("created_at", "id")
+    )
+
+
+def reporter_visible_to(alert: Alert, user: User) -> bool:
+    """Forces see who filed only if the reporter agreed; the landlord and the prefecture always do."""
+    return alert.reporter_visible or not scope.is_force(user) or user.is_superuser
+
+
+def reporter_label(alert: Alert, user: User) -> str:
+    """The reporter as shown to `user`: name and e-mail, or the landlord only (protection of staff)."""
+    if reporter_visible_to(alert, user):
+        reporter = alert.reporter
+        name = reporter.get_full_name() or reporter.email
+        return f"{name} ({reporter.email}) — {alert.landlord.name}"
+    return f"Un agent de {alert.landlord.name}"
+
+
+def event_author_label(event: AlertEvent, alert: Alert, user: User) -> str:
+    """Who wrote a timeline line, hiding the reporter from forces as reporter_label does."""
+    if event.author_id is None:
+        return "Passerelle"
+    if event.author_id == alert.reporter_id and not reporter_visible_to(alert, user):
+        return f"Un agent de {alert.landlord.name}"
+    name = event.author.get_full_name() or event.author.email
+    return f"{name} — {event.organisation.name}" if event.organisation else name
+
+
+def status_counts(*, user: User, filters: dict | None = None) -> dict[str, int]:
+    """Number of visible fiches per status (every status present, zero included), one query.
+    The `status` filter itself is ignored: the counts are the tabs that choose it."""
+    filters = {k: v for k, v in (filters or {}).items() if k != "status"}
+    qs = apply_filters(alert_policy.instances(user, "view"), filters, user)
+    counts = dict.fromkeys(Status.values, 0)
+    counts.update(qs.order_by().values_list("status").annotate(n=Count("id")))
+    return counts
+
+
+def routing_queue(*, user: User) -> QuerySet[Alert]:
+    """Prefecture: open fiches of the département that no unit handles (no competent unit, or
+    returned by a unit), oldest first."""
+    if not (scope.is_prefecture(user) or user.is_superuser):
+        return Alert.objects.none()
+    return (
+        alert_policy.instances(user, "route")
+        .filter(routed_unit__isnull=True, status__in=OPEN_STATUSES)
+        .select_related("site__commune", "landlord")
+        .annotate(urgency_rank=URGENCY_RANK_EXPRESSION)
+        .order_by("urgency_rank", "submitted_at", "id")
+    )
+
+
+def visible_attachments(*, user: User, alert: Alert) -> QuerySet[Attachment]:
+    """Attachments of a fiche the user sees (all of them: attachments are shared with the fiche)."""
+    if not alert_policy.has_permission(user, "view", alert):
+        return Attachment.objects.none()
+    return alert.attachments.select_related("uploaded_by").order_by("created_at", "id")
+
+
+def attachment_get(*, user: User, alert_pk, pk) -> Attachment:
+    """One attachment for the download view: 404 unless the user sees its fiche."""
+    alert = alert_get(user=user, pk=alert_pk)
+    try:
+        return visible_attachments(user=user, alert=alert).get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def notification_list(*, user: User) -> QuerySet:
+    """The user's in-app notifications, newest first."""
+    return user.notifications.select_related("alert").order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user: User) -> int:
+    """Badge of the menu: the user's unread notifications."""
+    return user.notifications.filter(read_at__isnull=True).count() if user.is_authenticated else 0

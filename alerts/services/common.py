@@ -1,0 +1,119 @@
+"""Helpers shared by the alert services: authorisation against the transition table, the optimistic
+lock, timeline events and the guardian grants that follow the fiche."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.utils import timezone
+
+from partnerships.errors import ApplicationError
+from partnerships.models import Organisation, User
+from partnerships.services.permissions import grant, revoke
+
+from ..models import Alert, AlertEvent, EventKind
+from ..models.lifecycle import TRANSITIONS, precondition_error
+from ..permissions import alert_policy
+
+ALERT_PERMS = ("alerts.view_alert", "alerts.change_alert")
+
+
+def authorise(actor: User, name: str, alert: Alert) -> None:
+    """Refuse an illegal transition with a clear French message, and an actor of the wrong side."""
+    error = precondition_error(name, alert)
+    if error is not None:
+        raise ApplicationError(error, code="illegal_transition", extra={"status": alert.status})
+    if not alert_policy.can(actor, name, alert):
+        raise PermissionDenied(f"Vous n'êtes pas autorisé à {TRANSITIONS[name].label} cette fiche.")
+
+
+def save_changes(alert: Alert, **changes) -> Alert:
+    """Validate and write `changes` if nobody changed the fiche since it was read (optimistic lock on
+    `version`); bump the version. A concurrent change is refused, never silently overwritten."""
+    for name, value in changes.items():
+        setattr(alert, name, value)
+    alert.clean_fields(exclude=[f.name for f in Alert._meta.concrete_fields if f.name not in changes])
+    now = timezone.now()
+    updated = Alert.objects.filter(pk=alert.pk, version=alert.version).update(
+        **changes, version=F("version") + 1, updated_at=now
+    )
+    if updated != 1:
+        raise ApplicationError(
+            "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Rechargez la page et recommencez.",
+            code="conflict",
+        )
+    alert.version += 1
+    alert.updated_at = now
+    alert.__dict__.pop("_policy_cache", None)  # status or routing changed: buttons must be recomputed
+    return alert
+
+
+def record_event(
+    alert: Alert,
+    actor: User | None,
+    kind: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    message: str = "",
+    data: dict | None = None,
+    internal: bool = False,
+) -> AlertEvent:
+    """One line of the fiche's timeline; `internal` restricts it to the actor's organisation."""
+    organisation_id = actor.organisation_id if actor else None
+    return AlertEvent.objects.create(
+        alert=alert,
+        kind=kind,
+        author=actor,
+        organisation_id=organisation_id,
+        internal_to_id=organisation_id if internal else None,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+        data=data or {},
+    )
+
+
+def transition_event(
+    alert: Alert, actor: User, from_status: str, *, message: str = "", data=None
+) -> AlertEvent:
+    """The timeline line of a status change, from `from_status` to the fiche's current status."""
+    return record_event(
+        alert,
+        actor,
+        EventKind.TRANSITION,
+        from_status=from_status,
+        to_status=alert.status,
+        message=message,
+        data=data,
+    )
+
+
+def grant_unit(alert: Alert, unit: Organisation | None) -> None:
+    """Give the unit's group view/change on the fiche (no unit: prefecture queue, nothing to grant)."""
+    if unit is not None:
+        grant(organisation=unit, perms=ALERT_PERMS, obj=alert)
+
+
+def revoke_unit(alert: Alert, unit: Organisation | None) -> None:
+    """Take the fiche away from a unit that no longer handles it (redirect, return)."""
+    if unit is not None:
+        revoke(organisation=unit, perms=ALERT_PERMS, obj=alert)
+
+
+def require_text(value: str, message: str) -> str:
+    """The stripped text, or an ApplicationError with `message` when it is empty."""
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(message, code="required")
+    return value
+
+
+def force_unit_of(alert: Alert, unit: Organisation) -> Organisation:
+    """A redirect or routing target must be a force unit of the fiche's département."""
+    if unit is None or not unit.is_force or unit.department_id != alert.department_id:
+        raise ApplicationError(
+            "Choisissez une unité de police ou de gendarmerie du département de la fiche.",
+            code="invalid_unit",
+        )
+    if unit.pk == alert.routed_unit_id:
+        raise ApplicationError("La fiche est déjà adressée à cette unité.", code="invalid_unit")
+    return unit

@@ -1,0 +1,249 @@
+"""Filing a fiche: draft, submission (reference, routing, convention, deadlines, grants, notice to
+the unit) and the one-step `alert_file` used by the form and the API."""
+
+import datetime
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from conventions.models import Convention, ConventionStatus
+from conventions.policy import deadlines
+from partnerships.errors import ApplicationError
+from partnerships.models import HousingSite, User
+from partnerships.routing import competent_unit
+from partnerships.services.permissions import grant
+
+from .. import notifications
+from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status
+from .attachments import alert_add_attachment
+from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
+
+# What a landlord fills in; everything else is set by the services.
+DRAFT_FIELDS = (
+    "building",
+    "place_type",
+    "category",
+    "subcategory",
+    "facts_at",
+    "urgency",
+    "description",
+    "people_count",
+    "weapon_seen",
+    "staff_victim",
+    "staff_victim_function",
+    "work_stoppage",
+    "complaint",
+    "complaint_by",
+    "complaint_date",
+    "complaint_service",
+    "complaint_reference",
+    "main_courante",
+    "images_available",
+    "witnesses_available",
+    "recurring",
+    "reporter_visible",
+)
+
+
+def parse_key(idempotency_key) -> uuid.UUID | None:
+    """The client's idempotency key as a UUID (None when absent)."""
+    if not idempotency_key:
+        return None
+    try:
+        return uuid.UUID(str(idempotency_key))
+    except ValueError:
+        raise ApplicationError("La clé d'idempotence doit être un UUID.", code="invalid") from None
+
+
+def clean_data(site: HousingSite, data: dict) -> dict:
+    """Refuse fields a landlord may not set, a building of another estate, a mismatched sub-category."""
+    unknown = set(data) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ApplicationError("Champs non reconnus : " + ", ".join(sorted(unknown)), code="invalid")
+    building = data.get("building")
+    if building is not None and building.site_id != site.pk:
+        raise ApplicationError("Ce bâtiment n'appartient pas au site choisi.", code="invalid")
+    category, sub = data.get("category"), data.get("subcategory")
+    if sub and sub not in SUBCATEGORIES.get(category, []):
+        raise ApplicationError(
+            "Cette sous-catégorie ne correspond pas à la catégorie choisie.", code="invalid"
+        )
+    return data
+
+
+@transaction.atomic
+def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotency_key=None) -> Alert:
+    """Save a draft fiche for one of the actor's organisation's estates. With an idempotency key, a
+    repeated call returns the fiche the first one created."""
+    if (
+        not actor.is_authenticated
+        or actor.organisation_id is None
+        or actor.organisation_id != site.landlord_id
+    ):
+        raise PermissionDenied("Seul le bailleur du site peut déposer une fiche alerte.")
+    key = parse_key(idempotency_key) or uuid.uuid4()
+    existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    alert = Alert(
+        landlord_id=site.landlord_id,
+        site=site,
+        department_id=site.commune.department_id,
+        reporter=actor,
+        idempotency_key=key,
+        **clean_data(site, data),
+    )
+    alert.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:
+        # The same key posted twice at once: the other request won, return its fiche.
+        return Alert.objects.get(reporter=actor, idempotency_key=key)
+    record_event(alert, actor, EventKind.TRANSITION, to_status=Status.DRAFT)
+    return alert
+
+
+@transaction.atomic
+def alert_update_draft(*, actor: User, alert: Alert, data: dict) -> Alert:
+    """Change the facts of a draft (landlord side only)."""
+    authorise(actor, "update_draft", alert)
+    changes = clean_data(alert.site, data)
+    changes = {name: value for name, value in changes.items() if getattr(alert, name) != value}
+    if changes:
+        save_changes(alert, **changes)
+        record_event(
+            alert,
+            actor,
+            EventKind.COMMENT,
+            message="Brouillon modifié.",
+            internal=True,
+            data={"fields": sorted(changes)},
+        )
+    return alert
+
+
+def next_reference(department_id: str, when: datetime.datetime) -> str:
+    """FA-<dept>-<year>-<6 digits>. The counter row is locked until the caller commits, so two
+    concurrent submissions never get the same number (a rolled-back one leaves a gap)."""
+    year = timezone.localdate(when).year
+    ReferenceCounter.objects.get_or_create(department_id=department_id, year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(department_id=department_id, year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return f"FA-{department_id}-{year}-{counter.last_value:06d}"
+
+
+def convention_in_force(alert: Alert, day: datetime.date) -> Convention | None:
+    """The convention of the département signed by the landlord, in force on `day`, covering the site."""
+    return (
+        Convention.objects.filter(
+            department_id=alert.department_id,
+            signatories__organisation_id=alert.landlord_id,
+            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
+        )
+        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def announce_routing(alert: Alert, *, kind: str, message: str) -> None:
+    """Tell the unit a fiche reached it, or the prefecture that one waits for manual routing."""
+    if alert.routed_unit_id:
+        recipients = notifications.unit_members(alert.routed_unit)
+    else:
+        recipients = notifications.prefecture_members(alert.department_id)
+        message = f"{message} — aucune unité compétente : routage manuel nécessaire"
+    notifications.notify(
+        recipients=recipients,
+        alert=alert,
+        kind=kind,
+        message=message,
+        email_body=(
+            f"{message}.\nSite : {alert.site.name} ({alert.site.commune.name})\n"
+            f"Catégorie : {alert.get_category_display()} — urgence {alert.get_urgency_display()}"
+        ),
+    )
+
+
+@transaction.atomic
+def alert_submit(*, actor: User, alert: Alert) -> Alert:
+    """Transmit a draft: reference, competent unit (None: prefecture queue), convention in force,
+    response deadlines, guardian grants to the landlord and the unit, notice to the unit."""
+    authorise(actor, "submit", alert)
+    now = timezone.now()
+    unit = competent_unit(alert.site.commune_id)
+    alert.convention = convention_in_force(alert, timezone.localdate(now))
+    ack_due, feedback_due = deadlines(alert.convention, alert.department_id, alert.urgency, now)
+    save_changes(
+        alert,
+        status=Status.SUBMITTED,
+        reference=next_reference(alert.department_id, now),
+        submitted_at=now,
+        routed_unit=unit,
+        convention=alert.convention,
+        ack_due_at=ack_due,
+        feedback_due_at=feedback_due,
+    )
+    grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
+    grant_unit(alert, unit)
+    transition_event(alert, actor, Status.DRAFT, data={"routed_unit": unit.pk if unit else None})
+    announce_routing(alert, kind="alert_new", message=f"Nouvelle fiche alerte {alert.reference}")
+    return alert
+
+
+@transaction.atomic
+def alert_file(
+    *,
+    actor: User,
+    site: HousingSite,
+    data: dict,
+    idempotency_key=None,
+    attachments=(),
+    link_to: Alert | None = None,
+) -> Alert:
+    """Create and submit a fiche in one go (form and API). Idempotent on (reporter, key): a resent
+    form returns the fiche already filed, never a second one. `link_to` ties it to a recent fiche
+    of the same estate (the duplicate hint)."""
+    key = parse_key(idempotency_key)
+    existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
+    if existing is not None and existing.status != Status.DRAFT:
+        return existing
+    if existing is not None:
+        # The draft saved earlier from the same form: file it with what the user sent now.
+        alert = alert_update_draft(actor=actor, alert=existing, data=data)
+    else:
+        alert = alert_create_draft(actor=actor, site=site, data=data, idempotency_key=key)
+    if link_to is not None:
+        if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
+            raise ApplicationError(
+                "Une fiche ne peut être rattachée qu'à une fiche transmise du même site.", code="invalid_link"
+            )
+        save_changes(alert, linked_to=link_to)
+        record_event(
+            alert,
+            actor,
+            EventKind.LINK,
+            message=f"Rattachée à la fiche {link_to.reference}.",
+            data={"linked_to": link_to.pk},
+        )
+    for uploaded in attachments:
+        alert_add_attachment(actor=actor, alert=alert, uploaded_file=uploaded)
+    return alert_submit(actor=actor, alert=alert)
+
+
+def similar_recent_alerts(*, site: HousingSite, category: str, since_hours: int = 48) -> QuerySet[Alert]:
+    """Submitted fiches of the same estate and category in the last hours: the duplicate hint."""
+    since = timezone.now() - datetime.timedelta(hours=since_hours)
+    return (
+        Alert.objects.filter(site=site, category=category, submitted_at__gte=since)
+        .exclude(status=Status.DRAFT)
+        .select_related("site")
+        .order_by("-submitted_at")
+    )

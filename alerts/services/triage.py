@@ -1,0 +1,276 @@
+"""What happens to a fiche after submission: acknowledgement, action, feedback, closure, redirect,
+return to the prefecture, manual routing, reopening, merging, comments. Each service is one
+transaction, checks the transition table, bumps the version and writes a timeline event."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from conventions.policy import deadlines
+from partnerships.errors import ApplicationError
+from partnerships.models import Organisation, User
+
+from .. import notifications
+from ..models import Alert, AlertEvent, EventKind, Outcome, ReturnReason, Status
+from ..permissions import alert_policy
+from .common import (
+    authorise,
+    force_unit_of,
+    grant_unit,
+    record_event,
+    require_text,
+    revoke_unit,
+    save_changes,
+    transition_event,
+)
+from .filing import announce_routing
+
+
+def notify_reporter(alert: Alert, *, kind: str, message: str, body: str = "") -> None:
+    """Tell the landlord agent who filed the fiche (feedback, closure, merge)."""
+    notifications.notify(
+        recipients=[alert.reporter],
+        alert=alert,
+        kind=kind,
+        message=message,
+        email_body=f"{message}.\n\n{body}".rstrip(),
+    )
+
+
+def fresh_deadlines(alert: Alert) -> dict:
+    """New response deadlines when a unit receives the fiche again (redirect, routing, reopening)."""
+    ack_due, feedback_due = deadlines(alert.convention, alert.department_id, alert.urgency, timezone.now())
+    changes = {"ack_due_at": ack_due, "ack_escalation_level": 0, "acknowledged_at": None}
+    if alert.first_feedback_at is None:
+        changes.update(feedback_due_at=feedback_due, feedback_escalation_level=0)
+    return changes
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
+    """The routed unit takes the fiche into account."""
+    authorise(actor, "acknowledge", alert)
+    previous = alert.status
+    save_changes(alert, status=Status.ACKNOWLEDGED, acknowledged_at=timezone.now())
+    transition_event(alert, actor, previous)
+    return alert
+
+
+@transaction.atomic
+def alert_start(*, actor: User, alert: Alert, message: str = "") -> Alert:
+    """The unit engages an action; an optional message is sent to the landlord as feedback."""
+    authorise(actor, "start", alert)
+    previous, now = alert.status, timezone.now()
+    changes = {"status": Status.IN_PROGRESS, "acknowledged_at": alert.acknowledged_at or now}
+    message = (message or "").strip()
+    if message and alert.first_feedback_at is None:
+        changes["first_feedback_at"] = now
+    save_changes(alert, **changes)
+    transition_event(alert, actor, previous)
+    if message:
+        record_event(alert, actor, EventKind.FEEDBACK, message=message)
+        notify_reporter(
+            alert, kind="alert_feedback", message=f"Retour sur la fiche {alert.reference}", body=message
+        )
+    return alert
+
+
+@transaction.atomic
+def alert_feedback(*, actor: User, alert: Alert, message: str) -> Alert:
+    """A feedback message from the unit to the landlord; the first one stops the feedback clock."""
+    authorise(actor, "feedback", alert)
+    message = require_text(message, "Le message de retour est obligatoire.")
+    save_changes(alert, first_feedback_at=alert.first_feedback_at or timezone.now())
+    record_event(alert, actor, EventKind.FEEDBACK, message=message)
+    notify_reporter(
+        alert, kind="alert_feedback", message=f"Retour sur la fiche {alert.reference}", body=message
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_close(*, actor: User, alert: Alert, outcome: str, comment: str = "") -> Alert:
+    """Close with an outcome from the documented list (a merge closes through alert_merge)."""
+    authorise(actor, "close", alert)
+    if outcome not in Outcome.values or outcome == Outcome.MERGED:
+        raise ApplicationError("Choisissez la suite donnée dans la liste.", code="invalid_outcome")
+    if outcome == Outcome.OTHER:
+        require_text(comment, "Précisez la suite donnée lorsque vous choisissez « Autre ».")
+    previous, now = alert.status, timezone.now()
+    save_changes(
+        alert,
+        status=Status.CLOSED,
+        closed_at=now,
+        outcome=outcome,
+        outcome_comment=comment.strip(),
+        first_feedback_at=alert.first_feedback_at or now,
+    )
+    transition_event(alert, actor, previous, message=comment.strip(), data={"outcome": outcome})
+    notify_reporter(
+        alert,
+        kind="alert_closed",
+        message=f"Fiche {alert.reference} clôturée",
+        body=f"Suite donnée : {alert.get_outcome_display()}\n{comment}".strip(),
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_redirect(*, actor: User, alert: Alert, unit: Organisation, reason: str) -> Alert:
+    """Send the fiche to another unit of the département: the grants move with it, the deadlines
+    restart and the new unit is told."""
+    authorise(actor, "redirect", alert)
+    reason = require_text(reason, "Le motif de la réorientation est obligatoire.")
+    unit = force_unit_of(alert, unit)
+    previous_status, previous_unit = alert.status, alert.routed_unit
+    save_changes(alert, status=Status.SUBMITTED, routed_unit=unit, **fresh_deadlines(alert))
+    revoke_unit(alert, previous_unit)
+    grant_unit(alert, unit)
+    record_event(
+        alert,
+        actor,
+        EventKind.REDIRECT,
+        from_status=previous_status,
+        to_status=alert.status,
+        message=reason,
+        data={"from_unit": previous_unit.pk if previous_unit else None, "to_unit": unit.pk},
+    )
+    announce_routing(
+        alert, kind="alert_redirected", message=f"Fiche {alert.reference} réorientée vers votre unité"
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_return_to_prefecture(*, actor: User, alert: Alert, reason: str, comment: str = "") -> Alert:
+    """The unit hands the fiche back (out of area, out of remit, duplicate, other): it leaves the
+    unit's scope and waits in the prefecture's routing queue."""
+    authorise(actor, "return", alert)
+    if reason not in ReturnReason.values:
+        raise ApplicationError("Choisissez le motif du renvoi dans la liste.", code="invalid_reason")
+    if reason == ReturnReason.OTHER:
+        require_text(comment, "Précisez le motif du renvoi lorsque vous choisissez « Autre ».")
+    previous_status, previous_unit = alert.status, alert.routed_unit
+    save_changes(alert, status=Status.RETURNED, routed_unit=None)
+    revoke_unit(alert, previous_unit)
+    transition_event(
+        alert,
+        actor,
+        previous_status,
+        message=comment.strip(),
+        data={"reason": reason, "from_unit": previous_unit.pk if previous_unit else None},
+    )
+    notifications.notify(
+        recipients=notifications.prefecture_members(alert.department_id),
+        alert=alert,
+        kind="alert_returned",
+        message=f"Fiche {alert.reference} renvoyée à la préfecture ({ReturnReason(reason).label})",
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_route_manually(*, actor: User, alert: Alert, unit: Organisation) -> Alert:
+    """The prefecture routes a fiche of its queue (no competent unit, or returned) to a unit."""
+    authorise(actor, "route", alert)
+    unit = force_unit_of(alert, unit)
+    previous = alert.status
+    save_changes(alert, status=Status.SUBMITTED, routed_unit=unit, **fresh_deadlines(alert))
+    grant_unit(alert, unit)
+    record_event(
+        alert,
+        actor,
+        EventKind.ROUTING,
+        from_status=previous,
+        to_status=alert.status,
+        data={"to_unit": unit.pk},
+    )
+    announce_routing(alert, kind="alert_routed", message=f"Fiche {alert.reference} routée vers votre unité")
+    return alert
+
+
+@transaction.atomic
+def alert_reopen(*, actor: User, alert: Alert, reason: str) -> Alert:
+    """The landlord reopens a closed fiche within the reopening window; it goes back to the unit."""
+    authorise(actor, "reopen", alert)
+    reason = require_text(reason, "Le motif de la réouverture est obligatoire.")
+    save_changes(
+        alert,
+        status=Status.SUBMITTED,
+        closed_at=None,
+        outcome="",
+        outcome_comment="",
+        **fresh_deadlines(alert),
+    )
+    transition_event(alert, actor, Status.CLOSED, message=reason)
+    announce_routing(
+        alert, kind="alert_reopened", message=f"Fiche {alert.reference} rouverte par le bailleur"
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
+    """Close `alert` as a duplicate of `into` (both handled by the actor's unit); the landlord is told."""
+    authorise(actor, "merge", alert)
+    if (
+        into.pk == alert.pk
+        or into.status not in (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
+        or not alert_policy.has_permission(actor, "change", into)
+    ):
+        raise ApplicationError(
+            "La fiche à conserver doit être une autre fiche ouverte que vous traitez.", code="invalid_merge"
+        )
+    previous, now = alert.status, timezone.now()
+    save_changes(
+        alert,
+        status=Status.CLOSED,
+        closed_at=now,
+        outcome=Outcome.MERGED,
+        duplicate_of=into,
+        outcome_comment=f"Doublon de la fiche {into.reference}",
+    )
+    record_event(
+        alert,
+        actor,
+        EventKind.MERGE,
+        from_status=previous,
+        to_status=alert.status,
+        message=f"Fusionnée dans la fiche {into.reference}.",
+        data={"into": into.pk},
+    )
+    record_event(
+        into,
+        actor,
+        EventKind.MERGE,
+        message=f"La fiche {alert.reference} y a été fusionnée.",
+        data={"merged": alert.pk},
+    )
+    notify_reporter(
+        alert,
+        kind="alert_merged",
+        message=f"Fiche {alert.reference} fusionnée dans {into.reference}",
+        body=f"Le suivi se poursuit sur la fiche {into.reference}.",
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_comment(*, actor: User, alert: Alert, message: str, internal: bool = False) -> AlertEvent:
+    """Add a comment to the timeline, shared or internal to the actor's organisation. A comment
+    does not change the fiche, so its version stays (no conflict with a concurrent transition)."""
+    authorise(actor, "comment", alert)
+    message = require_text(message, "Le commentaire ne peut pas être vide.")
+    return record_event(alert, actor, EventKind.COMMENT, message=message, internal=internal)
+
+
+@transaction.atomic
+def alert_bulk_acknowledge(*, actor: User, alerts: Iterable[Alert]) -> int:
+    """Acknowledge every fiche of the selection the actor may acknowledge; returns how many."""
+    count = 0
+    for alert in alerts:
+        if alert_policy.can(actor, "acknowledge", alert):
+            alert_acknowledge(actor=actor, alert=alert)
+            count += 1
+    return count

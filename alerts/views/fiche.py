@@ -1,0 +1,191 @@
+"""The fiche page: facts, timeline, and one small form per action the user may take. Every action
+posts to `transition`, which calls the matching service and comes back with a message."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from partnerships import scope
+from partnerships.errors import ApplicationError
+
+from .. import selectors, services
+from ..forms import (
+    AttachmentForm,
+    CloseForm,
+    CommentForm,
+    MergeForm,
+    MessageForm,
+    RedirectForm,
+    ReopenForm,
+    ReturnForm,
+    StartForm,
+    UnitForm,
+)
+from ..permissions import alert_policy
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    # Called as service(actor=..., alert=..., **form.cleaned_data): form fields are named as its arguments.
+    service: Callable
+    form_class: type | None
+    done: str
+
+
+ACTIONS = {
+    "acknowledge": Action(
+        gettext_lazy("Prendre en compte"),
+        services.alert_acknowledge,
+        None,
+        gettext_lazy("Fiche prise en compte."),
+    ),
+    "start": Action(
+        gettext_lazy("Engager une action"), services.alert_start, StartForm, gettext_lazy("Action engagée.")
+    ),
+    "feedback": Action(
+        gettext_lazy("Envoyer un retour au bailleur"),
+        services.alert_feedback,
+        MessageForm,
+        gettext_lazy("Retour d'information envoyé."),
+    ),
+    "close": Action(
+        gettext_lazy("Clôturer"), services.alert_close, CloseForm, gettext_lazy("Fiche clôturée.")
+    ),
+    "redirect": Action(
+        gettext_lazy("Réorienter vers une autre unité"),
+        services.alert_redirect,
+        RedirectForm,
+        gettext_lazy("Fiche réorientée."),
+    ),
+    "return": Action(
+        gettext_lazy("Renvoyer à la préfecture"),
+        services.alert_return_to_prefecture,
+        ReturnForm,
+        gettext_lazy("Fiche renvoyée à la préfecture pour routage."),
+    ),
+    "route": Action(
+        gettext_lazy("Router vers une unité"),
+        services.alert_route_manually,
+        UnitForm,
+        gettext_lazy("Fiche routée."),
+    ),
+    "merge": Action(
+        gettext_lazy("Fusionner comme doublon"),
+        services.alert_merge,
+        MergeForm,
+        gettext_lazy("Fiche fusionnée ; le bailleur en est informé."),
+    ),
+    "reopen": Action(
+        gettext_lazy("Rouvrir la fiche"), services.alert_reopen, ReopenForm, gettext_lazy("Fiche rouverte.")
+    ),
+    "comment": Action(
+        gettext_lazy("Ajouter un commentaire"),
+        services.alert_comment,
+        CommentForm,
+        gettext_lazy("Commentaire ajouté."),
+    ),
+    "attach": Action(
+        gettext_lazy("Ajouter une pièce jointe"),
+        services.alert_add_attachment,
+        AttachmentForm,
+        gettext_lazy("Pièce jointe ajoutée."),
+    ),
+}
+
+
+def action_form(name, *, user, alert, data=None, files=None):
+    form_class = ACTIONS[name].form_class
+    if form_class is None:
+        return None
+    kwargs = {"prefix": name}
+    if issubclass(form_class, UnitForm):
+        kwargs["alert"] = alert
+    if form_class is MergeForm:
+        kwargs["candidates"] = selectors.alert_list(user=user).exclude(pk=alert.pk)
+    return form_class(data, files, **kwargs)
+
+
+@login_required
+def alert_detail(request, pk):
+    user = request.user
+    alert = selectors.alert_get(user=user, pk=pk)
+    actions = [
+        {"name": name, "label": action.label, "form": action_form(name, user=user, alert=alert)}
+        for name, action in ACTIONS.items()
+        if alert_policy.can(user, name, alert)
+    ]
+    return render(
+        request,
+        "alerts/alert_detail.html",
+        {
+            "page_title": str(alert),
+            "alert": alert,
+            "reporter": selectors.reporter_label(alert, user),
+            "timeline": [
+                {"event": event, "author": selectors.event_author_label(event, alert, user)}
+                for event in selectors.alert_timeline(user=user, alert=alert)
+            ],
+            # The procedure number is for the forces and the prefecture (and the filer's own form).
+            "show_procedure": not scope.is_landlord(user),
+            "actions": actions,
+            "can_edit": alert_policy.can(user, "update_draft", alert),
+        },
+    )
+
+
+@require_POST
+@login_required
+def alert_transition(request, pk, action):
+    user = request.user
+    alert = selectors.alert_get(user=user, pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    form = action_form(action, user=user, alert=alert, data=request.POST, files=request.FILES)
+    if form is not None and not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, " ".join(errors))
+    else:
+        try:
+            ACTIONS[action].service(actor=user, alert=alert, **(form.cleaned_data if form else {}))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        except PermissionDenied as exc:
+            # A user who sees the fiche but is on the wrong side (e.g. a landlord acknowledging).
+            messages.error(request, str(exc) or _("Vous n'êtes pas autorisé à faire cette action."))
+        else:
+            messages.success(request, ACTIONS[action].done)
+    return redirect(safe_next(request) or alert_url(alert))
+
+
+def alert_url(alert):
+    return reverse("alerts:detail", args=[alert.pk])
+
+
+def safe_next(request):
+    """Lists (routing queue) post here too and want the user back where they were."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    attachment = selectors.attachment_get(user=request.user, alert_pk=pk, pk=attachment_pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

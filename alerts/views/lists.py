@@ -1,0 +1,195 @@
+"""Lists of fiches: the force triage dashboard, the landlord's and the prefecture's lists, the CSV
+export of what is filtered, the manual-routing queue and the in-app notifications."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from partnerships import scope
+from partnerships.views import querystring_without_page
+
+from .. import selectors, services
+from ..filters import AlertFilter, overdue_q
+from ..forms import force_units
+from ..models import Status
+from ..notifications import notifications_mark_read
+from .fiche import safe_next
+
+PER_PAGE = 25
+
+
+def filtered_alerts(request):
+    """The user's fiches narrowed by the GET filters, each flagged `is_overdue` in the same query
+    (the rule of filters.overdue_q): one source for the pages and the CSV export."""
+    filters = request.GET.dict()
+    alerts = selectors.alert_list(user=request.user, filters=filters).annotate(
+        is_overdue=ExpressionWrapper(overdue_q(timezone.now()), output_field=BooleanField())
+    )
+    return alerts, filters
+
+
+def list_context(request, title):
+    alerts, filters = filtered_alerts(request)
+    page = Paginator(alerts, PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(user=request.user, filters=filters)
+    return {
+        "page_title": title,
+        "page_obj": page,
+        "alerts": page.object_list,
+        "filter_form": filter_form(request),
+        "filters_active": any(value for key, value in filters.items() if key != "page"),
+        "counts": [
+            {"status": value, "label": label, "count": counts[value]}
+            for value, label in Status.choices
+            if value != Status.DRAFT or scope.is_landlord(request.user)
+        ],
+        "querystring_without_page": querystring_without_page(request),
+    }
+
+
+def filter_form(request):
+    form = AlertFilter(request.GET or None, user=request.user).form
+    if scope.is_landlord(request.user):
+        del form.fields["landlord"]  # always their own organisation
+    return form
+
+
+@login_required
+def dashboard(request):
+    if not scope.is_force(request.user):
+        raise PermissionDenied
+    return render(request, "alerts/dashboard.html", list_context(request, _("File des fiches alertes")))
+
+
+@login_required
+def alert_list(request):
+    is_landlord = scope.is_landlord(request.user)
+    if not (is_landlord or scope.is_prefecture(request.user)):
+        if scope.is_force(request.user):
+            return redirect("alerts:dashboard")
+        raise PermissionDenied
+    title = _("Mes fiches alertes") if is_landlord else _("Fiches alertes du département")
+    return render(
+        request, "alerts/alert_list.html", {**list_context(request, title), "is_landlord": is_landlord}
+    )
+
+
+@require_POST
+@login_required
+def bulk_acknowledge(request):
+    selected = selectors.alert_list(user=request.user).filter(
+        pk__in=request.POST.getlist("alerts"), status=Status.SUBMITTED
+    )
+    count = services.alert_bulk_acknowledge(actor=request.user, alerts=selected)
+    if count:
+        messages.success(request, _("%(count)d fiche(s) prise(s) en compte.") % {"count": count})
+    else:
+        messages.error(request, _("Aucune fiche sélectionnée ne pouvait être prise en compte."))
+    return redirect(safe_next(request) or "alerts:dashboard")
+
+
+class Echo:
+    """csv.writer writes into this and gets the line back, so rows stream without a buffer."""
+
+    def write(self, value):
+        return value
+
+
+CSV_COLUMNS = [
+    (gettext_lazy("Référence"), lambda a: a.reference),
+    (gettext_lazy("Statut"), lambda a: a.get_status_display()),
+    (gettext_lazy("Urgence"), lambda a: a.get_urgency_display()),
+    (gettext_lazy("Catégorie"), lambda a: a.get_category_display()),
+    (gettext_lazy("Sous-catégorie"), lambda a: a.get_subcategory_display()),
+    (gettext_lazy("Date des faits"), lambda a: local(a.facts_at)),
+    (gettext_lazy("Transmise le"), lambda a: local(a.submitted_at)),
+    (gettext_lazy("Prise en compte le"), lambda a: local(a.acknowledged_at)),
+    (gettext_lazy("Premier retour le"), lambda a: local(a.first_feedback_at)),
+    (gettext_lazy("Clôturée le"), lambda a: local(a.closed_at)),
+    (gettext_lazy("Suite donnée"), lambda a: a.get_outcome_display()),
+    (gettext_lazy("Site"), lambda a: a.site.name),
+    (gettext_lazy("Commune"), lambda a: a.site.commune.name),
+    (gettext_lazy("Bailleur"), lambda a: a.landlord.name),
+    (gettext_lazy("Unité"), lambda a: a.routed_unit.name if a.routed_unit else ""),
+    (gettext_lazy("En retard"), lambda a: _("oui") if a.is_overdue else _("non")),
+]
+
+
+def local(value):
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@login_required
+def export_csv(request):
+    """Exactly the filtered list the user sees, streamed; `;` and a BOM so that Excel opens it in French."""
+    alerts, _filters = filtered_alerts(request)
+    writer = csv.writer(Echo(), delimiter=";")
+
+    def rows():
+        yield "\ufeff" + writer.writerow([str(title) for title, _value in CSV_COLUMNS])
+        for alert in alerts.iterator(chunk_size=500):
+            yield writer.writerow([value(alert) for _title, value in CSV_COLUMNS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="fiches-alertes-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    return response
+
+
+@login_required
+def routing_queue(request):
+    if not scope.is_prefecture(request.user):
+        raise PermissionDenied
+    page = Paginator(selectors.routing_queue(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "alerts/routing_queue.html",
+        {
+            "page_title": _("Fiches à router"),
+            "page_obj": page,
+            "alerts": page.object_list,
+            "units": force_units(request.user.organisation.department_id),
+            "querystring_without_page": querystring_without_page(request),
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        # "Tout marquer comme lu", or one notification (and, with "open", go to its fiche).
+        ids = (
+            None
+            if "all" in request.POST
+            else [int(i) for i in request.POST.getlist("notification") if i.isdigit()]
+        )
+        notifications_mark_read(user=request.user, ids=ids)
+        target = request.POST.get("open", "")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            return redirect(target)
+        return redirect("alerts:notifications")
+    page = Paginator(selectors.notification_list(user=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "alerts/notifications.html",
+        {
+            "page_title": _("Notifications"),
+            "page_obj": page,
+            "unread_count": selectors.unread_notification_count(user=request.user),
+            "querystring_without_page": querystring_without_page(request),
+        },
+    )

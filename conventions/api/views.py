@@ -1,0 +1,133 @@
+from django.http import Http404
+from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from conventions import indicators, selectors
+from conventions.models import ActionItem, Commitment, Convention, Meeting, Signatory
+from conventions.permissions import indicator_reader
+
+
+class SignatorySerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    organisation_kind = serializers.CharField(source="organisation.kind", read_only=True)
+
+    class Meta:
+        model = Signatory
+        fields = ["organisation", "organisation_name", "organisation_kind", "representative", "title",
+                  "signed_on"]
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commitment
+        fields = ["id", "text", "responsible", "status", "due_date"]
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+
+    class Meta:
+        model = ActionItem
+        fields = ["id", "text", "owner", "owner_name", "due_date", "status"]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    action_items = ActionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "date", "attendees", "minutes", "action_items"]
+
+
+class ConventionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Convention
+        fields = ["id", "title", "department", "status", "signed_on", "effective_from", "effective_until",
+                  "tacit_renewal", "parent", "all_sites_of_signatories", "periodic_review_months",
+                  "updated_at"]
+
+
+class ConventionDetailSerializer(ConventionSerializer):
+    signatories = SignatorySerializer(many=True, read_only=True)
+    commitments = CommitmentSerializer(many=True, read_only=True)
+    meetings = MeetingSerializer(many=True, read_only=True)
+
+    class Meta(ConventionSerializer.Meta):
+        fields = [*ConventionSerializer.Meta.fields, "signatories", "commitments", "meetings"]
+
+
+class IndicatorsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    total = serializers.JSONField(help_text="Entier, ou « < 5 » pour une mairie sous le seuil de diffusion")
+    per_month = serializers.ListField(child=serializers.DictField())
+    per_category = serializers.ListField(child=serializers.DictField())
+    ack_hours = serializers.DictField()
+    feedback_hours = serializers.DictField()
+    within_policy_share = serializers.FloatField(allow_null=True)
+    staff_aggressions = serializers.JSONField()
+    complaints_filed = serializers.JSONField()
+    redirections = serializers.JSONField()
+    hotspots = serializers.ListField(child=serializers.DictField())
+    problems_identified = serializers.JSONField()
+    problems_resolved = serializers.JSONField()
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="Début de période (défaut : 12 derniers mois)"),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Fin de période"),
+    OpenApiParameter("landlord", OpenApiTypes.INT), OpenApiParameter("unit", OpenApiTypes.INT),
+    OpenApiParameter("commune", OpenApiTypes.INT), OpenApiParameter("site", OpenApiTypes.INT),
+    OpenApiParameter("category", OpenApiTypes.STR),
+]
+
+
+def _int(value):
+    return int(value) if value and value.isdigit() else None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Conventions visibles par l'utilisateur"),
+    retrieve=extend_schema(summary="Une convention, avec signataires, engagements, réunions et actions "
+                                   "(404 si elle n'est pas visible)"),
+)
+class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    def get_queryset(self):
+        return selectors.convention_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return ConventionSerializer if self.action == "list" else ConventionDetailSerializer
+
+    def get_object(self):
+        return selectors.convention_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(summary="Indicateurs de la convention, restreints au périmètre du lecteur",
+                   parameters=FILTER_PARAMETERS, responses=IndicatorsSerializer)
+    @action(detail=True, methods=["get"])
+    def indicators(self, request, pk=None):
+        convention = self.get_object()
+        reader = indicator_reader(request.user)
+        if reader is None:
+            raise Http404
+        params = request.query_params
+        default = indicators.Filters.last_twelve_months()
+        start = parse_date(params.get("start", "") or "") or default.start
+        end = parse_date(params.get("end", "") or "") or default.end
+        filters = indicators.Filters(start=min(start, end), end=max(start, end),
+                                     landlord_id=_int(params.get("landlord")),
+                                     unit_id=_int(params.get("unit")),
+                                     commune_id=_int(params.get("commune")), site_id=_int(params.get("site")),
+                                     category=params.get("category", ""))
+        shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+        return Response({
+            **shown, "start": filters.start, "end": filters.end,
+            "per_month": [{"month": m, "count": n} for m, n in shown["per_month"]],
+            "per_category": [{"category": c, "label": label, "count": n}
+                             for c, label, n in shown["per_category"]],
+            "hotspots": [{"site": h["site_id"], "name": h["site__name"], "commune": h["site__commune__name"],
+                          "count": h["n"]} for h in shown["hotspots"]],
+        })

@@ -1,0 +1,178 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from alerts.models import Alert, Category
+from partnerships import scope
+from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
+from partnerships.permissions import site_policy
+
+from . import indicators
+from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem
+from .permissions import visible_alerts_q
+from .services import CONVENTION_FIELDS, convention_errors
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ConventionForm(DsfrBaseForm, forms.ModelForm):
+    signatories = forms.ModelMultipleChoiceField(
+        label=_("Signataires"), queryset=Organisation.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text=_("La préfecture, au moins un bailleur et au moins une force."),
+    )
+    document = forms.FileField(label=_("Convention signée (PDF)"), required=False)
+
+    class Meta:
+        model = Convention
+        fields = [*CONVENTION_FIELDS, "sites"]
+        widgets = {"signed_on": DateInput(), "effective_from": DateInput(), "effective_until": DateInput(),
+                   "sites": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, department_id: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department_id = department_id
+        organisations = Organisation.objects.filter(department_id=department_id)
+        self.fields["signatories"].queryset = organisations.order_by("kind", "name")
+        self.fields["sites"].queryset = (HousingSite.objects.filter(commune__department_id=department_id)
+                                         .select_related("landlord").order_by("landlord__name", "name"))
+        self.fields["parent"].queryset = Convention.objects.filter(department_id=department_id).exclude(
+            pk=self.instance.pk)
+        if self.instance.pk:
+            self.fields["signatories"].initial = [s.organisation_id for s in self.instance.signatories.all()]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        for message in convention_errors(
+            department_id=self.department_id, data=data, organisations=list(data.get("signatories", [])),
+            sites=list(data.get("sites", [])), exclude_pk=self.instance.pk,
+        ):
+            self.add_error(None, message)
+        return data
+
+
+class CommitmentForm(DsfrBaseForm, forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = ["text", "responsible", "status", "due_date"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "responsible": forms.CheckboxSelectMultiple,
+                   "due_date": DateInput()}
+
+
+class MeetingForm(DsfrBaseForm, forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["kind", "date", "attendees", "minutes", "minutes_file"]
+        widgets = {"date": DateInput(), "attendees": forms.CheckboxSelectMultiple,
+                   "minutes": forms.Textarea(attrs={"rows": 6})}
+
+
+class ActionItemForm(DsfrBaseForm, forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["meeting", "text", "owner", "due_date"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "due_date": DateInput()}
+
+
+def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.ModelForm:
+    """Organisations offered are the convention's signatories; meetings are the convention's."""
+    signatories = Organisation.objects.filter(signatures__convention=convention).order_by("kind", "name")
+    for name in ("responsible", "attendees", "owner"):
+        if name in form.fields:
+            form.fields[name].queryset = signatories
+    if "meeting" in form.fields:
+        form.fields["meeting"].queryset = convention.meetings.all()
+    return form
+
+
+class IndicatorFilterForm(DsfrBaseForm):
+    start = forms.DateField(label=_("Du"), widget=DateInput(), required=False)
+    end = forms.DateField(label=_("Au"), widget=DateInput(), required=False)
+    landlord = forms.ModelChoiceField(label=_("Bailleur"), queryset=Organisation.objects.none(),
+                                      required=False)
+    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none(),
+                                  required=False)
+    commune = forms.ModelChoiceField(label=_("Commune"), queryset=Commune.objects.none(),
+                                     required=False)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=HousingSite.objects.none(),
+                                  required=False)
+    category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices],
+                                 required=False)
+
+    def __init__(self, *args, reader, user, department_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = Organisation.objects.filter(department_id=department_id).order_by("name")
+        self.fields["landlord"].queryset = orgs.filter(kind=OrganisationKind.LANDLORD)
+        self.fields["unit"].queryset = orgs.filter(kind__in=OrganisationKind.forces())
+        communes = Commune.objects.filter(department_id=department_id)
+        if reader.communes:
+            communes = communes.filter(id__in=reader.communes)
+        self.fields["commune"].queryset = communes
+        if reader.aggregated_only:
+            # A partner mayor reads figures, never names: no landlord, unit or site filter.
+            for name in ("landlord", "unit", "site"):
+                del self.fields[name]
+            return
+        self.fields["site"].queryset = site_policy.instances(user).filter(
+            commune__department_id=department_id).order_by("name")
+        org = user.organisation
+        if org.is_landlord:
+            del self.fields["landlord"]
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(landlord_id=org.id)
+        if org.is_force:
+            self.fields["unit"].queryset = orgs.filter(id__in=scope.unit_ids(user))
+
+    def filters(self) -> indicators.Filters:
+        default = indicators.Filters.last_twelve_months()
+        # An invalid field is dropped (and shown in error); the valid ones still apply.
+        self.is_valid()
+        data = self.cleaned_data
+        obj = lambda name: data.get(name).pk if data.get(name) else None  # noqa: E731
+        start, end = data.get("start") or default.start, data.get("end") or default.end
+        return indicators.Filters(start=min(start, end), end=max(start, end), landlord_id=obj("landlord"),
+                                  unit_id=obj("unit"), commune_id=obj("commune"), site_id=obj("site"),
+                                  category=data.get("category") or "")
+
+
+class ProblemForm(DsfrBaseForm, forms.ModelForm):
+    alert_references = forms.CharField(
+        label=_("Fiches liées"), required=False,
+        help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."))
+
+    class Meta:
+        model = PartnershipProblem
+        fields = ["title", "site", "commune", "description", "partners", "action_plan"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "action_plan": forms.Textarea(attrs={"rows": 4}), "partners": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        department_id = user.organisation.department_id
+        self.fields["site"].queryset = site_policy.instances(user).filter(
+            commune__department_id=department_id).order_by("name")
+        self.fields["commune"].queryset = Commune.objects.filter(department_id=department_id)
+        self.fields["commune"].required = False
+        self.fields["partners"].queryset = Organisation.objects.filter(department_id=department_id).order_by(
+            "kind", "name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("site") is not None:
+            data["commune"] = data["site"].commune
+        if data.get("commune") is None:
+            self.add_error("commune", _("Indiquez la commune ou le site concerné."))
+        references = [r.strip() for r in data.get("alert_references", "").split(",") if r.strip()]
+        visible = visible_alerts_q(self.user)
+        found = list(Alert.objects.filter(visible, reference__in=references)) if visible is not None else []
+        missing = sorted(set(references) - {a.reference for a in found})
+        if missing:
+            self.add_error("alert_references", _("Fiche introuvable : %s") % ", ".join(missing))
+        data["alerts"] = found
+        return data

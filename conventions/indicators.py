@@ -1,0 +1,262 @@
+"""Indicators computed from the fiches with SQL aggregations (a handful of queries whatever the
+number of fiches). Durations are in hours.
+
+Percentiles: PostgreSQL computes them (`percentile_cont`, linear interpolation). SQLite, the embedded
+default, has no such aggregate: there only, the durations are read in one values_list and
+interpolated the same way in Python, so both backends return the same numbers."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from alerts.models import Alert, AlertEvent, Category, EventKind, Status
+from partnerships.models import Commune, HousingSite
+
+from .models import Convention, PartnershipProblem, ProblemStatus
+from .permissions import IndicatorReader
+
+HOTSPOT_MIN_FICHES = 3
+HOTSPOT_LIMIT = 10
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregate percentile_cont(p) WITHIN GROUP (ORDER BY expr)."""
+
+    name = "Percentile"
+    template = "percentile_cont(%(p)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, p: float, **extra):
+        super().__init__(expression, p=float(p), output_field=DurationField(), **extra)
+
+
+def _duration(end: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F("submitted_at"), output_field=DurationField())
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """percentile_cont's definition: linear interpolation between the closest ranks."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = p * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _hours(value) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, datetime.timedelta) else float(value)
+    return round(seconds / 3600, 2)
+
+
+@dataclass
+class Filters:
+    start: datetime.date
+    end: datetime.date
+    landlord_id: int | None = None
+    unit_id: int | None = None
+    commune_id: int | None = None
+    site_id: int | None = None
+    category: str = ""
+
+    @classmethod
+    def last_twelve_months(cls, **kwargs) -> "Filters":
+        today = timezone.localdate()
+        return cls(start=today.replace(day=1) - datetime.timedelta(days=335), end=today, **kwargs)
+
+
+@dataclass
+class Indicators:
+    total: int
+    per_month: list[tuple[datetime.date, int]]
+    per_category: list[tuple[str, str, int]]
+    ack_hours: dict
+    feedback_hours: dict
+    within_policy: int
+    with_policy: int
+    staff_aggressions: int
+    complaints_filed: int
+    redirections: int
+    hotspots: list[dict]
+    problems_identified: int
+    problems_resolved: int
+    communes: list[dict] = field(default_factory=list)
+
+    @property
+    def within_policy_share(self) -> float | None:
+        return round(100 * self.within_policy / self.with_policy, 1) if self.with_policy else None
+
+
+def _bounds(filters: Filters) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period as [first midnight, midnight after the last day) in local time."""
+    def midnight(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    return midnight(filters.start), midnight(filters.end + datetime.timedelta(days=1))
+
+
+def fiches(reader: IndicatorReader, filters: Filters, convention: Convention | None = None) -> QuerySet:
+    """The fiches the indicators count: submitted in the period, within the reader's scope."""
+    start, end = _bounds(filters)
+    qs = Alert.objects.filter(reader.alerts, submitted_at__gte=start, submitted_at__lt=end).exclude(
+        status=Status.DRAFT)
+    if convention is not None:
+        qs = qs.filter(convention_id=convention.pk)
+    lookups = {"landlord_id": filters.landlord_id, "routed_unit_id": filters.unit_id,
+               "site__commune_id": filters.commune_id, "site_id": filters.site_id,
+               "category": filters.category}
+    return qs.filter(**{k: v for k, v in lookups.items() if v})
+
+
+DURATION_ENDS = {"ack": "acknowledged_at", "feedback": "first_feedback_at"}
+
+
+def percentiles_in_database(qs: QuerySet) -> dict:
+    """{"ack": {"median": h, "p90": h}, "feedback": {...}} in one aggregate query (PostgreSQL)."""
+    row = qs.aggregate(**{
+        f"{key}_{name}": Percentile(_duration(end), p) for key, end in DURATION_ENDS.items()
+        for name, p in PERCENTILES.items()
+    })
+    return {key: {name: _hours(row[f"{key}_{name}"]) for name in PERCENTILES} for key in DURATION_ENDS}
+
+
+def percentiles_in_python(qs: QuerySet) -> dict:
+    """The same figures from one values_list: the fallback for SQLite, which has no percentile_cont."""
+    durations = {key: [] for key in DURATION_ENDS}
+    for submitted, *ends in qs.values_list("submitted_at", *DURATION_ENDS.values()):
+        for key, moment in zip(DURATION_ENDS, ends, strict=True):
+            if moment is not None:
+                durations[key].append((moment - submitted).total_seconds())
+    return {key: {name: _hours(percentile(values, p)) for name, p in PERCENTILES.items()}
+            for key, values in durations.items()}
+
+
+def compute(reader: IndicatorReader, filters: Filters, convention: Convention | None = None,
+            with_map: bool = False) -> Indicators:
+    qs = fiches(reader, filters, convention)
+    totals = qs.aggregate(
+        total=Count("id"),
+        within_policy=Count("id", filter=Q(acknowledged_at__lte=F("ack_due_at"))),
+        with_policy=Count("id", filter=Q(ack_due_at__isnull=False)),
+        staff_aggressions=Count("id", filter=Q(staff_victim=True)),
+        complaints_filed=Count("id", filter=Q(complaint="filed")),
+    )
+    months = qs.annotate(month=TruncMonth("submitted_at")).values("month").annotate(n=Count("id"))
+    per_month = [(_day(row["month"]), row["n"]) for row in months.order_by("month")]
+    labels = dict(Category.choices)
+    per_category = [(row["category"], str(labels.get(row["category"], row["category"])), row["n"])
+                    for row in qs.values("category").annotate(n=Count("id")).order_by("-n", "category")]
+    postgresql = connection.vendor == "postgresql"
+    durations = percentiles_in_database(qs) if postgresql else percentiles_in_python(qs)
+    redirections = AlertEvent.objects.filter(kind=EventKind.REDIRECT, alert__in=qs.values("id")).count()
+    hotspots = list(
+        qs.values("site_id", "site__name", "site__commune__name").annotate(n=Count("id"))
+        .filter(n__gte=HOTSPOT_MIN_FICHES).order_by("-n", "site__name")[:HOTSPOT_LIMIT]
+    )
+    problems_identified, problems_resolved = _problems(reader, filters, convention)
+    return Indicators(
+        per_month=_fill_months(per_month, filters), per_category=per_category, ack_hours=durations["ack"],
+        feedback_hours=durations["feedback"], redirections=redirections, hotspots=hotspots,
+        problems_identified=problems_identified, problems_resolved=problems_resolved,
+        communes=commune_rates(qs, convention.department_id if convention else reader.department_id,
+                               reader.communes) if with_map else [],
+        **totals,
+    )
+
+
+def _day(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _fill_months(rows, filters: Filters) -> list[tuple[datetime.date, int]]:
+    """Every month of the period, with 0 where no fiche was filed, so a chart's axis has no gaps."""
+    counts = dict(rows)
+    months, day = [], filters.start.replace(day=1)
+    while day <= filters.end:
+        months.append((day, counts.get(day, 0)))
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _problems(reader: IndicatorReader, filters: Filters, convention: Convention | None) -> tuple[int, int]:
+    start, end = _bounds(filters)
+    qs = PartnershipProblem.objects.filter(reader.problems)
+    if convention is not None:
+        qs = qs.filter(department_id=convention.department_id)
+    lookups = {"site__landlord_id": filters.landlord_id, "commune_id": filters.commune_id,
+               "site_id": filters.site_id}
+    qs = qs.filter(**{k: v for k, v in lookups.items() if v})
+    row = qs.aggregate(
+        identified=Count("id", filter=Q(opened_at__gte=start, opened_at__lt=end)),
+        resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED, resolved_at__gte=start,
+                                      resolved_at__lt=end)),
+    )
+    return row["identified"], row["resolved"]
+
+
+def commune_rates(qs: QuerySet, department_id: str, only: tuple[int, ...] = ()) -> list[dict]:
+    """Fiches per 1,000 social dwellings for each commune of the département (for the map), or
+    only for the given communes (a partner mayor's)."""
+    counts = dict(qs.values("site__commune_id").annotate(n=Count("id")).values_list("site__commune_id", "n"))
+    dwellings = dict(
+        HousingSite.objects.filter(commune__department_id=department_id).values("commune_id")
+        .annotate(d=Sum("dwellings")).values_list("commune_id", "d")
+    )
+    rows = []
+    communes = Commune.objects.filter(department_id=department_id)
+    if only:
+        communes = communes.filter(id__in=only)
+    for commune in communes.only("id", "name", "insee_code", "outline"):
+        n, d = counts.get(commune.id, 0), dwellings.get(commune.id) or 0
+        rows.append({"id": commune.id, "name": commune.name, "insee_code": commune.insee_code,
+                     "outline": commune.outline, "fiches": n, "dwellings": d,
+                     "rate": round(1000 * n / d, 1) if d else None})
+    return rows
+
+
+def small_count_threshold() -> int:
+    return settings.PASSERELLE_SMALL_COUNT_THRESHOLD
+
+
+def shown(value: int, reader: IndicatorReader):
+    """What a reader may see of a count: a partner mayor never sees a count below the threshold."""
+    threshold = small_count_threshold()
+    if reader.aggregated_only and value < threshold:
+        return f"< {threshold}"
+    return value
+
+
+
+def present(result: Indicators, reader: IndicatorReader) -> dict:
+    """The figures as a reader may see them: for a partner mayor, counts below the threshold are
+    masked, durations and shares computed from too few fiches are withheld, and no site is named."""
+    few = reader.aggregated_only and result.total < small_count_threshold()
+    hidden = {name: None for name in PERCENTILES}
+    counts = ("total", "staff_aggressions", "complaints_filed", "redirections", "problems_identified",
+              "problems_resolved")
+    return {
+        **{name: shown(getattr(result, name), reader) for name in counts},
+        "ack_hours": hidden if few else result.ack_hours,
+        "feedback_hours": hidden if few else result.feedback_hours,
+        "within_policy_share": None if few else result.within_policy_share,
+        "per_month": [(month, shown(n, reader)) for month, n in result.per_month],
+        "per_category": [(code, label, shown(n, reader)) for code, label, n in result.per_category],
+        "hotspots": [] if reader.aggregated_only else result.hotspots,
+    }

@@ -1,0 +1,122 @@
+"""Who may see and edit conventions, and whose fiches feed the indicators a user reads.
+
+Conventions: prefecture staff of the département see and edit all of it; the managers of a
+signatory organisation may read theirs; everyone else gets a 404.
+Indicators (DESIGN.md "Who sees what"): the prefecture reads its département, a landlord manager
+its own organisation's fiches, a force manager the fiches routed to its units, a partner mayor
+aggregated figures of its communes only."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from partnerships import scope
+from partnerships.models import OrganisationKind, User
+from partnerships.permissions import BasePolicy
+
+from .models import Convention, PartnershipProblem
+
+
+class ConventionPolicy(BasePolicy):
+    model = Convention
+
+    def instances(self, user: User, action: str = "view") -> QuerySet:
+        qs = Convention.objects.all()
+        if not user.is_authenticated or not user.is_active:
+            return qs.none()
+        if scope.is_platform_admin(user):
+            return qs
+        org = user.organisation
+        if org is None:
+            return qs.none()
+        if org.is_prefecture:
+            return qs.filter(department_id=org.department_id)
+        if action == "view" and user.is_manager:
+            return qs.filter(signatories__organisation_id=org.id)
+        return qs.none()
+
+    def can_create(self, user: User) -> bool:
+        return user.is_authenticated and user.organisation is not None and user.organisation.is_prefecture
+
+
+convention_policy = ConventionPolicy()
+
+
+@dataclass(frozen=True)
+class IndicatorReader:
+    """The part of the fiches a user may count, and how the figures must be shown to them."""
+
+    alerts: Q  # filter on alerts.Alert
+    problems: Q  # filter on PartnershipProblem
+    department_id: str
+    aggregated_only: bool = False  # partner mayor: no fiche, no name, small counts suppressed
+    can_list_fiches: bool = True
+    communes: tuple[int, ...] = ()  # a partner mayor's communes: the only ones on its map
+
+
+def indicator_reader(user: User) -> IndicatorReader | None:
+    """None when the user may read no indicators at all (the views answer 404)."""
+    if not user.is_authenticated or not user.is_active or user.organisation is None:
+        return None
+    org = user.organisation
+    dept = org.department_id
+    if org.is_prefecture:
+        return IndicatorReader(Q(department_id=dept), Q(department_id=dept), dept)
+    if org.is_landlord and user.is_manager:
+        return IndicatorReader(Q(landlord_id=org.id), Q(site__landlord_id=org.id), dept)
+    if org.is_force and user.is_manager:
+        units = scope.unit_ids(user)
+        return IndicatorReader(Q(routed_unit_id__in=units), scope.territory_commune_q(units), dept)
+    if org.kind == OrganisationKind.MUNICIPALITY:
+        communes = tuple(org.communes.values_list("id", flat=True))
+        return IndicatorReader(Q(site__commune_id__in=communes), Q(commune_id__in=communes), dept,
+                               aggregated_only=True, can_list_fiches=False, communes=communes)
+    return None
+
+
+class PartnershipProblemPolicy(BasePolicy):
+    """The prefecture sees its département's problems; a force those of its territory or opened by
+    its units; a landlord those on its estates or where it is a partner. Changes: the prefecture and
+    the opening organisation."""
+
+    model = PartnershipProblem
+
+    def instances(self, user: User, action: str = "view") -> QuerySet:
+        qs = PartnershipProblem.objects.all()
+        if not user.is_authenticated or not user.is_active:
+            return qs.none()
+        if scope.is_platform_admin(user):
+            return qs
+        org = user.organisation
+        if org is None:
+            return qs.none()
+        if org.is_prefecture:
+            return qs.filter(department_id=org.department_id)
+        if action != "view":
+            return qs.filter(opened_by_id=org.id) if org.is_force else qs.none()
+        if org.is_force:
+            units = scope.unit_ids(user)
+            return qs.filter(scope.territory_commune_q(units) | Q(opened_by_id__in=units))
+        if org.is_landlord:
+            # A subquery, not a join: no duplicates, no DISTINCT (which get_or_404 cannot combine).
+            partner_of = PartnershipProblem.partners.through.objects.filter(organisation_id=org.id).values(
+                "partnershipproblem_id")
+            return qs.filter(Q(site__landlord_id=org.id) | Q(pk__in=partner_of))
+        return qs.none()
+
+    def can_open(self, user: User) -> bool:
+        org = user.organisation if user.is_authenticated else None
+        return org is not None and (org.is_prefecture or org.is_force)
+
+
+problem_policy = PartnershipProblemPolicy()
+
+
+def visible_alerts_q(user: User) -> Q | None:
+    """Fiches a user may link to a partnership problem: the prefecture's département, a unit's own."""
+    org = user.organisation
+    if org is not None and org.is_prefecture:
+        return Q(department_id=org.department_id)
+    if org is not None and org.is_force:
+        return Q(routed_unit_id__in=scope.unit_ids(user))
+    return None

@@ -1,0 +1,35 @@
+"""Reads on conventions, already scoped to the user and prefetched for the page that uses them."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from partnerships.models import Organisation, User
+
+from .models import OPEN_ACTION_STATUSES, ActionItem, Convention, Meeting, Signatory
+from .permissions import convention_policy
+
+
+def convention_list(*, user: User, search: str = "") -> QuerySet:
+    qs = convention_policy.instances(user).select_related("department", "parent").annotate(
+        signatory_count=Count("signatories", distinct=True),
+        open_actions=Count("meetings__action_items", distinct=True,
+                           filter=Q(meetings__action_items__status__in=OPEN_ACTION_STATUSES)),
+    )
+    if search:
+        qs = qs.filter(title__icontains=search)
+    return qs.order_by("-effective_from", "title")
+
+
+def convention_get(*, user: User, pk, action: str = "view") -> Convention:
+    queryset = Convention.objects.select_related("department", "parent").prefetch_related(
+        Prefetch("signatories", queryset=Signatory.objects.select_related("organisation")),
+        "commitments__responsible",
+        Prefetch("meetings", queryset=Meeting.objects.prefetch_related(
+            "attendees", Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")))),
+        "documents", "amendments",
+    )
+    return convention_policy.get_or_404(user, action, queryset=queryset, pk=pk)
+
+
+def signatory_candidates(department_id: str) -> QuerySet:
+    """Organisations that may sign a convention of the département (the parquet and mayors included)."""
+    return Organisation.objects.filter(department_id=department_id).order_by("kind", "name")

@@ -1,0 +1,55 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from partnerships.importers.sites import FORMATS as SITE_FORMATS
+from partnerships.importers.territories import FORMATS as TERRITORY_FORMATS
+
+from . import access
+
+SITE_FORMAT_LABELS = {"rpls": _("RPLS (une ligne par logement)"), "simple": _("Simple (une ligne par site)")}
+TERRITORY_FORMAT_LABELS = {
+    "ministry": _("Jeu de données du ministère de l'Intérieur (une ligne par commune)"),
+    "simple": _("Simple (unité, type, unité de rattachement, codes INSEE)"),
+}
+
+
+class ImportForm(DsfrBaseForm):
+    file = forms.FileField(label=_("Fichier CSV"),
+                           help_text=_("Encodage UTF-8 ou Windows (cp1252) ; séparateur point-virgule, "
+                                       "virgule ou tabulation."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def params(self) -> dict:
+        """What the commit step needs to run the same import again, as JSON for the session."""
+        return {"fmt": self.cleaned_data["fmt"]}
+
+
+class SitesImportForm(ImportForm):
+    fmt = forms.ChoiceField(label=_("Format"), choices=[(f, SITE_FORMAT_LABELS[f]) for f in SITE_FORMATS])
+    landlord = forms.ModelChoiceField(label=_("Bailleur"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["landlord"].queryset = access.landlords(self.user)
+        if self.user.organisation_id and self.user.organisation.is_landlord:
+            # A landlord imports its own stock: nothing to choose.
+            self.fields["landlord"].initial = self.user.organisation_id
+            self.fields["landlord"].widget = forms.HiddenInput()
+
+    def params(self) -> dict:
+        return {**super().params(), "landlord": self.cleaned_data["landlord"].pk}
+
+
+class TerritoriesImportForm(ImportForm):
+    fmt = forms.ChoiceField(label=_("Format"),
+                            choices=[(f, TERRITORY_FORMAT_LABELS[f]) for f in TERRITORY_FORMATS])
+    valid_from = forms.DateField(label=_("Date d'effet"), required=False,
+                                 help_text=_("Par défaut, aujourd'hui. Format : JJ/MM/AAAA"))
+
+    def params(self) -> dict:
+        valid_from = self.cleaned_data["valid_from"]
+        return {**super().params(), "valid_from": valid_from.isoformat() if valid_from else None}

@@ -1,0 +1,96 @@
+"""`make run`: the whole application in one terminal, with the real Celery worker and beat.
+
+Eager mode is not a substitute for the worker (STYLE.md): with the default filesystem:// broker the
+worker and beat need no server, so the newcomer runs exactly the code paths production runs.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+CELERY = [sys.executable, "-m", "celery", "-A", "partnerships"]
+CHILDREN = {
+    "worker": [*CELERY, "worker", "-l", "info", "--concurrency", "2"],
+    "beat": [*CELERY, "beat", "-l", "info"],
+}
+STOP_TIMEOUT = 10
+
+
+class Command(BaseCommand):
+    help = "Lance le serveur de développement avec le worker et le beat Celery."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Adresse d'écoute (%(default)s).")
+
+    def handle(self, *args, addr, **options):
+        self.make_folders()
+        stopping = threading.Event()
+        # SIGTERM (docker stop, kill) must stop the children as Ctrl-C does.
+        previous_handler = signal.signal(signal.SIGTERM, self.raise_exit)
+        children = {}
+        try:
+            for name, command in CHILDREN.items():
+                # A session of their own: Ctrl-C reaches only this process, which then stops each child
+                # once, instead of the terminal's SIGINT racing our SIGTERM into a cold shutdown.
+                # The command is the constant CHILDREN above, not input.
+                process = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)  # noqa: S603
+                children[name] = process
+                threading.Thread(target=self.watch, args=(name, process, stopping), daemon=True).start()
+            self.print_banner(addr)
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            stopping.set()
+            self.stop(children)
+            signal.signal(signal.SIGTERM, previous_handler)
+
+    @staticmethod
+    def raise_exit(signum, frame):
+        raise SystemExit(128 + signum)
+
+    @staticmethod
+    def make_folders():
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        folders = [options.get(key) for key in ("data_folder_in", "data_folder_out", "processed_folder")]
+        folders.append(Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent)
+        folders.append(settings.PRIVATE_MEDIA_ROOT)
+        for folder in filter(None, folders):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+
+    def watch(self, name, process, stopping):
+        # Running on without a worker would look fine while no e-mail or escalation ever goes out.
+        code = process.wait()
+        if not stopping.is_set():
+            self.stderr.write(f"Celery « {name} » s'est arrêté (code {code}) : arrêt de Passerelle.")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def stop(self, children):
+        for process in children.values():
+            if process.poll() is None:
+                process.terminate()
+        for name, process in children.items():
+            try:
+                process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"Le processus Celery « {name} » ne s'arrête pas : arrêt forcé.")
+                process.kill()
+                process.wait()
+
+    def print_banner(self, addr):
+        host, _, port = addr.rpartition(":")
+        lines = ["", self.style.SUCCESS(f"Passerelle : http://{host or '127.0.0.1'}:{port}/"), ""]
+        try:
+            from partnerships import demo
+        except ImportError:
+            demo = None
+        if demo is not None:
+            lines.append(f"Comptes de démonstration (mot de passe : {demo.DEMO_PASSWORD}) :")
+            lines.extend(f"  {email:<45} {role:<32} {org}" for email, role, org in demo.logins())
+            lines.append("")
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,265 @@
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from alerts import services
+from alerts.models import Alert, Outcome, Status
+from tests.alerts.factories import JPEG, alert_data, draft_alert, filed_alert, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    def _api(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return _api
+
+
+def payload(site, **overrides):
+    data = alert_data(**overrides)
+    data["facts_at"] = data["facts_at"].isoformat()
+    return {"site": site.pk, **data}
+
+
+def test_anonymous_requests_are_refused(client, world):
+    assert client.get("/api/v1/alerts/").status_code in (401, 403)
+
+
+ROLES = [
+    "landlord_agent",
+    "other_landlord_agent",
+    "officer",
+    "gendarme",
+    "ddsp_manager",
+    "prefect_agent",
+    "prefect_972",
+    "mayor",
+]
+SEES_CREIL = {"landlord_agent", "officer", "ddsp_manager", "prefect_agent"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_gets_the_fiche_its_attachment_and_events_only_if_it_sees_it(world, api, role):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    attachment = services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload()
+    )
+    client = api(getattr(world, role))
+    listed = [row["id"] for row in client.get("/api/v1/alerts/").json()["results"]]
+    expected = 200 if role in SEES_CREIL else 404
+    assert (alert.pk in listed) == (role in SEES_CREIL)
+    assert client.get(f"/api/v1/alerts/{alert.pk}/").status_code == expected
+    assert client.get(f"/api/v1/alerts/{alert.pk}/events/").status_code == expected
+    assert client.get(f"/api/v1/alerts/{alert.pk}/attachments/").status_code == expected
+    download = client.get(f"/api/v1/alerts/{alert.pk}/attachments/{attachment.pk}/download/")
+    assert download.status_code == expected
+    if expected == 200:
+        assert download["Content-Disposition"].startswith("attachment")
+        assert b"".join(download.streaming_content) == JPEG
+
+
+def test_an_attachment_is_only_downloadable_through_its_own_fiche(world, api):
+    mine = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    theirs = filed_alert(site=world.other_site, reporter=world.other_landlord_agent)
+    attachment = services.alert_add_attachment(
+        actor=world.other_landlord_agent, alert=theirs, uploaded_file=upload()
+    )
+    response = api(world.landlord_agent).get(
+        f"/api/v1/alerts/{mine.pk}/attachments/{attachment.pk}/download/"
+    )
+    assert response.status_code == 404
+
+
+def test_a_landlord_files_with_an_idempotency_key_once(world, api):
+    client = api(world.landlord_agent)
+    key = str(uuid.uuid4())
+    first = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201, first.json()
+    assert again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["reference"].startswith("FA-60-")
+    assert first.json()["routed_unit_name"] == "Commissariat de Creil"
+    assert Alert.objects.count() == 1
+    bad = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY="x")
+    assert bad.status_code == 400
+
+
+def test_filing_on_someone_elses_estate_or_as_a_force_is_refused(world, api):
+    response = api(world.landlord_agent).post("/api/v1/alerts/", payload(world.other_site), format="json")
+    assert response.status_code == 400
+    assert "site" in response.json()["extra"]["fields"]
+    assert (
+        api(world.officer).post("/api/v1/alerts/", payload(world.site_creil), format="json").status_code
+        == 400
+    )
+    assert Alert.objects.count() == 0
+
+
+def test_the_officer_works_the_fiche_through_the_actions(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    officer = api(world.officer)
+    assert officer.post(f"/api/v1/alerts/{alert.pk}/acknowledge/").json()["status"] == Status.ACKNOWLEDGED
+    assert (
+        officer.post(f"/api/v1/alerts/{alert.pk}/start/", {"message": "Patrouille"}, format="json").json()[
+            "status"
+        ]
+        == Status.IN_PROGRESS
+    )
+    response = officer.post(
+        f"/api/v1/alerts/{alert.pk}/feedback/", {"message": "Deux interpellations"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["first_feedback_at"]
+    comment = officer.post(
+        f"/api/v1/alerts/{alert.pk}/comment/", {"message": "Interne", "internal": True}, format="json"
+    )
+    assert comment.status_code == 201
+    assert comment.json()["internal"] is True
+    closed = officer.post(f"/api/v1/alerts/{alert.pk}/close/", {"outcome": Outcome.CONTROL}, format="json")
+    assert closed.json()["status"] == Status.CLOSED
+    illegal = officer.post(f"/api/v1/alerts/{alert.pk}/acknowledge/")
+    assert illegal.status_code == 400
+    assert illegal.json()["code"] == "illegal_transition"
+    assert "Clôturée" in illegal.json()["message"]
+    landlord = api(world.landlord_agent)
+    events = landlord.get(f"/api/v1/alerts/{alert.pk}/events/").json()
+    assert "Interne" not in [e["message"] for e in events]
+    assert "Deux interpellations" in [e["message"] for e in events]
+    reopened = landlord.post(f"/api/v1/alerts/{alert.pk}/reopen/", {"reason": "Ça reprend"}, format="json")
+    assert reopened.json()["status"] == Status.SUBMITTED
+
+
+def test_a_visible_fiche_the_user_may_not_act_on_is_403(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert api(world.landlord_agent).post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 403
+    assert api(world.gendarme).post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 404
+
+
+def test_redirect_return_and_merge_through_the_api(world, api):
+    first, second, third, kept = [
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(4)
+    ]
+    officer = api(world.officer)
+    no_reason = officer.post(
+        f"/api/v1/alerts/{first.pk}/redirect/", {"unit": world.gendarmerie.pk}, format="json"
+    )
+    assert no_reason.status_code == 400
+    redirected = officer.post(
+        f"/api/v1/alerts/{first.pk}/redirect/",
+        {"unit": world.gendarmerie.pk, "reason": "Secteur de Méru"},
+        format="json",
+    )
+    assert redirected.status_code == 204
+    assert officer.get(f"/api/v1/alerts/{first.pk}/").status_code == 404
+    assert (
+        api(world.gendarme).get(f"/api/v1/alerts/{first.pk}/").json()["routed_unit_name"] == "Brigade de Méru"
+    )
+    returned = officer.post(f"/api/v1/alerts/{second.pk}/return/", {"reason": "out_of_area"}, format="json")
+    assert returned.status_code == 204
+    assert Alert.objects.get(pk=second.pk).status == Status.RETURNED
+    routed = api(world.prefect_agent).get(f"/api/v1/alerts/{second.pk}/")
+    assert routed.json()["routed_unit"] is None
+    merged = officer.post(f"/api/v1/alerts/{third.pk}/merge/", {"into": kept.pk}, format="json")
+    assert merged.json()["outcome"] == Outcome.MERGED
+    assert merged.json()["duplicate_of_reference"] == kept.reference
+    assert (
+        officer.post(f"/api/v1/alerts/{kept.pk}/merge/", {"into": second.pk}, format="json").status_code
+        == 404
+    )
+
+
+def test_uploads_are_typed_from_content_with_french_errors(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = api(world.landlord_agent)
+    ok = client.post(
+        f"/api/v1/alerts/{alert.pk}/attachments/",
+        {"file": SimpleUploadedFile("photo.jpg", JPEG)},
+        format="multipart",
+    )
+    assert ok.status_code == 201
+    assert ok.json()["content_type"] == "image/jpeg"
+    refused = client.post(
+        f"/api/v1/alerts/{alert.pk}/attachments/",
+        {"file": SimpleUploadedFile("photo.jpg", b"<html>not a photo</html>")},
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert "Type de fichier" in refused.json()["message"]
+    listed = client.get(f"/api/v1/alerts/{alert.pk}/attachments/").json()
+    assert [a["original_name"] for a in listed] == ["photo.jpg"]
+
+
+def test_the_procedure_number_is_hidden_from_other_landlord_staff(world, api):
+    alert = filed_alert(
+        site=world.site_creil,
+        reporter=world.landlord_agent,
+        complaint="filed",
+        complaint_reference="2026/123",
+    )
+    assert api(world.officer).get(f"/api/v1/alerts/{alert.pk}/").json()["complaint_reference"] == "2026/123"
+    assert (
+        api(world.landlord_agent).get(f"/api/v1/alerts/{alert.pk}/").json()["complaint_reference"]
+        == "2026/123"
+    )
+    assert (
+        api(world.landlord_manager).get(f"/api/v1/alerts/{alert.pk}/").json()["complaint_reference"] is None
+    )
+    reporter = api(world.officer).get(f"/api/v1/alerts/{alert.pk}/").json()["reporter"]
+    assert world.landlord_agent.email not in reporter
+
+
+def test_the_list_filters_like_the_pages(world, api):
+    creil = filed_alert(
+        site=world.site_creil, reporter=world.landlord_agent, category="rodeo", subcategory=""
+    )
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    draft_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = api(world.landlord_agent)
+    rows = client.get("/api/v1/alerts/", {"category": "rodeo"}).json()["results"]
+    assert [r["id"] for r in rows] == [creil.pk]
+    rows = client.get("/api/v1/alerts/", {"status": "draft"}).json()["results"]
+    assert len(rows) == 1
+    rows = client.get("/api/v1/alerts/", {"commune": world.meru.pk}).json()["results"]
+    assert [r["site_name"] for r in rows] == ["La Nacre"]
+
+
+@pytest.mark.parametrize("role", ["officer", "landlord_agent", "prefect_agent"])
+def test_the_list_costs_the_same_number_of_queries_for_more_rows(world, api, role):
+    client = api(getattr(world, role))
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/alerts/").status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+        services.alert_feedback(actor=world.officer, alert=alert, message="Retour")
+    few = count_queries()
+    for _ in range(5):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert count_queries() == few
+    assert few <= 6
+
+
+def test_the_openapi_schema_documents_the_alert_actions(client, world):
+    client.force_login(world.prefect_agent)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content.decode()
+    for path in (
+        "/api/v1/alerts/",
+        "/api/v1/alerts/{id}/acknowledge/",
+        "/api/v1/alerts/{id}/return/",
+        "/api/v1/alerts/{id}/attachments/{attachment_pk}/download/",
+        "/api/v1/alerts/{id}/events/",
+    ):
+        assert path in schema
+    assert "Idempotency-Key" in schema

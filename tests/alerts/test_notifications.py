@@ -1,0 +1,183 @@
+import os
+import smtplib
+import socket
+import time
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from alerts import services, tasks
+from alerts.models import Alert, Notification, OutboxEmail, OutboxStatus
+from alerts.notifications import notifications_mark_read
+from alerts.selectors import unread_notification_count
+from tests.alerts.factories import alert_data, filed_alert
+
+pytestmark = pytest.mark.django_db
+
+
+def test_filing_writes_notifications_and_outbox_for_the_unit_with_a_link(world, settings):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    rows = OutboxEmail.objects.order_by("id")
+    assert sorted(row.to[0] for row in rows) == sorted([world.officer.email, world.police_manager.email])
+    assert all(row.status == OutboxStatus.PENDING for row in rows)
+    assert all(f"{settings.SITE_URL}/fiches/{alert.pk}/" in row.body for row in rows)
+    assert Notification.objects.filter(recipient=world.officer, alert=alert).exists()
+    assert not Notification.objects.filter(recipient=world.gendarme).exists()
+
+
+def test_a_fiche_without_unit_is_announced_to_the_prefecture(world):
+    filed_alert(site=world.site_nowhere, reporter=world.landlord_agent)
+    assert [row.to for row in OutboxEmail.objects.all()] == [[world.prefect_agent.email]]
+
+
+def test_feedback_closure_and_redirect_notify_the_right_people(world):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    OutboxEmail.objects.all().delete()
+    services.alert_feedback(actor=world.officer, alert=alert, message="Patrouille ce soir")
+    services.alert_redirect(actor=world.officer, alert=alert, unit=world.gendarmerie, reason="Secteur")
+    services.alert_close(actor=world.gendarme, alert=alert, outcome="patrol")
+    recipients = [row.to[0] for row in OutboxEmail.objects.order_by("id")]
+    assert recipients == [world.landlord_agent.email, world.gendarme.email, world.landlord_agent.email]
+    feedback = OutboxEmail.objects.order_by("id").first()
+    assert "Patrouille ce soir" in feedback.body
+
+
+def test_a_rolled_back_change_leaves_no_outbox_row(world):
+    def file_then_fail():
+        with transaction.atomic():
+            filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+            assert OutboxEmail.objects.exists()
+            raise RuntimeError("rollback")
+
+    with pytest.raises(RuntimeError):
+        file_then_fail()
+    assert not OutboxEmail.objects.exists()
+    assert not Alert.objects.exists()
+
+
+def test_delivery_is_queued_only_after_commit(world, django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda args, **kw: queued.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+        assert queued == []
+    assert sorted(queued) == sorted(OutboxEmail.objects.values_list("pk", flat=True))
+
+
+def test_an_unreachable_broker_never_breaks_filing_and_flush_delivers_later(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = services.alert_file(actor=world.landlord_agent, site=world.site_creil, data=alert_data())
+    assert alert.reference
+    assert OutboxEmail.objects.filter(status=OutboxStatus.PENDING).count() == 2
+    assert tasks.flush_outbox() == 2
+    assert len(mail.outbox) == 2
+    assert not OutboxEmail.objects.filter(status=OutboxStatus.PENDING).exists()
+
+
+def test_delivering_the_same_row_twice_sends_one_email(world):
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    row = OutboxEmail.objects.get()
+    assert tasks.deliver_outbox(row.pk) == OutboxStatus.SENT
+    assert tasks.deliver_outbox(row.pk) == "skipped"
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT
+    assert row.sent_at
+    assert row.attempts == 1
+
+
+def test_an_smtp_error_is_recorded_and_retried_until_it_fails(world, monkeypatch):
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    row = OutboxEmail.objects.get()
+
+    def smtp_down(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(tasks, "send_mail", smtp_down)
+    for attempt in range(1, tasks.MAX_ATTEMPTS):
+        with pytest.raises(smtplib.SMTPException):
+            tasks.send_outbox_row(row.pk)
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, attempt)
+    assert tasks.send_outbox_row(row.pk) == OutboxStatus.FAILED
+    row.refresh_from_db()
+    assert row.last_error == "gone"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_email_goes_through_a_real_smtp_server(world, settings):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Recorder(Sink):
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        alert = filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+        row = OutboxEmail.objects.get()
+        assert tasks.deliver_outbox(row.pk) == OutboxStatus.SENT
+    finally:
+        controller.stop()
+    [envelope] = recorder.messages
+    assert envelope.rcpt_tos == [world.gendarme.email]
+    body = envelope.content.decode()
+    assert alert.reference in body
+    assert f"{settings.SITE_URL}/fiches/{alert.pk}/" in body
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL), as in CI")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_the_outbox_once(world):
+    from celery.contrib.testing.worker import start_worker
+
+    from partnerships.celery import app
+
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        alert = filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+        row = OutboxEmail.objects.get(key__contains=f":{alert.pk}:")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            row.refresh_from_db()
+            if row.status == OutboxStatus.SENT:
+                break
+            time.sleep(0.2)
+        # A duplicate delivery of the same row must be a no-op.
+        tasks.deliver_outbox.delay(row.pk)
+        time.sleep(1)
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT
+    assert row.attempts == 1
+    assert [m.to for m in mail.outbox] == [[world.gendarme.email]]
+
+
+def test_marking_notifications_read_touches_only_the_users_own(world):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert unread_notification_count(user=world.officer) == 1
+    assert notifications_mark_read(user=world.officer) == 1
+    assert unread_notification_count(user=world.officer) == 0
+    assert unread_notification_count(user=world.police_manager) == 1

@@ -1,0 +1,155 @@
+import datetime
+
+import pytest
+from django.db import connection
+
+from conventions import indicators
+from conventions.indicators import Filters, compute, percentile
+from conventions.models import PartnershipProblem, ProblemStatus
+from conventions.permissions import indicator_reader
+from tests.conventions.factories import T0, make_alert, make_convention
+
+H = datetime.timedelta(hours=1)
+MARCH = Filters(start=datetime.date(2026, 3, 1), end=datetime.date(2026, 3, 31))
+
+
+@pytest.fixture
+def convention(world):
+    return make_convention(world)
+
+
+@pytest.fixture
+def five_fiches(world, convention):
+    """Acknowledged after 1, 2, 4, 10 hours and never; first feedback after 24 and 48 hours.
+
+    Hand-computed: ack durations [1, 2, 4, 10] → median 3.0, p90 = 4 + 0.7 × (10 − 4) = 8.2;
+    feedback [24, 48] → median 36.0, p90 = 24 + 0.9 × 24 = 45.6; deadline 3 h → within policy 2 of 5."""
+    return [
+        make_alert(world, convention=convention, ack_after=1 * H, feedback_after=24 * H, ack_within=3 * H,
+                   staff_victim=True, complaint="filed"),
+        make_alert(world, convention=convention, ack_after=2 * H, feedback_after=48 * H, ack_within=3 * H,
+                   submitted_at=T0 + 3 * H, category="drugs"),
+        make_alert(world, convention=convention, ack_after=4 * H, ack_within=3 * H, redirected=True,
+                   submitted_at=T0 + 26 * H),
+        make_alert(world, convention=convention, ack_after=10 * H, ack_within=3 * H, site=world.site_meru,
+                   complaint="planned"),
+        make_alert(world, convention=convention, ack_within=3 * H, site=world.other_site),
+    ]
+
+
+def test_percentile_interpolates_like_postgresql_percentile_cont():
+    assert percentile([1, 2, 4, 10], 0.5) == 3
+    assert percentile([1, 2, 4, 10], 0.9) == pytest.approx(8.2)
+    assert percentile([7], 0.9) == 7
+    assert percentile([], 0.5) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont needs PostgreSQL")
+def test_postgresql_percentiles_equal_the_python_fallback(world, convention, five_fiches):
+    qs = indicators.fiches(indicator_reader(world.prefect_agent), MARCH, convention)
+
+    assert indicators.percentiles_in_database(qs) == indicators.percentiles_in_python(qs) == {
+        "ack": {"median": 3.0, "p90": 8.2}, "feedback": {"median": 36.0, "p90": 45.6}}
+
+
+def test_the_convention_indicators_match_the_hand_computed_values(world, convention, five_fiches):
+    result = compute(indicator_reader(world.prefect_agent), MARCH, convention)
+
+    assert result.total == 5
+    assert result.ack_hours == {"median": 3.0, "p90": 8.2}
+    assert result.feedback_hours == {"median": 36.0, "p90": 45.6}
+    assert (result.within_policy, result.with_policy, result.within_policy_share) == (2, 5, 40.0)
+    assert result.staff_aggressions == 1
+    assert result.complaints_filed == 1
+    assert result.redirections == 1
+    assert dict((m, n) for m, n in result.per_month)[datetime.date(2026, 3, 1)] == 5
+    assert [(code, n) for code, _label, n in result.per_category] == [("common_parts", 4), ("drugs", 1)]
+    assert [(h["site__name"], h["n"]) for h in result.hotspots] == [("Les Hauts de Creil", 3)]
+
+
+def test_fiches_outside_the_period_the_convention_or_drafts_are_not_counted(world, convention, five_fiches):
+    make_alert(world, convention=convention, submitted_at=T0 + datetime.timedelta(days=40))
+    make_alert(world, convention=None)
+    make_alert(world, convention=convention, status="draft", reference=None)
+
+    assert compute(indicator_reader(world.prefect_agent), MARCH, convention).total == 5
+
+
+def test_filters_narrow_the_indicators(world, convention, five_fiches):
+    reader = indicator_reader(world.prefect_agent)
+
+    by_landlord = compute(reader, Filters(start=MARCH.start, end=MARCH.end, landlord_id=world.landlord.pk),
+                          convention)
+    by_commune = compute(reader, Filters(start=MARCH.start, end=MARCH.end, commune_id=world.meru.pk),
+                         convention)
+    by_category = compute(reader, Filters(start=MARCH.start, end=MARCH.end, category="drugs"), convention)
+
+    assert by_landlord.total == 4
+    assert by_commune.total == 1
+    assert by_commune.ack_hours == {"median": 10.0, "p90": 10.0}
+    assert by_category.total == 1
+
+
+def test_a_landlord_manager_counts_only_the_fiches_of_its_organisation(world, convention, five_fiches):
+    result = compute(indicator_reader(world.landlord_manager), MARCH, convention)
+
+    assert result.total == 4
+
+
+def test_a_force_manager_counts_only_the_fiches_routed_to_its_units(world, convention, five_fiches):
+    # Creil's fiches (three of the landlord's, one of the other landlord's) go to the Creil station.
+    assert compute(indicator_reader(world.ddsp_manager), MARCH, convention).total == 4
+    assert compute(indicator_reader(world.police_manager), MARCH, convention).total == 4
+
+
+def test_a_mayor_counts_only_the_fiches_of_its_communes_and_small_counts_are_suppressed(
+    world, convention, five_fiches
+):
+    reader = indicator_reader(world.mayor)
+    result = compute(reader, MARCH, convention)
+
+    assert result.total == 4
+    assert indicators.shown(result.total, reader) == "< 5"
+    assert indicators.shown(result.staff_aggressions, reader) == "< 5"
+    assert indicators.shown(7, reader) == 7
+    assert indicators.shown(3, indicator_reader(world.prefect_agent)) == 3
+
+
+def test_agents_and_other_organisations_read_no_indicators(world):
+    assert indicator_reader(world.landlord_agent) is None
+    assert indicator_reader(world.officer) is None
+
+
+def test_partnership_problems_identified_and_resolved_in_the_period_are_counted(
+    world, convention, time_machine
+):
+    time_machine.move_to(T0)
+    PartnershipProblem.objects.create(department=world.oise, site=world.site_creil, commune=world.creil,
+                                      title="Hall occupé", opened_by=world.police)
+    PartnershipProblem.objects.create(department=world.oise, site=world.site_meru, commune=world.meru,
+                                      title="Point de deal", opened_by=world.gendarmerie,
+                                      status=ProblemStatus.RESOLVED, resolved_at=T0 + 48 * H)
+
+    result = compute(indicator_reader(world.prefect_agent), MARCH, convention)
+
+    assert (result.problems_identified, result.problems_resolved) == (2, 1)
+    assert compute(indicator_reader(world.mayor), MARCH, convention).problems_identified == 1
+
+
+def test_the_map_rates_are_fiches_per_thousand_dwellings(world, convention, five_fiches):
+    world.site_creil.dwellings = 300
+    world.site_creil.save()
+    world.other_site.dwellings = 100
+    world.other_site.save()
+
+    result = compute(indicator_reader(world.prefect_agent), MARCH, convention, with_map=True)
+
+    creil = next(c for c in result.communes if c["name"] == "Creil")
+    assert (creil["fiches"], creil["dwellings"], creil["rate"]) == (4, 400, 10.0)
+    assert {c["name"] for c in result.communes} == {"Creil", "Méru", "Abbecourt"}
+
+
+def test_the_suppression_threshold_is_a_setting(world, settings):
+    settings.PASSERELLE_SMALL_COUNT_THRESHOLD = 10
+
+    assert indicators.shown(7, indicator_reader(world.mayor)) == "< 10"

@@ -1,0 +1,74 @@
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from partnerships.management.commands import run_embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_environment_variable_read_by_the_settings_is_documented_in_the_readme():
+    read = set()
+    for path in (ROOT / "partnerships" / "settings").glob("*.py"):
+        read |= set(re.findall(r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']""", path.read_text()))
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+
+    assert read, "no env(...) call found: the pattern above no longer matches the settings"
+    assert read - documented == set()
+
+
+def test_docker_compose_worker_and_beat_differ_from_web_only_by_command_ports_and_healthcheck():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+    def shared(name):
+        return {k: v for k, v in services[name].items() if k not in ("command", "ports", "healthcheck")}
+
+    assert shared("worker") == shared("beat") == shared("web")
+    assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "partnerships.settings.production"
+    assert "migrate" in services["web"]["depends_on"]
+
+
+@pytest.fixture
+def fake_children(monkeypatch, settings, tmp_path):
+    """Sleeping stand-ins for the worker and beat, and a dev server that returns at once."""
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(tmp_path / "broker" / "queue"),
+        "data_folder_out": str(tmp_path / "broker" / "queue"),
+        "processed_folder": str(tmp_path / "broker" / "processed"),
+    }
+    settings.CELERY_BEAT_SCHEDULE_FILENAME = str(tmp_path / "beat" / "schedule")
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(run_embedded, "CHILDREN", {"worker": sleeper, "beat": sleeper})
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(run_embedded.subprocess, "Popen", popen)
+    served = []
+    monkeypatch.setattr(run_embedded, "call_command", lambda *args, **kwargs: served.append((args, kwargs)))
+    return started, served
+
+
+def test_run_embedded_creates_the_broker_folders_serves_and_stops_worker_and_beat_on_exit(
+    fake_children, tmp_path, capsys
+):
+    started, served = fake_children
+
+    call_command("run_embedded", "--addr", "127.0.0.1:8123")
+
+    assert (tmp_path / "broker" / "queue").is_dir()
+    assert (tmp_path / "broker" / "processed").is_dir()
+    assert (tmp_path / "beat").is_dir()
+    assert served == [(("runserver", "127.0.0.1:8123"), {"use_reloader": False})]
+    assert len(started) == 2
+    assert all(process.poll() is not None for process in started)
+    assert "http://127.0.0.1:8123/" in capsys.readouterr().out
