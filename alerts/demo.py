@@ -10,7 +10,7 @@ from django.utils import timezone
 from partnerships.models import HousingSite, Role, User
 
 from . import services
-from .models import Alert, AlertEvent, Category, Complaint, Outcome, PlaceType, StaffFunction, SubCategory, Urgency
+from .models import Alert, AlertEvent, Category, OutboxEmail, OutboxStatus, Complaint, Outcome, PlaceType, StaffFunction, SubCategory, Urgency
 
 SCENARIOS = [
     (Category.COMMON_PARTS, "", PlaceType.HALL, Urgency.NORMAL,
@@ -66,19 +66,32 @@ def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
             if stage >= 3:
                 services.alert_close(actor=officer, alert=alert, outcome=Outcome.PATROL,
                                      comment="Présence renforcée pendant deux semaines ; situation apaisée.")
-            _backdate(alert, days=rng.randint(1, 150) if stage >= 1 else 0, rng=rng)
+            # Answered fiches spread over five months; a few open ones are already late, so the
+            # beat's first scan escalates them and the dashboards show levels from the start.
+            _backdate(alert, days=rng.randint(1, 150) if stage >= 1 else rng.choice([0, 0, 1, 2]), rng=rng)
+    # The demo's history is not news: its e-mails are not sent (the escalations the beat raises
+    # from now on are).
+    OutboxEmail.objects.filter(status=OutboxStatus.PENDING).update(status=OutboxStatus.SENT, sent_at=now,
+                                                                   last_error="données de démonstration")
     if stdout is not None:
         stdout.write(f"  {count} fiches alertes")
 
 
 def _backdate(alert: Alert, *, days: int, rng: random.Random):
-    """Move a demo fiche's whole history back in time, keeping its internal delays."""
+    """Move a demo fiche's history back in time, with plausible delays between filing,
+    acknowledgement and first feedback (the services ran them within the same second)."""
     if not days:
         return
     shift = datetime.timedelta(days=days, hours=rng.randint(0, 20))
-    fields = ["facts_at", "submitted_at", "acknowledged_at", "first_feedback_at", "closed_at", "ack_due_at",
-              "feedback_due_at", "created_at"]
+    ack_delay = datetime.timedelta(minutes=rng.randint(10, 30 * 60))
+    feedback_delay = datetime.timedelta(hours=rng.randint(2, 200))
+    filed = shift + ack_delay + feedback_delay
+    moves = {
+        "facts_at": filed, "submitted_at": filed, "created_at": filed, "ack_due_at": filed,
+        "feedback_due_at": filed, "acknowledged_at": shift + feedback_delay,
+        "first_feedback_at": shift, "closed_at": shift,
+    }
     Alert.objects.filter(pk=alert.pk).update(
-        **{name: F(name) - shift for name in fields if getattr(alert, name, None) is not None}
+        **{name: F(name) - delta for name, delta in moves.items() if getattr(alert, name, None) is not None}
     )
     AlertEvent.objects.filter(alert_id=alert.pk).update(created_at=F("created_at") - shift)

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conventions.policy import deadlines
+from conventions.policy import policy_for
 from partnerships.models import OrganisationKind, Role, Substitution, User
 
 from . import notifications
@@ -52,10 +52,10 @@ class Clock:
     level_field: str
     open_q: Q
 
-    def step(self, alert: Alert) -> datetime.timedelta:
-        start = datetime.datetime(2000, 1, 3, tzinfo=datetime.UTC)  # a Monday, far from any holiday
-        ack_due, feedback_due = deadlines(None, alert.department_id, alert.urgency, start)
-        return (ack_due if self.name == "ack" else feedback_due) - start
+    def step(self, alert: Alert, policies: "Policies") -> datetime.timedelta:
+        ack_hours, feedback_days = policies.get(alert).windows(alert.urgency)
+        # Calendar days between further steps, even where the first feedback is due in working days.
+        return datetime.timedelta(hours=ack_hours) if self.name == "ack" else datetime.timedelta(days=feedback_days)
 
 
 CLOCKS = (
@@ -79,6 +79,19 @@ def due_candidates(clock: Clock, now: datetime.datetime):
         .order_by(clock.due_field, "pk")
         .values_list("pk", flat=True)
     )
+
+
+class Policies:
+    """The response policy of each fiche's convention or département, read once per scan."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def get(self, alert: Alert):
+        key = (alert.convention_id, alert.department_id)
+        if key not in self._cache:
+            self._cache[key] = policy_for(alert.convention_id, alert.department_id)
+        return self._cache[key]
 
 
 class Recipients:
@@ -126,17 +139,18 @@ class Recipients:
 def scan_escalations(*, now: datetime.datetime | None = None, batch_size: int = 200) -> int:
     """Raise every due escalation level once. Returns the number of levels raised."""
     now = now or timezone.now()
-    recipients = Recipients(timezone.localdate(now))
+    recipients, policies = Recipients(timezone.localdate(now)), Policies()
     raised = 0
     for clock in CLOCKS:
         ids = list(due_candidates(clock, now))
         for start in range(0, len(ids), batch_size):
-            raised += _escalate_batch(clock, ids[start:start + batch_size], now, recipients)
+            raised += _escalate_batch(clock, ids[start:start + batch_size], now, recipients, policies)
     return raised
 
 
 @transaction.atomic
-def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipients: Recipients) -> int:
+def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipients: Recipients,
+                    policies: Policies) -> int:
     locked = Alert.objects.filter(clock.open_q, pk__in=ids, **{f"{clock.level_field}__lt": MAX_LEVEL})
     if connection.features.has_select_for_update_skip_locked:
         locked = locked.select_for_update(skip_locked=True, of=("self",))
@@ -146,7 +160,7 @@ def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipi
     events, in_app, raised = [], [], 0
     for alert in locked:
         current = getattr(alert, clock.level_field)
-        target = target_level(getattr(alert, clock.due_field), clock.step(alert), now)
+        target = target_level(getattr(alert, clock.due_field), clock.step(alert, policies), now)
         if target <= current:
             continue
         for level in range(current + 1, target + 1):

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from partnerships.models import Organisation, OrganisationKind
 
@@ -14,7 +14,23 @@ from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class DsfrForm(DsfrBaseForm):
+    """Renders with django-dsfr's widget templates whatever FORM_RENDERER says: with the settings'
+    app order (django.forms before dsfr) Django's plain radio and checkbox templates would win."""
+
+    default_renderer = DsfrDjangoTemplates
+
+
+class UploadInput(forms.FileInput):
+    """The DSFR upload field (fr-upload) for photos and PDF; `multiple` when allowed."""
+
+    group_class = "fr-upload-group"
+
+    def __init__(self, attrs=None):
+        super().__init__({"class": "fr-upload", "accept": "image/*,application/pdf", **(attrs or {})})
+
+
+class MultipleFileInput(UploadInput):
     allow_multiple_selected = True
 
 
@@ -22,7 +38,7 @@ class MultipleFileField(forms.FileField):
     """Several photos/PDF in one input; the service sniffs and size-checks each one."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        kwargs.setdefault("widget", MultipleFileInput)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -39,7 +55,7 @@ def subcategory_choices():
     ]
 
 
-class AlertForm(DsfrBaseForm, forms.ModelForm):
+class AlertForm(DsfrForm, forms.ModelForm):
     """The fiche alerte, in the order a caretaker tells it: where, what, who was hurt, what was done."""
 
     FIELDSETS = [
@@ -68,7 +84,7 @@ class AlertForm(DsfrBaseForm, forms.ModelForm):
     attachments = MultipleFileField(
         label=_("Photos ou documents (PDF)"),
         required=False,
-        help_text=_("Plusieurs fichiers possibles : photos (JPEG, PNG) ou PDF."),
+        help_text=_("Plusieurs fichiers possibles : photos (JPEG, PNG, WebP, HEIC) ou PDF."),
     )
 
     class Meta:
@@ -143,7 +159,7 @@ class AlertForm(DsfrBaseForm, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class DuplicateChoiceForm(DsfrBaseForm):
+class DuplicateChoiceForm(DsfrForm):
     """Asked once when fiches of the same estate and category were filed in the last 48 hours."""
 
     NEW = "new"
@@ -164,11 +180,11 @@ class DuplicateChoiceForm(DsfrBaseForm):
 # --- Action forms of the fiche page: one per transition, each posted to alerts:transition.
 
 
-class MessageForm(DsfrBaseForm):
+class MessageForm(DsfrForm):
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StartForm(DsfrBaseForm):
+class StartForm(DsfrForm):
     message = forms.CharField(
         label=_("Message au bailleur (facultatif)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -182,23 +198,23 @@ class CommentForm(MessageForm):
     )
 
 
-class CloseForm(DsfrBaseForm):
+class CloseForm(DsfrForm):
     outcome = forms.ChoiceField(
         label=_("Suite donnée"), choices=[("", "—")] + [c for c in Outcome.choices if c[0] != Outcome.MERGED]
     )
     comment = forms.CharField(label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReturnForm(DsfrBaseForm):
+class ReturnForm(DsfrForm):
     reason = forms.ChoiceField(label=_("Motif"), choices=[("", "—"), *ReturnReason.choices])
     comment = forms.CharField(label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReopenForm(DsfrBaseForm):
+class ReopenForm(DsfrForm):
     reason = forms.CharField(label=_("Motif de la réouverture"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class UnitForm(DsfrBaseForm):
+class UnitForm(DsfrForm):
     """Picks a force unit of the fiche's département (redirect, manual routing)."""
 
     unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none())
@@ -212,7 +228,7 @@ class RedirectForm(UnitForm):
     reason = forms.CharField(label=_("Motif de la réorientation"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MergeForm(DsfrBaseForm):
+class MergeForm(DsfrForm):
     into = forms.CharField(
         label=_("Référence de la fiche à conserver"),
         max_length=24,
@@ -231,10 +247,10 @@ class MergeForm(DsfrBaseForm):
         return target
 
 
-class AttachmentForm(DsfrBaseForm):
+class AttachmentForm(DsfrForm):
     uploaded_file = forms.FileField(
         label=_("Photo ou document (PDF)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+        widget=UploadInput,
     )
 
 

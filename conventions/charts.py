@@ -30,6 +30,8 @@ def bar_chart(items: list[tuple[str, int | float, str]], label: str, width: int 
     step = (width - 2 * left) / max(len(items), 1)
     bar = step * 0.7
     base = height - bottom
+    # At most about twelve axis labels, whatever the period's length.
+    every = math.ceil(len(items) / 12) or 1
     body = [f'<line stroke="#929292" x1="{left}" y1="{base}" x2="{width - left}" y2="{base}"/>']
     for i, (name, value, shown) in enumerate(items):
         h = (height - top - bottom) * value / peak
@@ -38,7 +40,10 @@ def bar_chart(items: list[tuple[str, int | float, str]], label: str, width: int 
         body.append(f'<rect fill="{BAR}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
                     f"<title>{escape(name)} : {escape(str(shown))}</title></rect>")
         middle = x + bar / 2
-        for text, y_text in ((shown, y - 4), (name, base + 16)):
+        texts = [(shown, y - 4)] if shown != 0 else []
+        if i % every == 0:
+            texts.append((name, base + 16))
+        for text, y_text in texts:
             body.append(f'<text {TEXT} font-size="11" text-anchor="middle" x="{middle:.1f}" y="{y_text:.1f}">'
                         f"{escape(str(text))}</text>")
     return _svg(width, height, label, body)

@@ -8,7 +8,7 @@ from partnerships.models import Commune, HousingSite, Organisation, Organisation
 from partnerships.permissions import site_policy
 
 from . import indicators
-from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem
+from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem, ResponsePolicy
 from .permissions import visible_alerts_q
 from .services import CONVENTION_FIELDS, convention_errors
 
@@ -176,3 +176,10 @@ class ProblemForm(DsfrBaseForm, forms.ModelForm):
             self.add_error("alert_references", _("Fiche introuvable : %s") % ", ".join(missing))
         data["alerts"] = found
         return data
+
+
+class ResponsePolicyForm(DsfrBaseForm, forms.ModelForm):
+    class Meta:
+        model = ResponsePolicy
+        fields = ["immediate_ack_hours", "immediate_feedback_days", "high_ack_hours", "high_feedback_days",
+                  "normal_ack_hours", "normal_feedback_days", "feedback_working_days"]

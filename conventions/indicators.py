@@ -257,6 +257,9 @@ def present(result: Indicators, reader: IndicatorReader) -> dict:
         "feedback_hours": hidden if few else result.feedback_hours,
         "within_policy_share": None if few else result.within_policy_share,
         "per_month": [(month, shown(n, reader)) for month, n in result.per_month],
-        "per_category": [(code, label, shown(n, reader)) for code, label, n in result.per_category],
+        # Masked categories go last, by name: their order by count would rank them.
+        "per_category": sorted(
+            [(code, label, shown(n, reader)) for code, label, n in result.per_category],
+            key=lambda row: (0, -row[2], "") if isinstance(row[2], int) else (1, 0, row[1])),
         "hotspots": [] if reader.aggregated_only else result.hotspots,
     }

@@ -4,6 +4,7 @@ meetings, action items, partnership problems) live beside them."""
 
 import datetime
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -245,3 +246,54 @@ class ConventionEvent(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ResponsePolicy(models.Model):
+    """The response delays promised to the landlords, per urgency: a convention's own, or the
+    département's default (no convention). Due dates are computed and stored on each fiche when it
+    is submitted or re-routed, so a change applies to new fiches only."""
+
+    convention = models.OneToOneField(Convention, on_delete=models.CASCADE, null=True, blank=True,
+                                      related_name="response_policy")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="response_policies")
+    immediate_ack_hours = models.PositiveSmallIntegerField(_("urgence immédiate : prise en compte sous (heures)"),
+                                                           default=1, validators=[MinValueValidator(1)])
+    immediate_feedback_days = models.PositiveSmallIntegerField(_("urgence immédiate : premier retour sous (jours)"),
+                                                               default=1, validators=[MinValueValidator(1)])
+    high_ack_hours = models.PositiveSmallIntegerField(_("urgence haute : prise en compte sous (heures)"), default=4,
+                                                      validators=[MinValueValidator(1)])
+    high_feedback_days = models.PositiveSmallIntegerField(_("urgence haute : premier retour sous (jours)"), default=3,
+                                                          validators=[MinValueValidator(1)])
+    normal_ack_hours = models.PositiveSmallIntegerField(_("urgence normale : prise en compte sous (heures)"),
+                                                        default=24, validators=[MinValueValidator(1)])
+    normal_feedback_days = models.PositiveSmallIntegerField(_("urgence normale : premier retour sous (jours)"),
+                                                            default=7, validators=[MinValueValidator(1)])
+    feedback_working_days = models.BooleanField(
+        _("compter le délai de premier retour en jours ouvrés (hors week-ends et jours fériés du département)"),
+        default=False,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("politique de réponse")
+        verbose_name_plural = _("politiques de réponse")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(convention__isnull=True) & Q(department__isnull=False))
+                | (Q(convention__isnull=False) & Q(department__isnull=True)),
+                name="response_policy_convention_xor_department",
+            ),
+            models.UniqueConstraint(fields=["department"], condition=Q(convention__isnull=True),
+                                    name="response_policy_one_default_per_department"),
+        ]
+
+    def __str__(self):
+        return f"Délais — {self.convention or self.department}"
+
+    def windows(self, urgency: str) -> tuple[int, int]:
+        """(hours to acknowledge, days to first feedback) for an urgency."""
+        prefix = urgency if urgency in ("immediate", "high") else "normal"
+        return getattr(self, f"{prefix}_ack_hours"), getattr(self, f"{prefix}_feedback_days")

@@ -14,7 +14,7 @@ from partnerships import scope
 from partnerships.models import OrganisationKind, User
 from partnerships.permissions import BasePolicy
 
-from .models import Convention, PartnershipProblem
+from .models import Convention, PartnershipProblem, Signatory
 
 
 class ConventionPolicy(BasePolicy):
@@ -32,7 +32,8 @@ class ConventionPolicy(BasePolicy):
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
         if action == "view" and user.is_manager:
-            return qs.filter(signatories__organisation_id=org.id)
+            # A subquery, not a join, so that the list's signatory count still counts every signatory.
+            return qs.filter(pk__in=Signatory.objects.filter(organisation_id=org.id).values("convention_id"))
         return qs.none()
 
     def can_create(self, user: User) -> bool:

@@ -1,30 +1,79 @@
-"""Response deadlines of a fiche alerte: how long the routed unit has to acknowledge it and to give a
-first feedback to the landlord. Defaults follow the urgency; a département may set its own in
-settings.PASSERELLE_RESPONSE_DEADLINES = {"972": {"normal": (12, 72), ...}} (hours)."""
+"""Response deadlines of a fiche alerte: how long the routed unit has to acknowledge it (hours,
+counted around the clock: forces work 24/7) and to give a first feedback to the landlord (days,
+optionally working days without the département's public holidays, Martinique's included).
+
+The delays come from the convention's ResponsePolicy, else the département's default policy, else
+the model's defaults (immédiate 1 h / 1 jour, haute 4 h / 3 jours, normale 24 h / 7 jours)."""
 
 import datetime
+from functools import lru_cache
 
-from django.conf import settings
+import holidays
+from django.db import transaction
+from django.utils import timezone
 
-# urgency -> (hours to acknowledge, hours to first feedback)
-DEFAULT_DEADLINES = {
-    "immediate": (1, 24),
-    "high": (4, 72),
-    "normal": (24, 7 * 24),
-}
+from partnerships.models import User
+
+from .models import Convention, ResponsePolicy
 
 
-def deadlines(
-    convention, department, urgency: str, start: datetime.datetime
-) -> tuple[datetime.datetime, datetime.datetime]:
-    """(ack_due_at, feedback_due_at) for a fiche of `urgency` submitted or routed at `start`.
+def policy_for(convention: Convention | int | None, department_id: str | None) -> ResponsePolicy:
+    """The policy in force: the convention's, the département's, or an unsaved default."""
+    convention_id = convention.pk if isinstance(convention, Convention) else convention
+    found = (
+        ResponsePolicy.objects.filter(convention_id=convention_id).first() if convention_id else None
+    ) or ResponsePolicy.objects.filter(convention__isnull=True, department_id=department_id).first()
+    return found or ResponsePolicy(department_id=department_id)
 
-    `convention` is the convention in force attached to the fiche (may be None); conventions do not
-    carry their own delays yet, so the département's settings or the defaults apply."""
-    overrides = getattr(settings, "PASSERELLE_RESPONSE_DEADLINES", {}).get(
-        getattr(department, "pk", department), {}
-    )
-    ack_hours, feedback_hours = overrides.get(
-        urgency, DEFAULT_DEADLINES.get(urgency, DEFAULT_DEADLINES["normal"])
-    )
-    return start + datetime.timedelta(hours=ack_hours), start + datetime.timedelta(hours=feedback_hours)
+
+@lru_cache(maxsize=16)
+def public_holidays(department_code: str | None, year: int) -> frozenset[datetime.date]:
+    subdivision = department_code if department_code in holidays.France.subdivisions else None
+    return frozenset(holidays.France(subdiv=subdivision, years=year))
+
+
+def add_working_days(start: datetime.datetime, days: int, department_code: str | None) -> datetime.datetime:
+    """`start` plus `days` working days (no Saturday, Sunday or public holiday), same time of day."""
+    current = timezone.localtime(start)
+    added = 0
+    while added < days:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5 and current.date() not in public_holidays(department_code, current.year):
+            added += 1
+    return current
+
+
+def deadlines_for(policy: ResponsePolicy, urgency: str, start: datetime.datetime
+                  ) -> tuple[datetime.datetime, datetime.datetime]:
+    ack_hours, feedback_days = policy.windows(urgency)
+    ack_due = start + datetime.timedelta(hours=ack_hours)
+    if policy.feedback_working_days:
+        feedback_due = add_working_days(start, feedback_days, policy.department_id or policy.convention.department_id)
+    else:
+        feedback_due = start + datetime.timedelta(days=feedback_days)
+    return ack_due, feedback_due
+
+
+def deadlines(convention, department, urgency: str, start: datetime.datetime
+              ) -> tuple[datetime.datetime, datetime.datetime]:
+    """(ack_due_at, feedback_due_at) for a fiche of `urgency` submitted or routed at `start`."""
+    department_id = getattr(department, "pk", department)
+    return deadlines_for(policy_for(convention, department_id), urgency, start)
+
+
+@transaction.atomic
+def response_policy_update(*, actor: User, convention: Convention | None = None, department_id: str | None = None,
+                           data: dict) -> ResponsePolicy:
+    """Create or change a convention's or a département's policy. Fiches already submitted keep the
+    due dates they were given."""
+    if convention is not None:
+        policy = ResponsePolicy.objects.filter(convention=convention).first() or ResponsePolicy(convention=convention)
+    else:
+        policy = (ResponsePolicy.objects.filter(convention__isnull=True, department_id=department_id).first()
+                  or ResponsePolicy(department_id=department_id))
+    for name, value in data.items():
+        setattr(policy, name, value)
+    policy.updated_by = actor
+    policy.full_clean()
+    policy.save()
+    return policy

@@ -188,6 +188,11 @@ def _month_label(day: datetime.date) -> str:
     return f"{day:%m}/{day:%y}"
 
 
+def _plotted(value) -> int:
+    """A masked count ("< 5") is drawn as an empty bar: a bar's height must not give it away."""
+    return value if isinstance(value, int) else 0
+
+
 def indicator_context(reader, convention, filters) -> dict:
     """Figures, charts and map of a period, as the reader may see them: shared by the page and the bilan."""
     result = indicators.compute(reader, filters, convention, with_map=True)
@@ -200,14 +205,11 @@ def indicator_context(reader, convention, filters) -> dict:
     return {
         "convention": convention, "filters": filters, "reader": reader, "figures": figures(shown),
         "month_chart": charts.bar_chart(
-            [(_month_label(m), n, label)
-             for (m, n), (_m, label) in zip(result.per_month, shown["per_month"], strict=True)],
+            [(_month_label(m), _plotted(value), value) for m, value in shown["per_month"]],
             _("Fiches transmises par mois")),
         "category_chart": charts.hbar_chart(
-            [(label, n, value)
-             for (_c, label, n), (*_rest, value)
-             in zip(result.per_category, shown["per_category"], strict=True)],
-            _("Fiches par catégorie")) if result.per_category else None,
+            [(label, _plotted(value), value) for _code, label, value in shown["per_category"]],
+            _("Fiches par catégorie")) if shown["per_category"] else None,
         "hotspots": shown["hotspots"],
         "map": charts.commune_map(communes, _("Fiches pour 1 000 logements sociaux, par commune")),
         "map_bounds": charts.map_classes([c["rate"] for c in communes if c["rate"]]),

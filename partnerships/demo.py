@@ -7,6 +7,7 @@ names, addresses and people are invented."""
 import datetime
 import random
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import Commune, Organisation, OrganisationKind, Role, SecurityCorrespondent, User
@@ -153,21 +154,29 @@ def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
         territory_assign(unit=orgs[unit_key], communes=[communes[c] for c in codes if c in communes],
                          valid_from=datetime.date(2018, 1, 1))
 
-    User.objects.create_superuser(email=ADMIN_EMAIL, password=DEMO_PASSWORD, first_name="Admin",
-                                  last_name="Plateforme")
+    # One hash for every demo account: argon2 is slow on purpose, fifty times would be a minute.
+    password_hash = make_password(DEMO_PASSWORD)
+    admin = User.objects.create_superuser(email=ADMIN_EMAIL, password=None, first_name="Admin",
+                                          last_name="Plateforme")
+    demo_users = [admin]
     for index, (key, _name, kind, _dept, _parent, slug) in enumerate(ORGANISATIONS):
         for role in roles_for(kind):
             user = user_create(
-                email=demo_email(slug, role), password=DEMO_PASSWORD, organisation=orgs[key], role=role,
+                email=demo_email(slug, role), password=None, organisation=orgs[key], role=role,
                 first_name=FIRST_NAMES[(index + len(role)) % len(FIRST_NAMES)],
                 last_name=LAST_NAMES[index % len(LAST_NAMES)],
                 function={Role.AGENT: "Agent", Role.MANAGER: "Référent sécurité", Role.ADMIN: "Administrateur"}[role],
             )
+            demo_users.append(user)
             if role == Role.MANAGER:
                 SecurityCorrespondent.objects.create(
                     organisation=orgs[key], full_name=user.get_full_name(), function="Correspondant sécurité",
                     email=user.email, phone=f"0{rng.randint(100000000, 999999999)}", user=user,
                 )
+
+    for user in demo_users:
+        user.password = password_hash
+    User.objects.bulk_update(demo_users, ["password"])
 
     say("Sites des bailleurs…")
     for landlord_key, rows in SITES.items():

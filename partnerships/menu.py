@@ -38,6 +38,11 @@ def main_menu(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        active = request.path == url if name == "home" else request.path.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": url, "label": label, "active": False})
+    # The active entry is the one whose URL is the longest prefix of the page's path ("/fiches/file/"
+    # is the dashboard, not "/fiches/").
+    matches = [item for item in items if request.path == item["url"] or (item["url"] != "/" and
+                                                                         request.path.startswith(item["url"]))]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return items

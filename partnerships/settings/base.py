@@ -35,8 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.forms",
+    # dsfr before django.forms: its widget templates win for every form of the project.
     "dsfr",
+    "django.forms",
     "widget_tweaks",
     "rest_framework",
     "django_filters",
@@ -174,6 +175,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+    # kombu's filesystem transport expects its folders: any process may publish first (demo data,
+    # the web app), not only the worker.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # A request must never hang because Redis is unreachable: fail fast, the outbox keeps the work.
     CELERY_BROKER_TRANSPORT_OPTIONS = {

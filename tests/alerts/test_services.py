@@ -415,8 +415,10 @@ def test_filing_with_the_key_of_a_saved_draft_files_that_draft_with_the_new_data
         )
 
 
-def test_a_department_may_set_its_own_response_deadlines(world, settings):
-    settings.PASSERELLE_RESPONSE_DEADLINES = {"972": {"normal": (12, 48)}}
+def test_a_department_may_set_its_own_response_deadlines(world):
+    from conventions.models import ResponsePolicy
+
+    ResponsePolicy.objects.create(department_id="972", normal_ack_hours=12, normal_feedback_days=2)
     martinique = filed_alert(site=world.site_972, reporter=_landlord_972_agent(world))
     oise = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     assert martinique.ack_due_at - martinique.submitted_at == datetime.timedelta(hours=12)

@@ -171,11 +171,18 @@ def test_the_indicators_page_shows_charts_the_map_and_the_hotspots(world, login,
 
 def test_a_mayor_sees_suppressed_counts_and_no_site_name(world, login, convention):
     for _ in range(3):
-        make_alert(world, convention=convention, staff_victim=True)
+        make_alert(world, convention=convention, staff_victim=True, category="drugs")
+    make_alert(world, convention=convention)
 
     page = login(world.mayor).get(reverse("conventions:indicators") + MARCH).content.decode()
 
     assert "&lt; 5" in page
+    # Bars of masked counts are flat: their height would give the count away.
+    bars = re.findall(r'<rect fill="#000091"[^>]* width="([0-9.]+)" height="([0-9.]+)"', page)
+    assert bars
+    assert all("0.0" in (width, height) for width, height in bars)
+    # Masked categories are listed by name, not by their hidden counts.
+    assert page.index("Occupation abusive") < page.index("Trafic de stupéfiants")
     assert "Les Hauts de Creil" not in page
     assert "Le Plateau" not in page
     assert login(world.mayor).get(reverse("conventions:fiches_export", args=["csv"])).status_code == 404
@@ -283,3 +290,33 @@ def test_a_signatory_landlord_cannot_change_the_follow_up(world, login, conventi
 
     assert response.status_code == 404
     assert not convention.commitments.exists()
+
+
+def test_a_signatory_landlord_manager_lists_its_conventions_with_every_signatory_counted(
+    world, login, convention
+):
+    make_convention(world, title="Convention sans ce bailleur", status="draft",
+                    organisations=[world.prefecture, world.other_landlord, world.ddsp])
+
+    page = login(world.landlord_manager).get(reverse("conventions:list")).content.decode()
+
+    assert "Convention de l&#x27;Oise" in page
+    assert "Convention sans ce bailleur" not in page
+    assert "<td>4</td>" in page
+
+
+def test_the_indicators_page_runs_a_constant_number_of_queries(
+    world, login, convention, django_assert_max_num_queries
+):
+    client = login(world.prefect_agent)
+    url = reverse("conventions:convention_indicators", args=[convention.pk]) + MARCH
+    make_alert(world, convention=convention, ack_after=H)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for site in (world.site_creil, world.site_meru, world.other_site) * 3:
+        make_alert(world, convention=convention, site=site, ack_after=2 * H, feedback_after=5 * H,
+                   redirected=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+
+    assert "Les Hauts de Creil" in response.content.decode()
