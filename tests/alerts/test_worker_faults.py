@@ -117,10 +117,12 @@ def mailbox():
 
 
 @pytest.fixture
-def broker(tmp_path):
+def broker(tmp_path, monkeypatch):
     """A Redis of the test's own, which the test may stop; the in-process app publishes to it."""
     redis = RedisServer(tmp_path)
     redis.start()
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (as in CI).
+    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)
     previous = app.conf.broker_url, dict(app.conf.broker_transport_options or {})
     app.conf.broker_url = redis.url
     app.conf.broker_transport_options = {**previous[1], "visibility_timeout": 3}
@@ -146,11 +148,17 @@ def start_worker(broker, mailbox, tmp_path):
         "EMAIL_URL": f"smtp://127.0.0.1:{mailbox.port}",
         "PASSERELLE_VAR_DIR": str(tmp_path / "var"),
     }
+    log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115 - kept open for the process's lifetime
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "partnerships", "worker", "--pool", "solo", "-l", "warning",
+        [sys.executable, "-m", "celery", "-A", "partnerships", "worker", "--pool", "solo", "-l", "info",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+
+
+def worker_log(tmp_path) -> str:
+    path = tmp_path / "worker.log"
+    return path.read_text(errors="replace")[-3000:] if path.exists() else "(no worker log)"
 
 
 def stop(process):
@@ -181,7 +189,8 @@ def test_a_redis_outage_loses_no_notification_and_doubles_none(world, broker, ma
 
         flush_outbox.delay()
         flush_outbox.delay()  # a second beat tick, or a second beat scheduler: harmless
-        assert wait_for(lambda: not OutboxEmail.objects.filter(status=OutboxStatus.PENDING).exists())
+        assert wait_for(lambda: not OutboxEmail.objects.filter(status=OutboxStatus.PENDING).exists()), worker_log(
+            tmp_path)
         time.sleep(1)
     finally:
         stop(worker)
@@ -200,7 +209,7 @@ def test_a_worker_killed_mid_task_has_the_task_redone_once(world, broker, mailbo
     worker = start_worker(broker, mailbox, tmp_path)
     try:
         deliver_outbox.delay(row.pk)
-        assert mailbox.stalled.wait(40), "the worker never reached the SMTP server"
+        assert mailbox.stalled.wait(40), worker_log(tmp_path)
         worker.send_signal(signal.SIGKILL)  # kill -9 in the middle of the delivery
         worker.wait(10)
         mailbox.stall.clear()
@@ -208,7 +217,8 @@ def test_a_worker_killed_mid_task_has_the_task_redone_once(world, broker, mailbo
         assert row.status == OutboxStatus.PENDING and mailbox.messages == []
 
         worker = start_worker(broker, mailbox, tmp_path)  # the message comes back after the visibility timeout
-        assert wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).status == OutboxStatus.SENT, timeout=60)
+        assert wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).status == OutboxStatus.SENT, timeout=60), (
+            worker_log(tmp_path))
         time.sleep(2)
     finally:
         stop(worker)
