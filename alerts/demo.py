@@ -10,24 +10,84 @@ from django.utils import timezone
 from partnerships.models import HousingSite, Role, User
 
 from . import services
-from .models import Alert, AlertEvent, Category, OutboxEmail, OutboxStatus, Complaint, Outcome, PlaceType, StaffFunction, SubCategory, Urgency
+from .models import (
+    Alert,
+    AlertEvent,
+    Category,
+    Complaint,
+    OutboxEmail,
+    OutboxStatus,
+    Outcome,
+    PlaceType,
+    StaffFunction,
+    SubCategory,
+    Urgency,
+)
 
 SCENARIOS = [
-    (Category.COMMON_PARTS, "", PlaceType.HALL, Urgency.NORMAL,
-     "Occupation du hall par un groupe de 6 à 8 personnes chaque soir, entrée bloquée pour les locataires."),
-    (Category.DRUGS, SubCategory.DEAL_POINT, PlaceType.SURROUNDINGS, Urgency.HIGH,
-     "Point de deal installé au pied de l'entrée B, guetteurs visibles en journée."),
-    (Category.PERSONS, SubCategory.AGGRESSION_STAFF_VERBAL, PlaceType.LODGE, Urgency.HIGH,
-     "Menaces verbales contre le gardien lors d'un rappel au règlement intérieur."),
-    (Category.PROPERTY, SubCategory.DAMAGE, PlaceType.PARKING, Urgency.NORMAL,
-     "Portail du parking forcé et caméra arrachée."),
-    (Category.PROPERTY, SubCategory.ARSON, PlaceType.CELLAR, Urgency.IMMEDIATE,
-     "Départ de feu dans les caves, pompiers intervenus ; dégâts sur trois caves."),
-    (Category.RODEO, "", PlaceType.SURROUNDINGS, Urgency.NORMAL,
-     "Rodéos de deux-roues sur le parking en soirée, plusieurs jours par semaine."),
-    (Category.SQUAT, "", PlaceType.VACANT, Urgency.HIGH, "Logement vacant du 3e étage occupé, serrure changée."),
-    (Category.DUMPING, "", PlaceType.SURROUNDINGS, Urgency.NORMAL, "Dépôt sauvage d'encombrants devant le local vélos."),
-    (Category.WRECKS, "", PlaceType.PARKING, Urgency.NORMAL, "Véhicule épave sans plaque depuis trois semaines."),
+    (
+        Category.COMMON_PARTS,
+        "",
+        PlaceType.HALL,
+        Urgency.NORMAL,
+        "Occupation du hall par un groupe de 6 à 8 personnes chaque soir, entrée bloquée pour les locataires.",
+    ),
+    (
+        Category.DRUGS,
+        SubCategory.DEAL_POINT,
+        PlaceType.SURROUNDINGS,
+        Urgency.HIGH,
+        "Point de deal installé au pied de l'entrée B, guetteurs visibles en journée.",
+    ),
+    (
+        Category.PERSONS,
+        SubCategory.AGGRESSION_STAFF_VERBAL,
+        PlaceType.LODGE,
+        Urgency.HIGH,
+        "Menaces verbales contre le gardien lors d'un rappel au règlement intérieur.",
+    ),
+    (
+        Category.PROPERTY,
+        SubCategory.DAMAGE,
+        PlaceType.PARKING,
+        Urgency.NORMAL,
+        "Portail du parking forcé et caméra arrachée.",
+    ),
+    (
+        Category.PROPERTY,
+        SubCategory.ARSON,
+        PlaceType.CELLAR,
+        Urgency.IMMEDIATE,
+        "Départ de feu dans les caves, pompiers intervenus ; dégâts sur trois caves.",
+    ),
+    (
+        Category.RODEO,
+        "",
+        PlaceType.SURROUNDINGS,
+        Urgency.NORMAL,
+        "Rodéos de deux-roues sur le parking en soirée, plusieurs jours par semaine.",
+    ),
+    (
+        Category.SQUAT,
+        "",
+        PlaceType.VACANT,
+        Urgency.HIGH,
+        "Logement vacant du 3e étage occupé, serrure changée.",
+    ),
+    (
+        Category.DUMPING,
+        "",
+        PlaceType.SURROUNDINGS,
+        Urgency.NORMAL,
+        "Dépôt sauvage d'encombrants devant le local vélos.",
+    ),
+    (
+        Category.WRECKS,
+        "",
+        PlaceType.PARKING,
+        Urgency.NORMAL,
+        "Véhicule épave sans plaque depuis trois semaines.",
+    ),
 ]
 
 
@@ -35,22 +95,35 @@ def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
     rng = random.Random(2026)  # noqa: S311 - reproducible demo content
     now = timezone.now()
     landlord_ids = [o.pk for o in orgs.values() if o.is_landlord]
-    agents = {u.organisation_id: u for u in User.objects.filter(organisation_id__in=landlord_ids, role=Role.AGENT)}
-    officers = {u.organisation_id: u for u in User.objects.filter(organisation__kind__in=["police", "gendarmerie"],
-                                                                  role=Role.AGENT)}
+    agents = {
+        u.organisation_id: u for u in User.objects.filter(organisation_id__in=landlord_ids, role=Role.AGENT)
+    }
+    officers = {
+        u.organisation_id: u
+        for u in User.objects.filter(organisation__kind__in=["police", "gendarmerie"], role=Role.AGENT)
+    }
     count = 0
-    for site in HousingSite.objects.filter(landlord_id__in=landlord_ids).select_related("commune").order_by("pk"):
+    for site in (
+        HousingSite.objects.filter(landlord_id__in=landlord_ids).select_related("commune").order_by("pk")
+    ):
         for n in range(per_site):
             category, subcategory, place, urgency, text = SCENARIOS[(site.pk + n) % len(SCENARIOS)]
             staff = subcategory == SubCategory.AGGRESSION_STAFF_VERBAL
             alert = services.alert_file(
-                actor=agents[site.landlord_id], site=site,
+                actor=agents[site.landlord_id],
+                site=site,
                 data={
-                    "category": category, "subcategory": subcategory, "place_type": place, "urgency": urgency,
-                    "description": text, "facts_at": now - datetime.timedelta(hours=2),
-                    "people_count": rng.randint(1, 8), "staff_victim": staff,
+                    "category": category,
+                    "subcategory": subcategory,
+                    "place_type": place,
+                    "urgency": urgency,
+                    "description": text,
+                    "facts_at": now - datetime.timedelta(hours=2),
+                    "people_count": rng.randint(1, 8),
+                    "staff_victim": staff,
                     "staff_victim_function": StaffFunction.CARETAKER if staff else "",
-                    "complaint": Complaint.FILED if staff else Complaint.NO, "recurring": n % 2 == 0,
+                    "complaint": Complaint.FILED if staff else Complaint.NO,
+                    "recurring": n % 2 == 0,
                     "witnesses_available": n % 3 == 0,
                 },
             )
@@ -61,18 +134,24 @@ def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
             if stage >= 1:
                 services.alert_acknowledge(actor=officer, alert=alert)
             if stage >= 2:
-                services.alert_feedback(actor=officer, alert=alert,
-                                        message="Patrouilles renforcées en soirée sur le secteur.")
+                services.alert_feedback(
+                    actor=officer, alert=alert, message="Patrouilles renforcées en soirée sur le secteur."
+                )
             if stage >= 3:
-                services.alert_close(actor=officer, alert=alert, outcome=Outcome.PATROL,
-                                     comment="Présence renforcée pendant deux semaines ; situation apaisée.")
+                services.alert_close(
+                    actor=officer,
+                    alert=alert,
+                    outcome=Outcome.PATROL,
+                    comment="Présence renforcée pendant deux semaines ; situation apaisée.",
+                )
             # Answered fiches spread over five months; a few open ones are already late, so the
             # beat's first scan escalates them and the dashboards show levels from the start.
             _backdate(alert, days=rng.randint(1, 150) if stage >= 1 else rng.choice([0, 0, 1, 2]), rng=rng)
     # The demo's history is not news: its e-mails are not sent (the escalations the beat raises
     # from now on are).
-    OutboxEmail.objects.filter(status=OutboxStatus.PENDING).update(status=OutboxStatus.SENT, sent_at=now,
-                                                                   last_error="données de démonstration")
+    OutboxEmail.objects.filter(status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.SENT, sent_at=now, last_error="données de démonstration"
+    )
     if stdout is not None:
         stdout.write(f"  {count} fiches alertes")
 
@@ -87,9 +166,14 @@ def _backdate(alert: Alert, *, days: int, rng: random.Random):
     feedback_delay = datetime.timedelta(hours=rng.randint(2, 200))
     filed = shift + ack_delay + feedback_delay
     moves = {
-        "facts_at": filed, "submitted_at": filed, "created_at": filed, "ack_due_at": filed,
-        "feedback_due_at": filed, "acknowledged_at": shift + feedback_delay,
-        "first_feedback_at": shift, "closed_at": shift,
+        "facts_at": filed,
+        "submitted_at": filed,
+        "created_at": filed,
+        "ack_due_at": filed,
+        "feedback_due_at": filed,
+        "acknowledged_at": shift + feedback_delay,
+        "first_feedback_at": shift,
+        "closed_at": shift,
     }
     Alert.objects.filter(pk=alert.pk).update(
         **{name: F(name) - delta for name, delta in moves.items() if getattr(alert, name, None) is not None}

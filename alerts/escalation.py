@@ -55,13 +55,25 @@ class Clock:
     def step(self, alert: Alert, policies: "Policies") -> datetime.timedelta:
         ack_hours, feedback_days = policies.get(alert).windows(alert.urgency)
         # Calendar days between further steps, even where the first feedback is due in working days.
-        return datetime.timedelta(hours=ack_hours) if self.name == "ack" else datetime.timedelta(days=feedback_days)
+        return (
+            datetime.timedelta(hours=ack_hours)
+            if self.name == "ack"
+            else datetime.timedelta(days=feedback_days)
+        )
 
 
 CLOCKS = (
     Clock("ack", "prise en compte", "ack_due_at", "ack_escalation_level", Q(status=Status.SUBMITTED)),
-    Clock("feedback", "premier retour", "feedback_due_at", "feedback_escalation_level",
-          Q(first_feedback_at__isnull=True, status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS])),
+    Clock(
+        "feedback",
+        "premier retour",
+        "feedback_due_at",
+        "feedback_escalation_level",
+        Q(
+            first_feedback_at__isnull=True,
+            status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS],
+        ),
+    ),
 )
 
 
@@ -75,7 +87,9 @@ def due_candidates(clock: Clock, now: datetime.datetime):
     """Ids of fiches whose clock is past due and not at the final level: served by the partial
     indexes on the due dates, so the scan grows with due fiches, not with all fiches."""
     return (
-        Alert.objects.filter(clock.open_q, **{f"{clock.due_field}__lte": now, f"{clock.level_field}__lt": MAX_LEVEL})
+        Alert.objects.filter(
+            clock.open_q, **{f"{clock.due_field}__lte": now, f"{clock.level_field}__lt": MAX_LEVEL}
+        )
         .order_by(clock.due_field, "pk")
         .values_list("pk", flat=True)
     )
@@ -102,8 +116,9 @@ class Recipients:
         self._cache: dict = {}
         self._substitutes = {
             s.user_id: s.substitute
-            for s in Substitution.objects.filter(starts_on__lte=today, ends_on__gte=today, substitute__is_active=True)
-            .select_related("substitute")
+            for s in Substitution.objects.filter(
+                starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
+            ).select_related("substitute")
         }
 
     def _members(self, organisation_id, managers_only: bool) -> list[User]:
@@ -118,9 +133,12 @@ class Recipients:
     def _prefecture(self, department_id) -> list[User]:
         key = ("prefecture", department_id)
         if key not in self._cache:
-            qs = User.objects.filter(organisation__kind=OrganisationKind.PREFECTURE,
-                                     organisation__department_id=department_id, role__in=MANAGER_ROLES,
-                                     is_active=True)
+            qs = User.objects.filter(
+                organisation__kind=OrganisationKind.PREFECTURE,
+                organisation__department_id=department_id,
+                role__in=MANAGER_ROLES,
+                is_active=True,
+            )
             self._cache[key] = [self._substitutes.get(u.pk, u) for u in qs]
         return self._cache[key]
 
@@ -144,13 +162,14 @@ def scan_escalations(*, now: datetime.datetime | None = None, batch_size: int = 
     for clock in CLOCKS:
         ids = list(due_candidates(clock, now))
         for start in range(0, len(ids), batch_size):
-            raised += _escalate_batch(clock, ids[start:start + batch_size], now, recipients, policies)
+            raised += _escalate_batch(clock, ids[start : start + batch_size], now, recipients, policies)
     return raised
 
 
 @transaction.atomic
-def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipients: Recipients,
-                    policies: Policies) -> int:
+def _escalate_batch(
+    clock: Clock, ids: list[int], now: datetime.datetime, recipients: Recipients, policies: Policies
+) -> int:
     locked = Alert.objects.filter(clock.open_q, pk__in=ids, **{f"{clock.level_field}__lt": MAX_LEVEL})
     if connection.features.has_select_for_update_skip_locked:
         locked = locked.select_for_update(skip_locked=True, of=("self",))
@@ -165,20 +184,29 @@ def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipi
             continue
         for level in range(current + 1, target + 1):
             told = recipients.at_level(alert, level)
-            events.append(AlertEvent(
-                alert=alert, kind=EventKind.ESCALATION,
-                message=f"Délai de {clock.label} dépassé : {LEVEL_LABELS[level]}"
-                        + ("" if told else " (aucun destinataire à cet échelon)"),
-                data={"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
-            ))
+            events.append(
+                AlertEvent(
+                    alert=alert,
+                    kind=EventKind.ESCALATION,
+                    message=f"Délai de {clock.label} dépassé : {LEVEL_LABELS[level]}"
+                    + ("" if told else " (aucun destinataire à cet échelon)"),
+                    data={"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
+                )
+            )
             for user in told:
                 users[user.pk] = user
                 per_recipient[user.pk].append((alert, level))
-                in_app.append(Notification(
-                    recipient=user, alert=alert, kind=f"escalation_{clock.name}",
-                    message=f"{alert.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300],
-                    url=notifications.alert_url(alert),
-                ))
+                in_app.append(
+                    Notification(
+                        recipient=user,
+                        alert=alert,
+                        kind=f"escalation_{clock.name}",
+                        message=f"{alert.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[
+                            :300
+                        ],
+                        url=notifications.alert_url(alert),
+                    )
+                )
             raised += 1
         # The level only: escalation must not bump `version`, or an officer acknowledging at the
         # same moment would be refused for a change they cannot see.
@@ -193,7 +221,9 @@ def _escalate_batch(clock: Clock, ids: list[int], now: datetime.datetime, recipi
 
 def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> None:
     """One message per person and scan, however many fiches fell due for them."""
-    signature = ",".join(f"{alert.pk}.{level}" for alert, level in sorted(items, key=lambda i: (i[0].pk, i[1])))
+    signature = ",".join(
+        f"{alert.pk}.{level}" for alert, level in sorted(items, key=lambda i: (i[0].pk, i[1]))
+    )
     key = f"escalation:{clock.name}:{user.pk}:{hashlib.sha256(signature.encode()).hexdigest()[:32]}"
     lines = [
         f"- {alert.reference} ({alert.get_urgency_display()}) — {LEVEL_LABELS[level]} : "
@@ -201,12 +231,19 @@ def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> 
         for alert, level in items
     ]
     count = len({alert.pk for alert, _ in items})
-    subject = (f"[Passerelle] {count} fiche(s) en attente de {clock.label}" if count > 1
-               else f"[Passerelle] {items[0][0].reference} : délai de {clock.label} dépassé")
-    body = (f"Bonjour,\n\nLe délai de {clock.label} est dépassé pour les fiches suivantes :\n\n"
-            + "\n".join(lines) + "\n\nCe message est envoyé automatiquement par Passerelle.\n")
-    row, created = OutboxEmail.objects.get_or_create(key=key, defaults={"to": [user.email], "subject": subject[:250],
-                                                                        "body": body})
+    subject = (
+        f"[Passerelle] {count} fiche(s) en attente de {clock.label}"
+        if count > 1
+        else f"[Passerelle] {items[0][0].reference} : délai de {clock.label} dépassé"
+    )
+    body = (
+        f"Bonjour,\n\nLe délai de {clock.label} est dépassé pour les fiches suivantes :\n\n"
+        + "\n".join(lines)
+        + "\n\nCe message est envoyé automatiquement par Passerelle.\n"
+    )
+    row, created = OutboxEmail.objects.get_or_create(
+        key=key, defaults={"to": [user.email], "subject": subject[:250], "body": body}
+    )
     if created:
         transaction.on_commit(lambda pk=row.pk: notifications.enqueue_delivery(pk))
 
@@ -214,7 +251,8 @@ def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> 
 def digest_recipients():
     """Force unit managers and prefecture referents: the people a daily digest is for."""
     return User.objects.filter(
-        is_active=True, role__in=MANAGER_ROLES,
+        is_active=True,
+        role__in=MANAGER_ROLES,
         organisation__kind__in=[OrganisationKind.PREFECTURE, *OrganisationKind.forces()],
     ).select_related("organisation")
 
@@ -231,28 +269,48 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
         visible = alert_policy.instances(user, "view")
         waiting_ack = visible.filter(status=Status.SUBMITTED)
         waiting_feedback = visible.filter(CLOCKS[1].open_q)
-        overdue = list((waiting_ack.filter(ack_due_at__lte=now) | waiting_feedback.filter(feedback_due_at__lte=now))
-                       .distinct().order_by("ack_due_at")[:200])
-        due_soon = list((waiting_ack.filter(ack_due_at__gt=now, ack_due_at__lte=soon)
-                         | waiting_feedback.filter(feedback_due_at__gt=now, feedback_due_at__lte=soon))
-                        .exclude(pk__in=[a.pk for a in overdue]).distinct().order_by("ack_due_at")[:200])
+        overdue = list(
+            (waiting_ack.filter(ack_due_at__lte=now) | waiting_feedback.filter(feedback_due_at__lte=now))
+            .distinct()
+            .order_by("ack_due_at")[:200]
+        )
+        due_soon = list(
+            (
+                waiting_ack.filter(ack_due_at__gt=now, ack_due_at__lte=soon)
+                | waiting_feedback.filter(feedback_due_at__gt=now, feedback_due_at__lte=soon)
+            )
+            .exclude(pk__in=[a.pk for a in overdue])
+            .distinct()
+            .order_by("ack_due_at")[:200]
+        )
         if not overdue and not due_soon:
             continue
         key = f"digest:{user.pk}:{timezone.localdate(now).isoformat()}"
 
         def section(title, alerts):
-            rows = [f"- {a.reference} ({a.get_status_display()}, {a.get_urgency_display()}) : "
-                    f"{notifications.alert_absolute_url(a)}" for a in alerts]
+            rows = [
+                f"- {a.reference} ({a.get_status_display()}, {a.get_urgency_display()}) : "
+                f"{notifications.alert_absolute_url(a)}"
+                for a in alerts
+            ]
             return f"{title} ({len(alerts)})\n" + ("\n".join(rows) if rows else "- aucune") + "\n"
 
-        body = ("Bonjour,\n\nVoici le point quotidien des fiches alertes de votre périmètre.\n\n"
-                + section("En retard", overdue) + "\n" + section("À traiter dans les 24 heures", due_soon)
-                + "\nCe message est envoyé automatiquement par Passerelle.\n")
+        body = (
+            "Bonjour,\n\nVoici le point quotidien des fiches alertes de votre périmètre.\n\n"
+            + section("En retard", overdue)
+            + "\n"
+            + section("À traiter dans les 24 heures", due_soon)
+            + "\nCe message est envoyé automatiquement par Passerelle.\n"
+        )
         with transaction.atomic():
-            row, created = OutboxEmail.objects.get_or_create(key=key, defaults={
-                "to": [user.email], "body": body,
-                "subject": f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance",
-            })
+            row, created = OutboxEmail.objects.get_or_create(
+                key=key,
+                defaults={
+                    "to": [user.email],
+                    "body": body,
+                    "subject": f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance",
+                },
+            )
             if created:
                 sent += 1
                 transaction.on_commit(lambda pk=row.pk: notifications.enqueue_delivery(pk))

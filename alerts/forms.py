@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 from partnerships.models import Organisation, OrganisationKind
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
+from .services.filing import DRAFT_FIELDS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -89,30 +90,7 @@ class AlertForm(DsfrForm, forms.ModelForm):
 
     class Meta:
         model = Alert
-        fields = [
-            "building",
-            "place_type",
-            "category",
-            "subcategory",
-            "facts_at",
-            "urgency",
-            "description",
-            "people_count",
-            "weapon_seen",
-            "staff_victim",
-            "staff_victim_function",
-            "work_stoppage",
-            "complaint",
-            "complaint_by",
-            "complaint_date",
-            "complaint_service",
-            "complaint_reference",
-            "main_courante",
-            "images_available",
-            "witnesses_available",
-            "recurring",
-            "reporter_visible",
-        ]
+        fields = list(DRAFT_FIELDS)
         widgets = {
             "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             "complaint_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -16,19 +16,13 @@ GUARDIAN_PERM = {VIEWER: "alerts.view_alert", FORCE: "alerts.change_alert", LAND
 
 
 class AlertPolicy(BasePolicy):
-    model = Alert
+    """Actions: "view", "change" (force actions), "file" (landlord side), "route" (prefecture:
+    manual routing, redirect)."""
 
-    def instances(self, user: User, action: str = VIEWER) -> QuerySet:
-        """Fiches on which `user` may do `action`: "view", "change" (force actions), "file" (landlord
-        side), "route" (prefecture: manual routing, redirect)."""
-        qs = Alert.objects.all()
-        if not user.is_authenticated or not user.is_active or action not in ACTIONS:
-            return qs.none()
-        if scope.is_platform_admin(user):
-            return qs
-        org = user.organisation
-        if org is None:
-            return qs.none()
+    model = Alert
+    actions = ACTIONS
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_landlord and action in (VIEWER, LANDLORD):
             # Drafts are visible to the filing organisation only.
             return qs.filter(landlord_id=org.id)

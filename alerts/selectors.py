@@ -1,8 +1,9 @@
 """Reads of the fiches alertes, already scoped to the user by alert_policy and already joined for
 the pages and the API that render them (no query per row)."""
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from partnerships import scope
 from partnerships.models import User
@@ -49,8 +50,22 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
     )
     qs = with_latest_feedback(apply_filters(qs, filters, user))
     if scope.is_force(user):
-        return qs.order_by("urgency_rank", "submitted_at", "id")
+        return qs.annotate(overdue_rank=overdue_rank_expression()).order_by(
+            "overdue_rank", "urgency_rank", "submitted_at", "id"
+        )
     return qs.order_by("-created_at", "-id")
+
+
+def overdue_rank_expression() -> Case:
+    """0 for a fiche past one of its due dates (acknowledgement or first feedback), else 1: the
+    triage queue shows what is late first."""
+    now = timezone.now()
+    late = Q(status=Status.SUBMITTED, ack_due_at__lt=now) | Q(
+        first_feedback_at__isnull=True,
+        status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS],
+        feedback_due_at__lt=now,
+    )
+    return Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def alert_get(*, user: User, pk, action: str = "view") -> Alert:

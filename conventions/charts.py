@@ -22,8 +22,9 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
     )
 
 
-def bar_chart(items: list[tuple[str, int | float, str]], label: str, width: int = 640,
-              height: int = 220) -> SafeString:
+def bar_chart(
+    items: list[tuple[str, int | float, str]], label: str, width: int = 640, height: int = 220
+) -> SafeString:
     """Vertical bars: items are (axis label, value, value as shown)."""
     top, bottom, left = 20, 40, 8
     peak = max([value for _, value, _ in items] + [1])
@@ -37,15 +38,19 @@ def bar_chart(items: list[tuple[str, int | float, str]], label: str, width: int 
         h = (height - top - bottom) * value / peak
         x = left + i * step + (step - bar) / 2
         y = height - bottom - h
-        body.append(f'<rect fill="{BAR}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
-                    f"<title>{escape(name)} : {escape(str(shown))}</title></rect>")
+        body.append(
+            f'<rect fill="{BAR}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
+            f"<title>{escape(name)} : {escape(str(shown))}</title></rect>"
+        )
         middle = x + bar / 2
         texts = [(shown, y - 4)] if shown != 0 else []
         if i % every == 0:
             texts.append((name, base + 16))
         for text, y_text in texts:
-            body.append(f'<text {TEXT} font-size="11" text-anchor="middle" x="{middle:.1f}" y="{y_text:.1f}">'
-                        f"{escape(str(text))}</text>")
+            body.append(
+                f'<text {TEXT} font-size="11" text-anchor="middle" x="{middle:.1f}" y="{y_text:.1f}">'
+                f"{escape(str(text))}</text>"
+            )
     return _svg(width, height, label, body)
 
 
@@ -63,12 +68,18 @@ def hbar_chart(items: list[tuple[str, int | float, str]], label: str, width: int
     for i, (name, value, shown) in enumerate(items):
         y = 5 + i * row
         w = (width - label_width - 60) * value / peak
-        body.append(f'<text {TEXT} font-size="12" text-anchor="end" x="{label_width - 8}" y="{y + 17}">'
-                    f"{escape(_short(name, 42))}</text>")
-        body.append(f'<rect fill="{BAR}" x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{row - 8}">'
-                    f"<title>{escape(name)} : {escape(str(shown))}</title></rect>")
-        body.append(f'<text {TEXT} font-size="12" x="{label_width + w + 6:.1f}" y="{y + 17}">'
-                    f"{escape(str(shown))}</text>")
+        body.append(
+            f'<text {TEXT} font-size="12" text-anchor="end" x="{label_width - 8}" y="{y + 17}">'
+            f"{escape(_short(name, 42))}</text>"
+        )
+        body.append(
+            f'<rect fill="{BAR}" x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{row - 8}">'
+            f"<title>{escape(name)} : {escape(str(shown))}</title></rect>"
+        )
+        body.append(
+            f'<text {TEXT} font-size="12" x="{label_width + w + 6:.1f}" y="{y + 17}">'
+            f"{escape(str(shown))}</text>"
+        )
     return _svg(width, height, label, body)
 
 
@@ -107,8 +118,12 @@ def commune_map(communes: list[dict], label: str, width: int = 640) -> SafeStrin
     body = []
     for commune, rings in drawable:
         path = " ".join(
-            "M" + " L".join(f"{10 + (x - min_x) * x_factor * scale:.1f},{10 + (max_y - y) * scale:.1f}"
-                            for x, y, *_ in ring) + " Z"
+            "M"
+            + " L".join(
+                f"{10 + (x - min_x) * x_factor * scale:.1f},{10 + (max_y - y) * scale:.1f}"
+                for x, y, *_ in ring
+            )
+            + " Z"
             for ring in rings
         )
         rate = commune["rate"]
@@ -118,8 +133,10 @@ def commune_map(communes: list[dict], label: str, width: int = 640) -> SafeStrin
         # The legend's swatches use the same step number (classes pa-map-0… in the CSS).
         step_name = "none" if step is None else step
         insee = escape(commune["insee_code"])
-        body.append(f'<path class="pa-commune" fill="{colour}" stroke="#ffffff" stroke-width="0.6" '
-                    f'fill-rule="evenodd" data-step="{step_name}" data-insee="{insee}" '
-                    f'd="{path}"><title>{escape(commune["name"])} : {escape(shown)} '
-                    "fiches pour 1 000 logements</title></path>")
+        body.append(
+            f'<path class="pa-commune" fill="{colour}" stroke="#ffffff" stroke-width="0.6" '
+            f'fill-rule="evenodd" data-step="{step_name}" data-insee="{insee}" '
+            f'd="{path}"><title>{escape(commune["name"])} : {escape(shown)} '
+            "fiches pour 1 000 logements</title></path>"
+        )
     return _svg(width, height, label, body)

@@ -13,42 +13,85 @@ from .services import action_item_create, commitment_create, meeting_create
 D = datetime.date
 
 MARTINIQUE_2018 = [
-    ("Mise en place de fiches alertes permettant un signalement rapide des faits aux forces de sécurité",
-     ["simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"], CommitmentStatus.DONE),
-    ("Signalement systématique des faits portant atteinte à la tranquillité des résidences",
-     ["simar", "ozanam", "smhlm"], CommitmentStatus.DONE),
-    ("Réactivité accrue des forces de sécurité et retour d'information aux bailleurs",
-     ["police_972", "gendarmerie_972"], CommitmentStatus.IN_PROGRESS),
-    ("Partenariat avec les maires volontaires — Fort-de-France — pour la rénovation du centre-ville",
-     ["pref_972", "mairie_fdf"], CommitmentStatus.IN_PROGRESS),
-    ("Points périodiques entre chaque bailleur et les forces de sécurité, tous les six mois",
-     ["simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"], CommitmentStatus.IN_PROGRESS),
+    (
+        "Mise en place de fiches alertes permettant un signalement rapide des faits aux forces de sécurité",
+        ["simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"],
+        CommitmentStatus.DONE,
+    ),
+    (
+        "Signalement systématique des faits portant atteinte à la tranquillité des résidences",
+        ["simar", "ozanam", "smhlm"],
+        CommitmentStatus.DONE,
+    ),
+    (
+        "Réactivité accrue des forces de sécurité et retour d'information aux bailleurs",
+        ["police_972", "gendarmerie_972"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Partenariat avec les maires volontaires — Fort-de-France — pour la rénovation du centre-ville",
+        ["pref_972", "mairie_fdf"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Points périodiques entre chaque bailleur et les forces de sécurité, tous les six mois",
+        ["simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
 ]
 MARTINIQUE_2026 = [
-    ("Formulaire de fiche alerte standardisé, commun aux quatre bailleurs",
-     ["simar", "ozanam", "smhlm", "landlord_972_d"], CommitmentStatus.IN_PROGRESS),
-    ("Annuaire partagé des correspondants sécurité de chaque signataire",
-     ["pref_972", "simar", "ozanam", "smhlm", "landlord_972_d", "police_972", "gendarmerie_972"],
-     CommitmentStatus.DONE),
-    ("Information du parquet sur les suites judiciaires des faits signalés",
-     ["parquet_972"], CommitmentStatus.TO_START),
-    ("Points périodiques entre chaque bailleur et les forces de sécurité, tous les six mois",
-     ["simar", "ozanam", "smhlm", "landlord_972_d", "police_972", "gendarmerie_972"],
-     CommitmentStatus.IN_PROGRESS),
+    (
+        "Formulaire de fiche alerte standardisé, commun aux quatre bailleurs",
+        ["simar", "ozanam", "smhlm", "landlord_972_d"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Annuaire partagé des correspondants sécurité de chaque signataire",
+        ["pref_972", "simar", "ozanam", "smhlm", "landlord_972_d", "police_972", "gendarmerie_972"],
+        CommitmentStatus.DONE,
+    ),
+    (
+        "Information du parquet sur les suites judiciaires des faits signalés",
+        ["parquet_972"],
+        CommitmentStatus.TO_START,
+    ),
+    (
+        "Points périodiques entre chaque bailleur et les forces de sécurité, tous les six mois",
+        ["simar", "ozanam", "smhlm", "landlord_972_d", "police_972", "gendarmerie_972"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
 ]
 OISE_2018 = [
-    ("Réponses concertées aux troubles constatés dans le patrimoine des bailleurs",
-     ["ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"], CommitmentStatus.IN_PROGRESS),
-    ("Outils et procédures de suivi des faits signalés", ["pref_60", "ddsp_60", "groupement_60"],
-     CommitmentStatus.DONE),
-    ("Partage d'information entre forces de sécurité et bailleurs",
-     ["ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"], CommitmentStatus.IN_PROGRESS),
-    ("Protection des personnels de proximité", ["landlord_60_a", "landlord_60_b", "ddsp_60", "groupement_60"],
-     CommitmentStatus.IN_PROGRESS),
-    ("Prévention situationnelle aux abords des immeubles", ["landlord_60_a", "landlord_60_b"],
-     CommitmentStatus.TO_START),
-    ("Outils issus de l'expérience de la ZSP de Méru-Chambly et de Creil",
-     ["police_creil", "brigade_meru", "brigade_chambly"], CommitmentStatus.DONE),
+    (
+        "Réponses concertées aux troubles constatés dans le patrimoine des bailleurs",
+        ["ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Outils et procédures de suivi des faits signalés",
+        ["pref_60", "ddsp_60", "groupement_60"],
+        CommitmentStatus.DONE,
+    ),
+    (
+        "Partage d'information entre forces de sécurité et bailleurs",
+        ["ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Protection des personnels de proximité",
+        ["landlord_60_a", "landlord_60_b", "ddsp_60", "groupement_60"],
+        CommitmentStatus.IN_PROGRESS,
+    ),
+    (
+        "Prévention situationnelle aux abords des immeubles",
+        ["landlord_60_a", "landlord_60_b"],
+        CommitmentStatus.TO_START,
+    ),
+    (
+        "Outils issus de l'expérience de la ZSP de Méru-Chambly et de Creil",
+        ["police_creil", "brigade_meru", "brigade_chambly"],
+        CommitmentStatus.DONE,
+    ),
 ]
 OPTIONAL = {
     "parquet_972": ("Parquet de Fort-de-France", OrganisationKind.PARQUET),
@@ -56,18 +99,31 @@ OPTIONAL = {
 }
 
 
-def _convention(orgs, *, title, department, signatories, commitments, representatives=(),
-                **fields) -> Convention:
+def _convention(
+    orgs, *, title, department, signatories, commitments, representatives=(), **fields
+) -> Convention:
     convention = Convention.objects.create(title=title, department_id=department, **fields)
     names = dict(representatives)
-    Signatory.objects.bulk_create([
-        Signatory(convention=convention, organisation=orgs[key], signed_on=convention.signed_on,
-                  representative=names.get(key, ("", ""))[0], title=names.get(key, ("", ""))[1])
-        for key in signatories
-    ])
+    Signatory.objects.bulk_create(
+        [
+            Signatory(
+                convention=convention,
+                organisation=orgs[key],
+                signed_on=convention.signed_on,
+                representative=names.get(key, ("", ""))[0],
+                title=names.get(key, ("", ""))[1],
+            )
+            for key in signatories
+        ]
+    )
     for text, responsible, status in commitments:
-        commitment_create(actor=None, convention=convention, text=text, status=status,
-                          responsible=[orgs[k] for k in responsible])
+        commitment_create(
+            actor=None,
+            convention=convention,
+            text=text,
+            status=status,
+            responsible=[orgs[k] for k in responsible],
+        )
     return convention
 
 
@@ -77,62 +133,132 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
     orgs = dict(orgs)
     for key, (name, kind) in OPTIONAL.items():
         if key not in orgs:
-            orgs[key] = (Organisation.objects.filter(department_id="972", kind=kind, name=name).first()
-                         or organisation_create(name=name, kind=kind, department_id="972"))
+            orgs[key] = Organisation.objects.filter(
+                department_id="972", kind=kind, name=name
+            ).first() or organisation_create(name=name, kind=kind, department_id="972")
 
     martinique = _convention(
-        orgs, title="Convention de partenariat sécurité des bailleurs sociaux de la Martinique (2018)",
-        department="972", status=ConventionStatus.EXPIRED, signed_on=D(2018, 5, 15),
-        effective_from=D(2018, 5, 15), effective_until=D(2025, 12, 31), periodic_review_months=6,
+        orgs,
+        title="Convention de partenariat sécurité des bailleurs sociaux de la Martinique (2018)",
+        department="972",
+        status=ConventionStatus.EXPIRED,
+        signed_on=D(2018, 5, 15),
+        effective_from=D(2018, 5, 15),
+        effective_until=D(2025, 12, 31),
+        periodic_review_months=6,
         signatories=["pref_972", "simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"],
-        commitments=MARTINIQUE_2018, representatives={"pref_972": ("", "Préfet de la Martinique")},
+        commitments=MARTINIQUE_2018,
+        representatives={"pref_972": ("", "Préfet de la Martinique")},
     )
     renewal = _convention(
-        orgs, title="Convention de partenariat sécurité de la Martinique — renouvellement 2026",
-        department="972", status=ConventionStatus.ACTIVE, signed_on=D(2026, 1, 20),
+        orgs,
+        title="Convention de partenariat sécurité de la Martinique — renouvellement 2026",
+        department="972",
+        status=ConventionStatus.ACTIVE,
+        signed_on=D(2026, 1, 20),
         effective_from=D(2026, 1, 20),
-        effective_until=D(2028, 12, 31), tacit_renewal=True, parent=martinique, periodic_review_months=6,
-        signatories=["pref_972", "parquet_972", "simar", "ozanam", "smhlm", "landlord_972_d", "police_972",
-                     "gendarmerie_972"],
+        effective_until=D(2028, 12, 31),
+        tacit_renewal=True,
+        parent=martinique,
+        periodic_review_months=6,
+        signatories=[
+            "pref_972",
+            "parquet_972",
+            "simar",
+            "ozanam",
+            "smhlm",
+            "landlord_972_d",
+            "police_972",
+            "gendarmerie_972",
+        ],
         commitments=MARTINIQUE_2026,
-        representatives={"pref_972": ("", "Préfet de la Martinique"),
-                         "parquet_972": ("", "Procureur de la République près le tribunal judiciaire")},
+        representatives={
+            "pref_972": ("", "Préfet de la Martinique"),
+            "parquet_972": ("", "Procureur de la République près le tribunal judiciaire"),
+        },
     )
     oise = _convention(
-        orgs, title="Convention de partenariat sécurité des bailleurs sociaux de l'Oise (2018)",
-        department="60", status=ConventionStatus.ACTIVE, signed_on=D(2018, 10, 4),
+        orgs,
+        title="Convention de partenariat sécurité des bailleurs sociaux de l'Oise (2018)",
+        department="60",
+        status=ConventionStatus.ACTIVE,
+        signed_on=D(2018, 10, 4),
         effective_from=D(2018, 10, 4),
-        effective_until=D(2027, 10, 3), tacit_renewal=True, periodic_review_months=6,
+        effective_until=D(2027, 10, 3),
+        tacit_renewal=True,
+        periodic_review_months=6,
         signatories=["pref_60", "ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"],
-        commitments=OISE_2018, representatives={"pref_60": ("", "Préfète de l'Oise")},
+        commitments=OISE_2018,
+        representatives={"pref_60": ("", "Préfète de l'Oise")},
     )
 
     steering = meeting_create(
-        actor=None, convention=renewal, kind=MeetingKind.STEERING, date=D(2026, 1, 20),
-        attendees=[orgs[k] for k in ("pref_972", "parquet_972", "simar", "ozanam", "smhlm", "landlord_972_d",
-                                      "police_972", "gendarmerie_972")],
+        actor=None,
+        convention=renewal,
+        kind=MeetingKind.STEERING,
+        date=D(2026, 1, 20),
+        attendees=[
+            orgs[k]
+            for k in (
+                "pref_972",
+                "parquet_972",
+                "simar",
+                "ozanam",
+                "smhlm",
+                "landlord_972_d",
+                "police_972",
+                "gendarmerie_972",
+            )
+        ],
         minutes="Signature du renouvellement. Présentation du formulaire standardisé de fiche alerte et de "
-                "l'annuaire partagé des correspondants.",
+        "l'annuaire partagé des correspondants.",
     )
-    action_item_create(actor=None, meeting=steering, text="Désigner un correspondant sécurité par bailleur",
-                       owner=orgs["landlord_972_d"], due_date=D(2026, 3, 1))
-    action_item_create(actor=None, meeting=steering, text="Bilan des fiches du premier semestre",
-                       owner=orgs["pref_972"], due_date=D(2026, 7, 15))
+    action_item_create(
+        actor=None,
+        meeting=steering,
+        text="Désigner un correspondant sécurité par bailleur",
+        owner=orgs["landlord_972_d"],
+        due_date=D(2026, 3, 1),
+    )
+    action_item_create(
+        actor=None,
+        meeting=steering,
+        text="Bilan des fiches du premier semestre",
+        owner=orgs["pref_972"],
+        due_date=D(2026, 7, 15),
+    )
     periodic = meeting_create(
-        actor=None, convention=oise, kind=MeetingKind.PERIODIC, date=D(2025, 11, 18),
+        actor=None,
+        convention=oise,
+        kind=MeetingKind.PERIODIC,
+        date=D(2025, 11, 18),
         attendees=[orgs["landlord_60_a"], orgs["ddsp_60"], orgs["groupement_60"]],
         minutes="Point sur les halls occupés à Creil et les dépôts sauvages à Méru.",
     )
-    done = action_item_create(actor=None, meeting=periodic,
-                              text="Diagnostic de sûreté des halls des Hauts de Creil",
-                              owner=orgs["landlord_60_a"], due_date=D(2026, 2, 28))
+    done = action_item_create(
+        actor=None,
+        meeting=periodic,
+        text="Diagnostic de sûreté des halls des Hauts de Creil",
+        owner=orgs["landlord_60_a"],
+        due_date=D(2026, 2, 28),
+    )
     done.status = ActionItemStatus.DONE
     done.save(update_fields=["status"])
-    action_item_create(actor=None, meeting=periodic,
-                       text="Patrouilles renforcées en soirée aux abords des halls",
-                       owner=orgs["police_creil"], due_date=D(2026, 1, 31))
-    meeting_create(actor=None, convention=oise, kind=MeetingKind.STEERING, date=D(2025, 12, 9),
-                   attendees=[orgs[k] for k in ("pref_60", "ddsp_60", "groupement_60", "landlord_60_a",
-                                                 "landlord_60_b")],
-                   minutes="Comité de pilotage annuel : bilan des fiches alertes et des engagements.")
+    action_item_create(
+        actor=None,
+        meeting=periodic,
+        text="Patrouilles renforcées en soirée aux abords des halls",
+        owner=orgs["police_creil"],
+        due_date=D(2026, 1, 31),
+    )
+    meeting_create(
+        actor=None,
+        convention=oise,
+        kind=MeetingKind.STEERING,
+        date=D(2025, 12, 9),
+        attendees=[
+            orgs[k] for k in ("pref_60", "ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b")
+        ],
+        minutes="Comité de pilotage annuel : bilan des fiches alertes et des engagements.",
+    )
     return [martinique, renewal, oise]

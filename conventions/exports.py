@@ -8,20 +8,32 @@ from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
 FICHE_COLUMNS = [
-    ("reference", "Référence"), ("submitted_at", "Transmise le"), ("landlord__name", "Bailleur"),
-    ("site__name", "Site"), ("site__commune__name", "Commune"), ("category", "Catégorie"),
-    ("urgency", "Urgence"), ("status", "Statut"), ("routed_unit__name", "Unité destinataire"),
-    ("ack_due_at", "Prise en compte attendue avant"), ("acknowledged_at", "Prise en compte le"),
-    ("first_feedback_at", "Premier retour le"), ("staff_victim", "Personnel victime"),
-    ("complaint", "Plainte"), ("outcome", "Suite donnée"),
+    ("reference", "Référence"),
+    ("submitted_at", "Transmise le"),
+    ("landlord__name", "Bailleur"),
+    ("site__name", "Site"),
+    ("site__commune__name", "Commune"),
+    ("category", "Catégorie"),
+    ("urgency", "Urgence"),
+    ("status", "Statut"),
+    ("routed_unit__name", "Unité destinataire"),
+    ("ack_due_at", "Prise en compte attendue avant"),
+    ("acknowledged_at", "Prise en compte le"),
+    ("first_feedback_at", "Premier retour le"),
+    ("staff_victim", "Personnel victime"),
+    ("complaint", "Plainte"),
+    ("outcome", "Suite donnée"),
 ]
 
 
 def fiche_rows(qs):
     """Header then one row per fiche; no description, reporter or procedure number (RGPD art. 10)."""
     yield [label for _, label in FICHE_COLUMNS]
-    for row in qs.order_by("submitted_at", "id").values_list(*[f for f, _ in FICHE_COLUMNS]).iterator(
-            chunk_size=2000):
+    for row in (
+        qs.order_by("submitted_at", "id")
+        .values_list(*[f for f, _ in FICHE_COLUMNS])
+        .iterator(chunk_size=2000)
+    ):
         yield [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
 
 
@@ -50,8 +62,12 @@ def xlsx_response(rows, filename: str, sheet: str) -> FileResponse:
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{filename}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def export(rows, filename: str, fmt: str, sheet: str):

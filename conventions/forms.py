@@ -22,7 +22,9 @@ class DateInput(forms.DateInput):
 
 class ConventionForm(DsfrBaseForm, forms.ModelForm):
     signatories = forms.ModelMultipleChoiceField(
-        label=_("Signataires"), queryset=Organisation.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("Signataires"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("La préfecture, au moins un bailleur et au moins une force."),
     )
     document = forms.FileField(label=_("Convention signée (PDF)"), required=False)
@@ -30,18 +32,26 @@ class ConventionForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Convention
         fields = [*CONVENTION_FIELDS, "sites"]
-        widgets = {"signed_on": DateInput(), "effective_from": DateInput(), "effective_until": DateInput(),
-                   "sites": forms.CheckboxSelectMultiple}
+        widgets = {
+            "signed_on": DateInput(),
+            "effective_from": DateInput(),
+            "effective_until": DateInput(),
+            "sites": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, department_id: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.department_id = department_id
         organisations = Organisation.objects.filter(department_id=department_id)
         self.fields["signatories"].queryset = organisations.order_by("kind", "name")
-        self.fields["sites"].queryset = (HousingSite.objects.filter(commune__department_id=department_id)
-                                         .select_related("landlord").order_by("landlord__name", "name"))
+        self.fields["sites"].queryset = (
+            HousingSite.objects.filter(commune__department_id=department_id)
+            .select_related("landlord")
+            .order_by("landlord__name", "name")
+        )
         self.fields["parent"].queryset = Convention.objects.filter(department_id=department_id).exclude(
-            pk=self.instance.pk)
+            pk=self.instance.pk
+        )
         if self.instance.pk:
             self.fields["signatories"].initial = [s.organisation_id for s in self.instance.signatories.all()]
 
@@ -50,8 +60,11 @@ class ConventionForm(DsfrBaseForm, forms.ModelForm):
         if self.errors:
             return data
         for message in convention_errors(
-            department_id=self.department_id, data=data, organisations=list(data.get("signatories", [])),
-            sites=list(data.get("sites", [])), exclude_pk=self.instance.pk,
+            department_id=self.department_id,
+            data=data,
+            organisations=list(data.get("signatories", [])),
+            sites=list(data.get("sites", [])),
+            exclude_pk=self.instance.pk,
         ):
             self.add_error(None, message)
         return data
@@ -61,16 +74,22 @@ class CommitmentForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Commitment
         fields = ["text", "responsible", "status", "due_date"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "responsible": forms.CheckboxSelectMultiple,
-                   "due_date": DateInput()}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "responsible": forms.CheckboxSelectMultiple,
+            "due_date": DateInput(),
+        }
 
 
 class MeetingForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["kind", "date", "attendees", "minutes", "minutes_file"]
-        widgets = {"date": DateInput(), "attendees": forms.CheckboxSelectMultiple,
-                   "minutes": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "date": DateInput(),
+            "attendees": forms.CheckboxSelectMultiple,
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+        }
 
 
 class ActionItemForm(DsfrBaseForm, forms.ModelForm):
@@ -94,16 +113,13 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
 class IndicatorFilterForm(DsfrBaseForm):
     start = forms.DateField(label=_("Du"), widget=DateInput(), required=False)
     end = forms.DateField(label=_("Au"), widget=DateInput(), required=False)
-    landlord = forms.ModelChoiceField(label=_("Bailleur"), queryset=Organisation.objects.none(),
-                                      required=False)
-    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none(),
-                                  required=False)
-    commune = forms.ModelChoiceField(label=_("Commune"), queryset=Commune.objects.none(),
-                                     required=False)
-    site = forms.ModelChoiceField(label=_("Site"), queryset=HousingSite.objects.none(),
-                                  required=False)
-    category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices],
-                                 required=False)
+    landlord = forms.ModelChoiceField(
+        label=_("Bailleur"), queryset=Organisation.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none(), required=False)
+    commune = forms.ModelChoiceField(label=_("Commune"), queryset=Commune.objects.none(), required=False)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=HousingSite.objects.none(), required=False)
+    category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices], required=False)
 
     def __init__(self, *args, reader, user, department_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,8 +135,9 @@ class IndicatorFilterForm(DsfrBaseForm):
             for name in ("landlord", "unit", "site"):
                 del self.fields[name]
             return
-        self.fields["site"].queryset = site_policy.instances(user).filter(
-            commune__department_id=department_id).order_by("name")
+        self.fields["site"].queryset = (
+            site_policy.instances(user).filter(commune__department_id=department_id).order_by("name")
+        )
         org = user.organisation
         if org.is_landlord:
             del self.fields["landlord"]
@@ -135,32 +152,45 @@ class IndicatorFilterForm(DsfrBaseForm):
         data = self.cleaned_data
         obj = lambda name: data.get(name).pk if data.get(name) else None  # noqa: E731
         start, end = data.get("start") or default.start, data.get("end") or default.end
-        return indicators.Filters(start=min(start, end), end=max(start, end), landlord_id=obj("landlord"),
-                                  unit_id=obj("unit"), commune_id=obj("commune"), site_id=obj("site"),
-                                  category=data.get("category") or "")
+        return indicators.Filters(
+            start=min(start, end),
+            end=max(start, end),
+            landlord_id=obj("landlord"),
+            unit_id=obj("unit"),
+            commune_id=obj("commune"),
+            site_id=obj("site"),
+            category=data.get("category") or "",
+        )
 
 
 class ProblemForm(DsfrBaseForm, forms.ModelForm):
     alert_references = forms.CharField(
-        label=_("Fiches liées"), required=False,
-        help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."))
+        label=_("Fiches liées"),
+        required=False,
+        help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."),
+    )
 
     class Meta:
         model = PartnershipProblem
         fields = ["title", "site", "commune", "description", "partners", "action_plan"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
-                   "action_plan": forms.Textarea(attrs={"rows": 4}), "partners": forms.CheckboxSelectMultiple}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "action_plan": forms.Textarea(attrs={"rows": 4}),
+            "partners": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         department_id = user.organisation.department_id
-        self.fields["site"].queryset = site_policy.instances(user).filter(
-            commune__department_id=department_id).order_by("name")
+        self.fields["site"].queryset = (
+            site_policy.instances(user).filter(commune__department_id=department_id).order_by("name")
+        )
         self.fields["commune"].queryset = Commune.objects.filter(department_id=department_id)
         self.fields["commune"].required = False
         self.fields["partners"].queryset = Organisation.objects.filter(department_id=department_id).order_by(
-            "kind", "name")
+            "kind", "name"
+        )
 
     def clean(self):
         data = super().clean()
@@ -181,5 +211,12 @@ class ProblemForm(DsfrBaseForm, forms.ModelForm):
 class ResponsePolicyForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = ResponsePolicy
-        fields = ["immediate_ack_hours", "immediate_feedback_days", "high_ack_hours", "high_feedback_days",
-                  "normal_ack_hours", "normal_feedback_days", "feedback_working_days"]
+        fields = [
+            "immediate_ack_hours",
+            "immediate_feedback_days",
+            "high_ack_hours",
+            "high_feedback_days",
+            "normal_ack_hours",
+            "normal_feedback_days",
+            "feedback_working_days",
+        ]

@@ -106,6 +106,7 @@ class Indicators:
 
 def _bounds(filters: Filters) -> tuple[datetime.datetime, datetime.datetime]:
     """The period as [first midnight, midnight after the last day) in local time."""
+
     def midnight(day):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -116,12 +117,17 @@ def fiches(reader: IndicatorReader, filters: Filters, convention: Convention | N
     """The fiches the indicators count: submitted in the period, within the reader's scope."""
     start, end = _bounds(filters)
     qs = Alert.objects.filter(reader.alerts, submitted_at__gte=start, submitted_at__lt=end).exclude(
-        status=Status.DRAFT)
+        status=Status.DRAFT
+    )
     if convention is not None:
         qs = qs.filter(convention_id=convention.pk)
-    lookups = {"landlord_id": filters.landlord_id, "routed_unit_id": filters.unit_id,
-               "site__commune_id": filters.commune_id, "site_id": filters.site_id,
-               "category": filters.category}
+    lookups = {
+        "landlord_id": filters.landlord_id,
+        "routed_unit_id": filters.unit_id,
+        "site__commune_id": filters.commune_id,
+        "site_id": filters.site_id,
+        "category": filters.category,
+    }
     return qs.filter(**{k: v for k, v in lookups.items() if v})
 
 
@@ -130,10 +136,13 @@ DURATION_ENDS = {"ack": "acknowledged_at", "feedback": "first_feedback_at"}
 
 def percentiles_in_database(qs: QuerySet) -> dict:
     """{"ack": {"median": h, "p90": h}, "feedback": {...}} in one aggregate query (PostgreSQL)."""
-    row = qs.aggregate(**{
-        f"{key}_{name}": Percentile(_duration(end), p) for key, end in DURATION_ENDS.items()
-        for name, p in PERCENTILES.items()
-    })
+    row = qs.aggregate(
+        **{
+            f"{key}_{name}": Percentile(_duration(end), p)
+            for key, end in DURATION_ENDS.items()
+            for name, p in PERCENTILES.items()
+        }
+    )
     return {key: {name: _hours(row[f"{key}_{name}"]) for name in PERCENTILES} for key in DURATION_ENDS}
 
 
@@ -144,12 +153,15 @@ def percentiles_in_python(qs: QuerySet) -> dict:
         for key, moment in zip(DURATION_ENDS, ends, strict=True):
             if moment is not None:
                 durations[key].append((moment - submitted).total_seconds())
-    return {key: {name: _hours(percentile(values, p)) for name, p in PERCENTILES.items()}
-            for key, values in durations.items()}
+    return {
+        key: {name: _hours(percentile(values, p)) for name, p in PERCENTILES.items()}
+        for key, values in durations.items()
+    }
 
 
-def compute(reader: IndicatorReader, filters: Filters, convention: Convention | None = None,
-            with_map: bool = False) -> Indicators:
+def compute(
+    reader: IndicatorReader, filters: Filters, convention: Convention | None = None, with_map: bool = False
+) -> Indicators:
     qs = fiches(reader, filters, convention)
     totals = qs.aggregate(
         total=Count("id"),
@@ -161,22 +173,34 @@ def compute(reader: IndicatorReader, filters: Filters, convention: Convention | 
     months = qs.annotate(month=TruncMonth("submitted_at")).values("month").annotate(n=Count("id"))
     per_month = [(_day(row["month"]), row["n"]) for row in months.order_by("month")]
     labels = dict(Category.choices)
-    per_category = [(row["category"], str(labels.get(row["category"], row["category"])), row["n"])
-                    for row in qs.values("category").annotate(n=Count("id")).order_by("-n", "category")]
+    per_category = [
+        (row["category"], str(labels.get(row["category"], row["category"])), row["n"])
+        for row in qs.values("category").annotate(n=Count("id")).order_by("-n", "category")
+    ]
     postgresql = connection.vendor == "postgresql"
     durations = percentiles_in_database(qs) if postgresql else percentiles_in_python(qs)
     redirections = AlertEvent.objects.filter(kind=EventKind.REDIRECT, alert__in=qs.values("id")).count()
     hotspots = list(
-        qs.values("site_id", "site__name", "site__commune__name").annotate(n=Count("id"))
-        .filter(n__gte=HOTSPOT_MIN_FICHES).order_by("-n", "site__name")[:HOTSPOT_LIMIT]
+        qs.values("site_id", "site__name", "site__commune__name")
+        .annotate(n=Count("id"))
+        .filter(n__gte=HOTSPOT_MIN_FICHES)
+        .order_by("-n", "site__name")[:HOTSPOT_LIMIT]
     )
     problems_identified, problems_resolved = _problems(reader, filters, convention)
     return Indicators(
-        per_month=_fill_months(per_month, filters), per_category=per_category, ack_hours=durations["ack"],
-        feedback_hours=durations["feedback"], redirections=redirections, hotspots=hotspots,
-        problems_identified=problems_identified, problems_resolved=problems_resolved,
-        communes=commune_rates(qs, convention.department_id if convention else reader.department_id,
-                               reader.communes) if with_map else [],
+        per_month=_fill_months(per_month, filters),
+        per_category=per_category,
+        ack_hours=durations["ack"],
+        feedback_hours=durations["feedback"],
+        redirections=redirections,
+        hotspots=hotspots,
+        problems_identified=problems_identified,
+        problems_resolved=problems_resolved,
+        communes=commune_rates(
+            qs, convention.department_id if convention else reader.department_id, reader.communes
+        )
+        if with_map
+        else [],
         **totals,
     )
 
@@ -200,13 +224,17 @@ def _problems(reader: IndicatorReader, filters: Filters, convention: Convention 
     qs = PartnershipProblem.objects.filter(reader.problems)
     if convention is not None:
         qs = qs.filter(department_id=convention.department_id)
-    lookups = {"site__landlord_id": filters.landlord_id, "commune_id": filters.commune_id,
-               "site_id": filters.site_id}
+    lookups = {
+        "site__landlord_id": filters.landlord_id,
+        "commune_id": filters.commune_id,
+        "site_id": filters.site_id,
+    }
     qs = qs.filter(**{k: v for k, v in lookups.items() if v})
     row = qs.aggregate(
         identified=Count("id", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-        resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED, resolved_at__gte=start,
-                                      resolved_at__lt=end)),
+        resolved=Count(
+            "id", filter=Q(status=ProblemStatus.RESOLVED, resolved_at__gte=start, resolved_at__lt=end)
+        ),
     )
     return row["identified"], row["resolved"]
 
@@ -216,8 +244,10 @@ def commune_rates(qs: QuerySet, department_id: str, only: tuple[int, ...] = ()) 
     only for the given communes (a partner mayor's)."""
     counts = dict(qs.values("site__commune_id").annotate(n=Count("id")).values_list("site__commune_id", "n"))
     dwellings = dict(
-        HousingSite.objects.filter(commune__department_id=department_id).values("commune_id")
-        .annotate(d=Sum("dwellings")).values_list("commune_id", "d")
+        HousingSite.objects.filter(commune__department_id=department_id)
+        .values("commune_id")
+        .annotate(d=Sum("dwellings"))
+        .values_list("commune_id", "d")
     )
     rows = []
     communes = Commune.objects.filter(department_id=department_id)
@@ -225,9 +255,17 @@ def commune_rates(qs: QuerySet, department_id: str, only: tuple[int, ...] = ()) 
         communes = communes.filter(id__in=only)
     for commune in communes.only("id", "name", "insee_code", "outline"):
         n, d = counts.get(commune.id, 0), dwellings.get(commune.id) or 0
-        rows.append({"id": commune.id, "name": commune.name, "insee_code": commune.insee_code,
-                     "outline": commune.outline, "fiches": n, "dwellings": d,
-                     "rate": round(1000 * n / d, 1) if d else None})
+        rows.append(
+            {
+                "id": commune.id,
+                "name": commune.name,
+                "insee_code": commune.insee_code,
+                "outline": commune.outline,
+                "fiches": n,
+                "dwellings": d,
+                "rate": round(1000 * n / d, 1) if d else None,
+            }
+        )
     return rows
 
 
@@ -243,14 +281,19 @@ def shown(value: int, reader: IndicatorReader):
     return value
 
 
-
 def present(result: Indicators, reader: IndicatorReader) -> dict:
     """The figures as a reader may see them: for a partner mayor, counts below the threshold are
     masked, durations and shares computed from too few fiches are withheld, and no site is named."""
     few = reader.aggregated_only and result.total < small_count_threshold()
     hidden = {name: None for name in PERCENTILES}
-    counts = ("total", "staff_aggressions", "complaints_filed", "redirections", "problems_identified",
-              "problems_resolved")
+    counts = (
+        "total",
+        "staff_aggressions",
+        "complaints_filed",
+        "redirections",
+        "problems_identified",
+        "problems_resolved",
+    )
     return {
         **{name: shown(getattr(result, name), reader) for name in counts},
         "ack_hours": hidden if few else result.ack_hours,
@@ -260,6 +303,7 @@ def present(result: Indicators, reader: IndicatorReader) -> dict:
         # Masked categories go last, by name: their order by count would rank them.
         "per_category": sorted(
             [(code, label, shown(n, reader)) for code, label, n in result.per_category],
-            key=lambda row: (0, -row[2], "") if isinstance(row[2], int) else (1, 0, row[1])),
+            key=lambda row: (0, -row[2], "") if isinstance(row[2], int) else (1, 0, row[1]),
+        ),
         "hotspots": [] if reader.aggregated_only else result.hotspots,
     }

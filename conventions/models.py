@@ -22,24 +22,35 @@ class ConventionStatus(models.TextChoices):
 
 class Convention(models.Model):
     title = models.CharField(_("intitulé"), max_length=250)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="conventions",
-                                   verbose_name=_("département"))
-    status = models.CharField(_("statut"), max_length=12, choices=ConventionStatus.choices,
-                              default=ConventionStatus.DRAFT)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("département")
+    )
+    status = models.CharField(
+        _("statut"), max_length=12, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT
+    )
     signed_on = models.DateField(_("signée le"), null=True, blank=True)
     effective_from = models.DateField(_("en vigueur du"), null=True, blank=True)
     effective_until = models.DateField(_("au"), null=True, blank=True)
     tacit_renewal = models.BooleanField(_("reconduction tacite"), default=False)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="amendments", verbose_name=_("convention modifiée (avenant)"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("convention modifiée (avenant)"),
+    )
     # Perimeter: every estate of the signatory landlords, unless a list is chosen.
-    all_sites_of_signatories = models.BooleanField(_("tous les sites des bailleurs signataires"),
-                                                   default=True)
-    sites = models.ManyToManyField(HousingSite, blank=True, related_name="conventions",
-                                   verbose_name=_("sites couverts"))
+    all_sites_of_signatories = models.BooleanField(
+        _("tous les sites des bailleurs signataires"), default=True
+    )
+    sites = models.ManyToManyField(
+        HousingSite, blank=True, related_name="conventions", verbose_name=_("sites couverts")
+    )
     # Periodic points between each landlord and its force units (every six months in Martinique).
-    periodic_review_months = models.PositiveSmallIntegerField(_("points périodiques bailleur-forces (mois)"),
-                                                              null=True, blank=True)
+    periodic_review_months = models.PositiveSmallIntegerField(
+        _("points périodiques bailleur-forces (mois)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,7 +60,8 @@ class Convention(models.Model):
         verbose_name_plural = _("conventions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(effective_until__isnull=True) | Q(effective_from__isnull=True)
+                condition=Q(effective_until__isnull=True)
+                | Q(effective_from__isnull=True)
                 | Q(effective_until__gte=models.F("effective_from")),
                 name="convention_period_coherent",
             )
@@ -68,8 +80,9 @@ class Convention(models.Model):
 
 class Signatory(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="signatories")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signatures",
-                                     verbose_name=_("organisation"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("organisation")
+    )
     representative = models.CharField(_("représentant"), max_length=150, blank=True)
     title = models.CharField(_("qualité"), max_length=150, blank=True)
     signed_on = models.DateField(_("date de signature"), null=True, blank=True)
@@ -101,8 +114,9 @@ class ConventionDocument(models.Model):
     original_name = models.CharField(_("nom du fichier"), max_length=200)
     content_type = models.CharField(max_length=100)
     is_signed_version = models.BooleanField(_("version signée"), default=True)
-    uploaded_by = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        "partnerships.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,10 +137,12 @@ class CommitmentStatus(models.TextChoices):
 class Commitment(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="commitments")
     text = models.TextField(_("engagement"))
-    responsible = models.ManyToManyField(Organisation, blank=True, related_name="commitments",
-                                         verbose_name=_("organisations responsables"))
-    status = models.CharField(_("statut"), max_length=12, choices=CommitmentStatus.choices,
-                              default=CommitmentStatus.TO_START)
+    responsible = models.ManyToManyField(
+        Organisation, blank=True, related_name="commitments", verbose_name=_("organisations responsables")
+    )
+    status = models.CharField(
+        _("statut"), max_length=12, choices=CommitmentStatus.choices, default=CommitmentStatus.TO_START
+    )
     due_date = models.DateField(_("échéance"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -149,8 +165,9 @@ class Meeting(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="meetings")
     kind = models.CharField(_("type de réunion"), max_length=10, choices=MeetingKind.choices)
     date = models.DateField(_("date"))
-    attendees = models.ManyToManyField(Organisation, blank=True, related_name="meetings",
-                                       verbose_name=_("organisations présentes"))
+    attendees = models.ManyToManyField(
+        Organisation, blank=True, related_name="meetings", verbose_name=_("organisations présentes")
+    )
     minutes = models.TextField(_("compte rendu"), blank=True)
     minutes_file = models.FileField(_("compte rendu (fichier)"), upload_to=private_upload_path, blank=True)
 
@@ -177,11 +194,13 @@ OPEN_ACTION_STATUSES = (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
 class ActionItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
     text = models.TextField(_("action"))
-    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="action_items",
-                              verbose_name=_("pilote"))
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="action_items", verbose_name=_("pilote")
+    )
     due_date = models.DateField(_("échéance"), null=True, blank=True)
-    status = models.CharField(_("statut"), max_length=12, choices=ActionItemStatus.choices,
-                              default=ActionItemStatus.OPEN)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN
+    )
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -202,21 +221,35 @@ class PartnershipProblem(models.Model):
     """A recurring problem at an estate or area, as the PSQ's operational partnership groups track them."""
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="partnership_problems")
-    site = models.ForeignKey(HousingSite, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="partnership_problems", verbose_name=_("site"))
-    commune = models.ForeignKey("partnerships.Commune", on_delete=models.PROTECT,
-                                related_name="partnership_problems", verbose_name=_("commune"))
+    site = models.ForeignKey(
+        HousingSite,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partnership_problems",
+        verbose_name=_("site"),
+    )
+    commune = models.ForeignKey(
+        "partnerships.Commune",
+        on_delete=models.PROTECT,
+        related_name="partnership_problems",
+        verbose_name=_("commune"),
+    )
     title = models.CharField(_("intitulé"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    opened_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="opened_problems",
-                                  verbose_name=_("ouvert par"))
-    partners = models.ManyToManyField(Organisation, blank=True, related_name="partnership_problems",
-                                      verbose_name=_("partenaires"))
+    opened_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="opened_problems", verbose_name=_("ouvert par")
+    )
+    partners = models.ManyToManyField(
+        Organisation, blank=True, related_name="partnership_problems", verbose_name=_("partenaires")
+    )
     action_plan = models.TextField(_("plan d'action"), blank=True)
-    status = models.CharField(_("statut"), max_length=12, choices=ProblemStatus.choices,
-                              default=ProblemStatus.IDENTIFIED)
-    alerts = models.ManyToManyField("alerts.Alert", blank=True, related_name="partnership_problems",
-                                    verbose_name=_("fiches liées"))
+    status = models.CharField(
+        _("statut"), max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.IDENTIFIED
+    )
+    alerts = models.ManyToManyField(
+        "alerts.Alert", blank=True, related_name="partnership_problems", verbose_name=_("fiches liées")
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -253,29 +286,40 @@ class ResponsePolicy(models.Model):
     département's default (no convention). Due dates are computed and stored on each fiche when it
     is submitted or re-routed, so a change applies to new fiches only."""
 
-    convention = models.OneToOneField(Convention, on_delete=models.CASCADE, null=True, blank=True,
-                                      related_name="response_policy")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="response_policies")
-    immediate_ack_hours = models.PositiveSmallIntegerField(_("urgence immédiate : prise en compte sous (heures)"),
-                                                           default=1, validators=[MinValueValidator(1)])
-    immediate_feedback_days = models.PositiveSmallIntegerField(_("urgence immédiate : premier retour sous (jours)"),
-                                                               default=1, validators=[MinValueValidator(1)])
-    high_ack_hours = models.PositiveSmallIntegerField(_("urgence haute : prise en compte sous (heures)"), default=4,
-                                                      validators=[MinValueValidator(1)])
-    high_feedback_days = models.PositiveSmallIntegerField(_("urgence haute : premier retour sous (jours)"), default=3,
-                                                          validators=[MinValueValidator(1)])
-    normal_ack_hours = models.PositiveSmallIntegerField(_("urgence normale : prise en compte sous (heures)"),
-                                                        default=24, validators=[MinValueValidator(1)])
-    normal_feedback_days = models.PositiveSmallIntegerField(_("urgence normale : premier retour sous (jours)"),
-                                                            default=7, validators=[MinValueValidator(1)])
+    convention = models.OneToOneField(
+        Convention, on_delete=models.CASCADE, null=True, blank=True, related_name="response_policy"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="response_policies"
+    )
+    immediate_ack_hours = models.PositiveSmallIntegerField(
+        _("urgence immédiate : prise en compte sous (heures)"), default=1, validators=[MinValueValidator(1)]
+    )
+    immediate_feedback_days = models.PositiveSmallIntegerField(
+        _("urgence immédiate : premier retour sous (jours)"), default=1, validators=[MinValueValidator(1)]
+    )
+    high_ack_hours = models.PositiveSmallIntegerField(
+        _("urgence haute : prise en compte sous (heures)"), default=4, validators=[MinValueValidator(1)]
+    )
+    high_feedback_days = models.PositiveSmallIntegerField(
+        _("urgence haute : premier retour sous (jours)"), default=3, validators=[MinValueValidator(1)]
+    )
+    normal_ack_hours = models.PositiveSmallIntegerField(
+        _("urgence normale : prise en compte sous (heures)"), default=24, validators=[MinValueValidator(1)]
+    )
+    normal_feedback_days = models.PositiveSmallIntegerField(
+        _("urgence normale : premier retour sous (jours)"), default=7, validators=[MinValueValidator(1)]
+    )
     feedback_working_days = models.BooleanField(
-        _("compter le délai de premier retour en jours ouvrés (hors week-ends et jours fériés du département)"),
+        _(
+            "compter le délai de premier retour en jours ouvrés (hors week-ends et jours fériés du département)"
+        ),
         default=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        "partnerships.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("politique de réponse")
@@ -286,8 +330,11 @@ class ResponsePolicy(models.Model):
                 | (Q(convention__isnull=False) & Q(department__isnull=True)),
                 name="response_policy_convention_xor_department",
             ),
-            models.UniqueConstraint(fields=["department"], condition=Q(convention__isnull=True),
-                                    name="response_policy_one_default_per_department"),
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=Q(convention__isnull=True),
+                name="response_policy_one_default_per_department",
+            ),
         ]
 
     def __str__(self):

@@ -20,15 +20,7 @@ from .models import Convention, PartnershipProblem, Signatory
 class ConventionPolicy(BasePolicy):
     model = Convention
 
-    def instances(self, user: User, action: str = "view") -> QuerySet:
-        qs = Convention.objects.all()
-        if not user.is_authenticated or not user.is_active:
-            return qs.none()
-        if scope.is_platform_admin(user):
-            return qs
-        org = user.organisation
-        if org is None:
-            return qs.none()
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
         if action == "view" and user.is_manager:
@@ -70,8 +62,14 @@ def indicator_reader(user: User) -> IndicatorReader | None:
         return IndicatorReader(Q(routed_unit_id__in=units), scope.territory_commune_q(units), dept)
     if org.kind == OrganisationKind.MUNICIPALITY:
         communes = tuple(org.communes.values_list("id", flat=True))
-        return IndicatorReader(Q(site__commune_id__in=communes), Q(commune_id__in=communes), dept,
-                               aggregated_only=True, can_list_fiches=False, communes=communes)
+        return IndicatorReader(
+            Q(site__commune_id__in=communes),
+            Q(commune_id__in=communes),
+            dept,
+            aggregated_only=True,
+            can_list_fiches=False,
+            communes=communes,
+        )
     return None
 
 
@@ -82,15 +80,7 @@ class PartnershipProblemPolicy(BasePolicy):
 
     model = PartnershipProblem
 
-    def instances(self, user: User, action: str = "view") -> QuerySet:
-        qs = PartnershipProblem.objects.all()
-        if not user.is_authenticated or not user.is_active:
-            return qs.none()
-        if scope.is_platform_admin(user):
-            return qs
-        org = user.organisation
-        if org is None:
-            return qs.none()
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
         if action != "view":
@@ -101,7 +91,8 @@ class PartnershipProblemPolicy(BasePolicy):
         if org.is_landlord:
             # A subquery, not a join: no duplicates, no DISTINCT (which get_or_404 cannot combine).
             partner_of = PartnershipProblem.partners.through.objects.filter(organisation_id=org.id).values(
-                "partnershipproblem_id")
+                "partnershipproblem_id"
+            )
             return qs.filter(Q(site__landlord_id=org.id) | Q(pk__in=partner_of))
         return qs.none()
 

@@ -43,34 +43,42 @@ def add_working_days(start: datetime.datetime, days: int, department_code: str |
     return current
 
 
-def deadlines_for(policy: ResponsePolicy, urgency: str, start: datetime.datetime
-                  ) -> tuple[datetime.datetime, datetime.datetime]:
+def deadlines_for(
+    policy: ResponsePolicy, urgency: str, start: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
     ack_hours, feedback_days = policy.windows(urgency)
     ack_due = start + datetime.timedelta(hours=ack_hours)
     if policy.feedback_working_days:
-        feedback_due = add_working_days(start, feedback_days, policy.department_id or policy.convention.department_id)
+        feedback_due = add_working_days(
+            start, feedback_days, policy.department_id or policy.convention.department_id
+        )
     else:
         feedback_due = start + datetime.timedelta(days=feedback_days)
     return ack_due, feedback_due
 
 
-def deadlines(convention, department, urgency: str, start: datetime.datetime
-              ) -> tuple[datetime.datetime, datetime.datetime]:
+def deadlines(
+    convention, department, urgency: str, start: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
     """(ack_due_at, feedback_due_at) for a fiche of `urgency` submitted or routed at `start`."""
     department_id = getattr(department, "pk", department)
     return deadlines_for(policy_for(convention, department_id), urgency, start)
 
 
 @transaction.atomic
-def response_policy_update(*, actor: User, convention: Convention | None = None, department_id: str | None = None,
-                           data: dict) -> ResponsePolicy:
+def response_policy_update(
+    *, actor: User, convention: Convention | None = None, department_id: str | None = None, data: dict
+) -> ResponsePolicy:
     """Create or change a convention's or a département's policy. Fiches already submitted keep the
     due dates they were given."""
     if convention is not None:
-        policy = ResponsePolicy.objects.filter(convention=convention).first() or ResponsePolicy(convention=convention)
+        policy = ResponsePolicy.objects.filter(convention=convention).first() or ResponsePolicy(
+            convention=convention
+        )
     else:
-        policy = (ResponsePolicy.objects.filter(convention__isnull=True, department_id=department_id).first()
-                  or ResponsePolicy(department_id=department_id))
+        policy = ResponsePolicy.objects.filter(
+            convention__isnull=True, department_id=department_id
+        ).first() or ResponsePolicy(department_id=department_id)
     for name, value in data.items():
         setattr(policy, name, value)
     policy.updated_by = actor

@@ -9,10 +9,17 @@ from .permissions import convention_policy
 
 
 def convention_list(*, user: User, search: str = "") -> QuerySet:
-    qs = convention_policy.instances(user).select_related("department", "parent").annotate(
-        signatory_count=Count("signatories", distinct=True),
-        open_actions=Count("meetings__action_items", distinct=True,
-                           filter=Q(meetings__action_items__status__in=OPEN_ACTION_STATUSES)),
+    qs = (
+        convention_policy.instances(user)
+        .select_related("department", "parent")
+        .annotate(
+            signatory_count=Count("signatories", distinct=True),
+            open_actions=Count(
+                "meetings__action_items",
+                distinct=True,
+                filter=Q(meetings__action_items__status__in=OPEN_ACTION_STATUSES),
+            ),
+        )
     )
     if search:
         qs = qs.filter(title__icontains=search)
@@ -23,9 +30,14 @@ def convention_get(*, user: User, pk, action: str = "view") -> Convention:
     queryset = Convention.objects.select_related("department", "parent").prefetch_related(
         Prefetch("signatories", queryset=Signatory.objects.select_related("organisation")),
         "commitments__responsible",
-        Prefetch("meetings", queryset=Meeting.objects.prefetch_related(
-            "attendees", Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")))),
-        "documents", "amendments",
+        Prefetch(
+            "meetings",
+            queryset=Meeting.objects.prefetch_related(
+                "attendees", Prefetch("action_items", queryset=ActionItem.objects.select_related("owner"))
+            ),
+        ),
+        "documents",
+        "amendments",
     )
     return convention_policy.get_or_404(user, action, queryset=queryset, pk=pk)
 

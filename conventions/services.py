@@ -25,14 +25,24 @@ from .models import (
     Signatory,
 )
 
-CONVENTION_FIELDS = ("title", "status", "signed_on", "effective_from", "effective_until", "tacit_renewal",
-                     "parent", "all_sites_of_signatories", "periodic_review_months")
+CONVENTION_FIELDS = (
+    "title",
+    "status",
+    "signed_on",
+    "effective_from",
+    "effective_until",
+    "tacit_renewal",
+    "parent",
+    "all_sites_of_signatories",
+    "periodic_review_months",
+)
 IN_FORCE = (ConventionStatus.SIGNED, ConventionStatus.ACTIVE)
 
 
 def _log(convention: Convention, actor: User | None, action: str, message: str, **data) -> None:
-    ConventionEvent.objects.create(convention=convention, actor=actor, action=action, message=message[:300],
-                                   data=data)
+    ConventionEvent.objects.create(
+        convention=convention, actor=actor, action=action, message=message[:300], data=data
+    )
 
 
 def _overlaps(a_from, a_until, b_from, b_until) -> bool:
@@ -42,8 +52,14 @@ def _overlaps(a_from, a_until, b_from, b_until) -> bool:
     )
 
 
-def convention_errors(*, department_id: str, data: dict, organisations: list[Organisation],
-                      sites: list[HousingSite], exclude_pk: int | None = None) -> list[str]:
+def convention_errors(
+    *,
+    department_id: str,
+    data: dict,
+    organisations: list[Organisation],
+    sites: list[HousingSite],
+    exclude_pk: int | None = None,
+) -> list[str]:
     """Every rule a convention must satisfy, in French. Shared by the form (shown next to the fields)
     and the services (refused with ApplicationError), so the two can never disagree."""
     errors = []
@@ -78,29 +94,44 @@ def _perimeter_conflicts(data, landlords, sites, exclude_pk) -> list[str]:
     all_sites = data.get("all_sites_of_signatories", True)
     errors = []
     for other in others:
-        if not _overlaps(data.get("effective_from"), data.get("effective_until"),
-                         other.effective_from, other.effective_until):
+        if not _overlaps(
+            data.get("effective_from"),
+            data.get("effective_until"),
+            other.effective_from,
+            other.effective_until,
+        ):
             continue
         other_landlords = {s.organisation_id for s in other.signatories.all()}
         for landlord in landlords:
             if landlord.id not in other_landlords:
                 continue
             mine = None if all_sites else {s.id for s in sites if s.landlord_id == landlord.id}
-            theirs = (None if other.all_sites_of_signatories
-                      else {s.id for s in other.sites.all() if s.landlord_id == landlord.id})
+            theirs = (
+                None
+                if other.all_sites_of_signatories
+                else {s.id for s in other.sites.all() if s.landlord_id == landlord.id}
+            )
             if mine is None or theirs is None or mine & theirs:
-                errors.append(_(
-                    "%(landlord)s est déjà engagé dans la convention en vigueur « %(other)s » "
-                    "sur un périmètre et une période qui se recouvrent : modifiez le périmètre ou la "
-                    "période, ou rédigez un avenant à cette convention."
-                ) % {"landlord": landlord.name, "other": other.title})
+                errors.append(
+                    _(
+                        "%(landlord)s est déjà engagé dans la convention en vigueur « %(other)s » "
+                        "sur un périmètre et une période qui se recouvrent : modifiez le périmètre ou la "
+                        "période, ou rédigez un avenant à cette convention."
+                    )
+                    % {"landlord": landlord.name, "other": other.title}
+                )
     return errors
 
 
 def _check(convention: Convention, organisations, sites) -> None:
     data = {f: getattr(convention, f) for f in CONVENTION_FIELDS}
-    errors = convention_errors(department_id=convention.department_id, data=data, organisations=organisations,
-                               sites=sites, exclude_pk=convention.pk)
+    errors = convention_errors(
+        department_id=convention.department_id,
+        data=data,
+        organisations=organisations,
+        sites=sites,
+        exclude_pk=convention.pk,
+    )
     if errors:
         raise ApplicationError(" ".join(errors), code="invalid_convention", extra={"errors": errors})
 
@@ -108,7 +139,9 @@ def _check(convention: Convention, organisations, sites) -> None:
 def _save_document(convention, actor, document) -> None:
     if document is not None:
         ConventionDocument.objects.create(
-            convention=convention, file=document, original_name=document.name[:200],
+            convention=convention,
+            file=document,
+            original_name=document.name[:200],
             content_type=getattr(document, "content_type", "") or "application/octet-stream",
             uploaded_by=actor,
         )
@@ -116,16 +149,26 @@ def _save_document(convention, actor, document) -> None:
 
 
 @transaction.atomic
-def convention_create(*, actor: User, department_id: str, data: dict, organisations: list[Organisation],
-                      sites: list[HousingSite] = (), document=None) -> Convention:
-    convention = Convention(department_id=department_id,
-                            **{f: data[f] for f in CONVENTION_FIELDS if f in data})
+def convention_create(
+    *,
+    actor: User,
+    department_id: str,
+    data: dict,
+    organisations: list[Organisation],
+    sites: list[HousingSite] = (),
+    document=None,
+) -> Convention:
+    convention = Convention(
+        department_id=department_id, **{f: data[f] for f in CONVENTION_FIELDS if f in data}
+    )
     _check(convention, organisations, list(sites))
     convention.full_clean()
     convention.save()
     Signatory.objects.bulk_create(
-        [Signatory(convention=convention, organisation=o, signed_on=convention.signed_on)
-         for o in organisations]
+        [
+            Signatory(convention=convention, organisation=o, signed_on=convention.signed_on)
+            for o in organisations
+        ]
     )
     convention.sites.set(sites)
     _log(convention, actor, "create", _("Convention créée"))
@@ -134,8 +177,15 @@ def convention_create(*, actor: User, department_id: str, data: dict, organisati
 
 
 @transaction.atomic
-def convention_update(*, actor: User, convention: Convention, data: dict, organisations: list[Organisation],
-                      sites: list[HousingSite] = (), document=None) -> Convention:
+def convention_update(
+    *,
+    actor: User,
+    convention: Convention,
+    data: dict,
+    organisations: list[Organisation],
+    sites: list[HousingSite] = (),
+    document=None,
+) -> Convention:
     changed = [f for f in CONVENTION_FIELDS if f in data and getattr(convention, f) != data[f]]
     for field in changed:
         setattr(convention, field, data[field])
@@ -146,26 +196,48 @@ def convention_update(*, actor: User, convention: Convention, data: dict, organi
     after = {o.id for o in organisations}
     convention.signatories.exclude(organisation_id__in=after).delete()
     Signatory.objects.bulk_create(
-        [Signatory(convention=convention, organisation=o, signed_on=convention.signed_on)
-         for o in organisations if o.id not in before]
+        [
+            Signatory(convention=convention, organisation=o, signed_on=convention.signed_on)
+            for o in organisations
+            if o.id not in before
+        ]
     )
     convention.sites.set(sites)
     if changed or before != after:
-        _log(convention, actor, "update", _("Convention modifiée : %s") % ", ".join(
-            [str(Convention._meta.get_field(f).verbose_name) for f in changed]
-            + ([_("signataires")] if before != after else [])
-        ), fields=changed, signatories_added=sorted(after - before),
-            signatories_removed=sorted(before - after))
+        _log(
+            convention,
+            actor,
+            "update",
+            _("Convention modifiée : %s")
+            % ", ".join(
+                [str(Convention._meta.get_field(f).verbose_name) for f in changed]
+                + ([_("signataires")] if before != after else [])
+            ),
+            fields=changed,
+            signatories_added=sorted(after - before),
+            signatories_removed=sorted(before - after),
+        )
     _save_document(convention, actor, document)
     return convention
 
 
 @transaction.atomic
-def commitment_create(*, actor: User | None, convention: Convention, text: str,
-                      responsible: list[Organisation] = (), status: str = "to_start",
-                      due_date: datetime.date | None = None) -> Commitment:
-    commitment = Commitment(convention=convention, text=text, status=status, due_date=due_date,
-                            position=convention.commitments.count())
+def commitment_create(
+    *,
+    actor: User | None,
+    convention: Convention,
+    text: str,
+    responsible: list[Organisation] = (),
+    status: str = "to_start",
+    due_date: datetime.date | None = None,
+) -> Commitment:
+    commitment = Commitment(
+        convention=convention,
+        text=text,
+        status=status,
+        due_date=due_date,
+        position=convention.commitments.count(),
+    )
     commitment.full_clean()
     commitment.save()
     commitment.responsible.set(responsible)
@@ -174,22 +246,41 @@ def commitment_create(*, actor: User | None, convention: Convention, text: str,
 
 
 @transaction.atomic
-def meeting_create(*, actor: User | None, convention: Convention, kind: str, date: datetime.date,
-                   attendees: list[Organisation] = (), minutes: str = "", minutes_file=None) -> Meeting:
+def meeting_create(
+    *,
+    actor: User | None,
+    convention: Convention,
+    kind: str,
+    date: datetime.date,
+    attendees: list[Organisation] = (),
+    minutes: str = "",
+    minutes_file=None,
+) -> Meeting:
     meeting = Meeting(convention=convention, kind=kind, date=date, minutes=minutes)
     if minutes_file is not None:
         meeting.minutes_file = minutes_file
     meeting.full_clean()
     meeting.save()
     meeting.attendees.set(attendees)
-    _log(convention, actor, "meeting", _("%(kind)s du %(date)s enregistré") % {
-        "kind": meeting.get_kind_display(), "date": date.strftime("%d/%m/%Y")})
+    _log(
+        convention,
+        actor,
+        "meeting",
+        _("%(kind)s du %(date)s enregistré")
+        % {"kind": meeting.get_kind_display(), "date": date.strftime("%d/%m/%Y")},
+    )
     return meeting
 
 
 @transaction.atomic
-def action_item_create(*, actor: User | None, meeting: Meeting, text: str, owner: Organisation,
-                       due_date: datetime.date | None = None) -> ActionItem:
+def action_item_create(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    text: str,
+    owner: Organisation,
+    due_date: datetime.date | None = None,
+) -> ActionItem:
     item = ActionItem(meeting=meeting, text=text, owner=owner, due_date=due_date)
     item.full_clean()
     item.save()
@@ -197,16 +288,20 @@ def action_item_create(*, actor: User | None, meeting: Meeting, text: str, owner
     return item
 
 
-def next_periodic_review(convention: Convention, landlord: Organisation, unit: Organisation,
-                         meetings: list[Meeting] | None = None) -> datetime.date | None:
+def next_periodic_review(
+    convention: Convention, landlord: Organisation, unit: Organisation, meetings: list[Meeting] | None = None
+) -> datetime.date | None:
     """When the next periodic point between a landlord and a force unit is due: the last point
     both attended (or the start of the convention) plus the convention's interval."""
     if not convention.periodic_review_months:
         return None
     if meetings is None:
         meetings = list(convention.meetings.filter(kind=MeetingKind.PERIODIC).prefetch_related("attendees"))
-    dates = [m.date for m in meetings if m.kind == MeetingKind.PERIODIC
-             and {landlord.id, unit.id} <= {a.id for a in m.attendees.all()}]
+    dates = [
+        m.date
+        for m in meetings
+        if m.kind == MeetingKind.PERIODIC and {landlord.id, unit.id} <= {a.id for a in m.attendees.all()}
+    ]
     start = max(dates) if dates else convention.effective_from or convention.signed_on
     if start is None:
         return None
@@ -227,13 +322,29 @@ PROBLEM_TRANSITIONS = {
 
 
 @transaction.atomic
-def problem_create(*, actor: User, site: HousingSite | None, commune, title: str, description: str = "",
-                   partners: list[Organisation] = (), action_plan: str = "", alerts=()) -> PartnershipProblem:
+def problem_create(
+    *,
+    actor: User,
+    site: HousingSite | None,
+    commune,
+    title: str,
+    description: str = "",
+    partners: list[Organisation] = (),
+    action_plan: str = "",
+    alerts=(),
+) -> PartnershipProblem:
     org = actor.organisation
     if org is None or not (org.is_force or org.is_prefecture):
         raise ApplicationError(_("Seule une force ou la préfecture peut ouvrir un problème partenarial."))
-    problem = PartnershipProblem(department_id=commune.department_id, site=site, commune=commune, title=title,
-                                 description=description, opened_by=org, action_plan=action_plan)
+    problem = PartnershipProblem(
+        department_id=commune.department_id,
+        site=site,
+        commune=commune,
+        title=title,
+        description=description,
+        opened_by=org,
+        action_plan=action_plan,
+    )
     problem.full_clean()
     problem.save()
     problem.partners.set(partners)
@@ -246,9 +357,11 @@ def problem_transition(*, actor: User, problem: PartnershipProblem, to_status: s
     problem = PartnershipProblem.objects.select_for_update().get(pk=problem.pk)
     if to_status not in PROBLEM_TRANSITIONS[ProblemStatus(problem.status)]:
         raise ApplicationError(
-            _("Un problème « %(from)s » ne peut pas passer au statut « %(to)s ».") % {
+            _("Un problème « %(from)s » ne peut pas passer au statut « %(to)s ».")
+            % {
                 "from": problem.get_status_display(),
-                "to": dict(ProblemStatus.choices).get(to_status, to_status)},
+                "to": dict(ProblemStatus.choices).get(to_status, to_status),
+            },
             code="illegal_transition",
         )
     problem.status = to_status
@@ -258,14 +371,20 @@ def problem_transition(*, actor: User, problem: PartnershipProblem, to_status: s
 
 
 @transaction.atomic
-def follow_up_status_set(*, actor: User, item: Commitment | ActionItem,
-                         status: str) -> Commitment | ActionItem:
+def follow_up_status_set(
+    *, actor: User, item: Commitment | ActionItem, status: str
+) -> Commitment | ActionItem:
     """A commitment's or an action item's new status, recorded in the convention's history."""
     previous = item.get_status_display()
     item.status = status
     item.full_clean()
     item.save(update_fields=["status"])
     convention = item.convention if isinstance(item, Commitment) else item.meeting.convention
-    _log(convention, actor, "status", _("« %(item)s » : %(before)s → %(after)s") % {
-        "item": str(item)[:80], "before": previous, "after": item.get_status_display()})
+    _log(
+        convention,
+        actor,
+        "status",
+        _("« %(item)s » : %(before)s → %(after)s")
+        % {"item": str(item)[:80], "before": previous, "after": item.get_status_display()},
+    )
     return item

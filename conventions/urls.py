@@ -22,7 +22,8 @@ urlpatterns = [
     path("<int:pk>/<str:kind>/<int:item_pk>/statut/", views.follow_up_status, name="follow_up_status"),
     path("<int:pk>/bilan.pdf", views.convention_bilan, name="bilan"),
     path("<int:pk>/indicateurs/", views.indicators_page, name="convention_indicators"),
-    path("<int:pk>/indicateurs/export.<str:fmt>", views.indicators_export,
-         name="convention_indicators_export"),
+    path(
+        "<int:pk>/indicateurs/export.<str:fmt>", views.indicators_export, name="convention_indicators_export"
+    ),
     path("<int:pk>/fiches/export.<str:fmt>", views.fiches_export, name="convention_fiches_export"),
 ]

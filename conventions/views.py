@@ -45,13 +45,22 @@ def convention_list(request):
     conventions = list(selectors.convention_list(user=request.user, search=search))
     for convention in conventions:
         until = convention.effective_until
-        convention.expires_soon = (until is not None and today <= until <= today + datetime.timedelta(
-            days=EXPIRY_WARNING_DAYS) and not convention.tacit_renewal)
+        convention.expires_soon = (
+            until is not None
+            and today <= until <= today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
+            and not convention.tacit_renewal
+        )
         convention.is_over = until is not None and until < today
-    return render(request, "conventions/list.html", {
-        "page_title": _("Conventions"), "conventions": conventions, "search": search,
-        "can_create": convention_policy.can_create(request.user),
-    })
+    return render(
+        request,
+        "conventions/list.html",
+        {
+            "page_title": _("Conventions"),
+            "conventions": conventions,
+            "search": search,
+            "can_create": convention_policy.can_create(request.user),
+        },
+    )
 
 
 def periodic_reviews(convention) -> list[dict]:
@@ -74,17 +83,24 @@ def periodic_reviews(convention) -> list[dict]:
 def convention_detail(request, pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     meetings = list(convention.meetings.all())
-    return render(request, "conventions/detail.html", {
-        "page_title": convention.title, "convention": convention,
-        "signatories": convention.signatories.all(), "commitments": convention.commitments.all(),
-        "meetings": meetings,
-        "open_actions": open_actions(meetings),
-        "reviews": periodic_reviews(convention),
-        "events": convention.events.select_related("actor")[:20],
-        "can_change": convention_policy.has_permission(request.user, "change", convention),
-        "has_indicators": indicator_reader(request.user) is not None,
-        "commitment_statuses": CommitmentStatus.choices, "action_statuses": ActionItemStatus.choices,
-    })
+    return render(
+        request,
+        "conventions/detail.html",
+        {
+            "page_title": convention.title,
+            "convention": convention,
+            "signatories": convention.signatories.all(),
+            "commitments": convention.commitments.all(),
+            "meetings": meetings,
+            "open_actions": open_actions(meetings),
+            "reviews": periodic_reviews(convention),
+            "events": convention.events.select_related("actor")[:20],
+            "can_change": convention_policy.has_permission(request.user, "change", convention),
+            "has_indicators": indicator_reader(request.user) is not None,
+            "commitment_statuses": CommitmentStatus.choices,
+            "action_statuses": ActionItemStatus.choices,
+        },
+    )
 
 
 def open_actions(meetings) -> list:
@@ -93,9 +109,13 @@ def open_actions(meetings) -> list:
 
 def _save(request, form, convention=None):
     data = {f: form.cleaned_data.get(f) for f in services.CONVENTION_FIELDS}
-    arguments = {"actor": request.user, "data": data, "organisations": list(form.cleaned_data["signatories"]),
-                 "sites": list(form.cleaned_data.get("sites") or []),
-                 "document": form.cleaned_data.get("document")}
+    arguments = {
+        "actor": request.user,
+        "data": data,
+        "organisations": list(form.cleaned_data["signatories"]),
+        "sites": list(form.cleaned_data.get("sites") or []),
+        "document": form.cleaned_data.get("document"),
+    }
     if convention is None:
         return services.convention_create(department_id=request.user.organisation.department_id, **arguments)
     return services.convention_update(convention=convention, **arguments)
@@ -103,8 +123,9 @@ def _save(request, form, convention=None):
 
 def _edit(request, convention=None):
     department_id = convention.department_id if convention else request.user.organisation.department_id
-    form = ConventionForm(request.POST or None, request.FILES or None, instance=convention,
-                          department_id=department_id)
+    form = ConventionForm(
+        request.POST or None, request.FILES or None, instance=convention, department_id=department_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save(request, form, convention)
@@ -114,10 +135,15 @@ def _edit(request, convention=None):
         else:
             messages.success(request, _("La convention a été enregistrée."))
             return redirect("conventions:detail", pk=saved.pk)
-    return render(request, "conventions/form.html", {
-        "page_title": _("Modifier la convention") if convention else _("Nouvelle convention"),
-        "form": form, "convention": convention,
-    })
+    return render(
+        request,
+        "conventions/form.html",
+        {
+            "page_title": _("Modifier la convention") if convention else _("Nouvelle convention"),
+            "form": form,
+            "convention": convention,
+        },
+    )
 
 
 @login_required
@@ -136,16 +162,21 @@ def convention_edit(request, pk):
 def convention_document(request, pk, document_pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     document = get_object_or_404(convention.documents.all(), pk=document_pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type=document.content_type)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
 
 
 @login_required
 def meeting_minutes(request, pk, meeting_pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     meeting = get_object_or_404(convention.meetings.exclude(minutes_file=""), pk=meeting_pk)
-    return FileResponse(meeting.minutes_file.open("rb"), as_attachment=True,
-                        filename=f"compte-rendu-{meeting.date:%Y-%m-%d}")
+    return FileResponse(
+        meeting.minutes_file.open("rb"), as_attachment=True, filename=f"compte-rendu-{meeting.date:%Y-%m-%d}"
+    )
 
 
 def _indicator_request(request, pk, fmt="csv"):
@@ -203,18 +234,28 @@ def indicator_context(reader, convention, filters) -> dict:
         # A rate computed from a handful of fiches would give the count away.
         communes = [{**c, "rate": c["rate"] if c["fiches"] >= threshold else None} for c in communes]
     return {
-        "convention": convention, "filters": filters, "reader": reader, "figures": figures(shown),
+        "convention": convention,
+        "filters": filters,
+        "reader": reader,
+        "figures": figures(shown),
         "month_chart": charts.bar_chart(
             [(_month_label(m), _plotted(value), value) for m, value in shown["per_month"]],
-            _("Fiches transmises par mois")),
+            _("Fiches transmises par mois"),
+        ),
         "category_chart": charts.hbar_chart(
             [(label, _plotted(value), value) for _code, label, value in shown["per_category"]],
-            _("Fiches par catégorie")) if shown["per_category"] else None,
+            _("Fiches par catégorie"),
+        )
+        if shown["per_category"]
+        else None,
         "hotspots": shown["hotspots"],
         "map": charts.commune_map(communes, _("Fiches pour 1 000 logements sociaux, par commune")),
         "map_bounds": charts.map_classes([c["rate"] for c in communes if c["rate"]]),
-        "communes": [{**c, "fiches": indicators.shown(c["fiches"], reader)} for c in communes
-                     if c["dwellings"] or c["fiches"]],
+        "communes": [
+            {**c, "fiches": indicators.shown(c["fiches"], reader)}
+            for c in communes
+            if c["dwellings"] or c["fiches"]
+        ],
     }
 
 
@@ -222,10 +263,16 @@ def indicator_context(reader, convention, filters) -> dict:
 def indicators_page(request, pk=None):
     reader, convention, form = _indicator_request(request, pk)
     query = request.GET.urlencode()
-    return render(request, "conventions/indicators.html", {
-        "page_title": _("Indicateurs"), "form": form, "query": f"?{query}" if query else "",
-        **indicator_context(reader, convention, form.filters()),
-    })
+    return render(
+        request,
+        "conventions/indicators.html",
+        {
+            "page_title": _("Indicateurs"),
+            "form": form,
+            "query": f"?{query}" if query else "",
+            **indicator_context(reader, convention, form.filters()),
+        },
+    )
 
 
 @login_required
@@ -237,17 +284,22 @@ def convention_bilan(request, pk):
     filters = form.filters()
     meetings = [m for m in convention.meetings.all() if filters.start <= m.date <= filters.end]
     context = {
-        **indicator_context(reader, convention, filters), "signatories": convention.signatories.all(),
-        "commitments": convention.commitments.all(), "meetings": meetings,
+        **indicator_context(reader, convention, filters),
+        "signatories": convention.signatories.all(),
+        "commitments": convention.commitments.all(),
+        "meetings": meetings,
         "open_actions": open_actions(convention.meetings.all()),
-        "reviews": periodic_reviews(convention), "generated_on": timezone.localdate(),
+        "reviews": periodic_reviews(convention),
+        "generated_on": timezone.localdate(),
     }
     html = render_to_string("conventions/bilan.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-        stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))])
+        stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))]
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="bilan-convention-{convention.pk}-{filters.end:%Y-%m-%d}.pdf"')
+        f'attachment; filename="bilan-convention-{convention.pk}-{filters.end:%Y-%m-%d}.pdf"'
+    )
     return response
 
 
@@ -262,12 +314,17 @@ def indicators_export(request, fmt, pk=None):
     shown = indicators.present(indicators.compute(reader, filters, convention), reader)
     period = f"{filters.start:%d/%m/%Y} – {filters.end:%d/%m/%Y}"
     hotspot_label = _("Point de fixation : %(site)s (%(commune)s)")
-    rows = [[_("Indicateur"), _("Valeur")], [_("Période"), period],
-            *[[label, value] for label, value in figures(shown)],
-            *[[_("Fiches du mois %s") % _month_label(m), n] for m, n in shown["per_month"]],
-            *[[_("Fiches « %s »") % label, n] for _code, label, n in shown["per_category"]],
-            *[[hotspot_label % {"site": h["site__name"], "commune": h["site__commune__name"]}, h["n"]]
-              for h in shown["hotspots"]]]
+    rows = [
+        [_("Indicateur"), _("Valeur")],
+        [_("Période"), period],
+        *[[label, value] for label, value in figures(shown)],
+        *[[_("Fiches du mois %s") % _month_label(m), n] for m, n in shown["per_month"]],
+        *[[_("Fiches « %s »") % label, n] for _code, label, n in shown["per_category"]],
+        *[
+            [hotspot_label % {"site": h["site__name"], "commune": h["site__commune__name"]}, h["n"]]
+            for h in shown["hotspots"]
+        ],
+    ]
     return exports.export(rows, _export_name(convention, "indicateurs"), fmt, _("Indicateurs"))
 
 
@@ -282,12 +339,23 @@ def fiches_export(request, fmt, pk=None):
 
 # URL slug -> (form, service call, page title)
 FOLLOW_UP = {
-    "engagement": (CommitmentForm, lambda actor, convention, data: services.commitment_create(
-        actor=actor, convention=convention, **data), gettext_lazy("Nouvel engagement")),
-    "reunion": (MeetingForm, lambda actor, convention, data: services.meeting_create(
-        actor=actor, convention=convention, **data), gettext_lazy("Nouvelle réunion")),
-    "action": (ActionItemForm, lambda actor, convention, data: services.action_item_create(
-        actor=actor, **data), gettext_lazy("Nouvelle action à mener")),
+    "engagement": (
+        CommitmentForm,
+        lambda actor, convention, data: services.commitment_create(
+            actor=actor, convention=convention, **data
+        ),
+        gettext_lazy("Nouvel engagement"),
+    ),
+    "reunion": (
+        MeetingForm,
+        lambda actor, convention, data: services.meeting_create(actor=actor, convention=convention, **data),
+        gettext_lazy("Nouvelle réunion"),
+    ),
+    "action": (
+        ActionItemForm,
+        lambda actor, convention, data: services.action_item_create(actor=actor, **data),
+        gettext_lazy("Nouvelle action à mener"),
+    ),
 }
 
 
@@ -302,17 +370,21 @@ def follow_up_create(request, pk, kind):
         create(request.user, convention, form.cleaned_data)
         messages.success(request, _("Enregistré."))
         return redirect("conventions:detail", pk=convention.pk)
-    return render(request, "conventions/form.html",
-                  {"page_title": title, "form": form, "convention": convention})
+    return render(
+        request, "conventions/form.html", {"page_title": title, "form": form, "convention": convention}
+    )
 
 
 @require_POST
 @login_required
 def follow_up_status(request, pk, kind, item_pk):
     convention = selectors.convention_get(user=request.user, pk=pk, action="change")
-    items = {"engagement": convention.commitments.all(),
-             "action": ActionItem.objects.filter(meeting__convention=convention)
-             .select_related("meeting__convention")}
+    items = {
+        "engagement": convention.commitments.all(),
+        "action": ActionItem.objects.filter(meeting__convention=convention).select_related(
+            "meeting__convention"
+        ),
+    }
     if kind not in items:
         raise Http404
     item = get_object_or_404(items[kind], pk=item_pk)
@@ -326,15 +398,24 @@ def follow_up_status(request, pk, kind, item_pk):
 @login_required
 def problem_list(request):
     status = request.GET.get("statut", "")
-    problems = problem_policy.instances(request.user).select_related("site", "commune", "opened_by").annotate(
-        alert_count=Count("alerts", distinct=True))
+    problems = (
+        problem_policy.instances(request.user)
+        .select_related("site", "commune", "opened_by")
+        .annotate(alert_count=Count("alerts", distinct=True))
+    )
     if status in ProblemStatus.values:
         problems = problems.filter(status=status)
-    return render(request, "conventions/problem_list.html", {
-        "page_title": _("Problèmes partenariaux"), "problems": problems.order_by("status", "-opened_at"),
-        "statuses": ProblemStatus.choices, "status": status,
-        "can_open": problem_policy.can_open(request.user),
-    })
+    return render(
+        request,
+        "conventions/problem_list.html",
+        {
+            "page_title": _("Problèmes partenariaux"),
+            "problems": problems.order_by("status", "-opened_at"),
+            "statuses": ProblemStatus.choices,
+            "status": status,
+            "can_open": problem_policy.can_open(request.user),
+        },
+    )
 
 
 @login_required
@@ -343,30 +424,40 @@ def problem_create(request):
         raise Http404
     form = ProblemForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("site", "commune", "title", "description", "partners",
-                                                   "action_plan", "alerts")}
+        data = {
+            k: form.cleaned_data[k]
+            for k in ("site", "commune", "title", "description", "partners", "action_plan", "alerts")
+        }
         problem = services.problem_create(actor=request.user, **data)
         messages.success(request, _("Le problème partenarial a été ouvert."))
         return redirect("conventions:problem_detail", pk=problem.pk)
-    return render(request, "conventions/form.html",
-                  {"page_title": _("Nouveau problème partenarial"), "form": form})
+    return render(
+        request, "conventions/form.html", {"page_title": _("Nouveau problème partenarial"), "form": form}
+    )
 
 
 @login_required
 def problem_detail(request, pk):
     queryset = PartnershipProblem.objects.select_related("site", "commune", "opened_by").prefetch_related(
-        "partners", "alerts")
+        "partners", "alerts"
+    )
     problem = problem_policy.get_or_404(request.user, "view", queryset=queryset, pk=pk)
     if request.method == "POST":
         problem = problem_policy.get_or_404(request.user, "change", pk=pk)
         try:
-            services.problem_transition(actor=request.user, problem=problem,
-                                        to_status=request.POST.get("status", ""))
+            services.problem_transition(
+                actor=request.user, problem=problem, to_status=request.POST.get("status", "")
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("conventions:problem_detail", pk=pk)
     can_change = problem_policy.has_permission(request.user, "change", problem)
-    return render(request, "conventions/problem_detail.html", {
-        "page_title": problem.title, "problem": problem,
-        "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
-    })
+    return render(
+        request,
+        "conventions/problem_detail.html",
+        {
+            "page_title": problem.title,
+            "problem": problem,
+            "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
+        },
+    )

@@ -22,12 +22,25 @@ def response_policy_edit(request, pk=None):
     policy = policy_for(convention, department_id)
     form = ResponsePolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        response_policy_update(actor=user, convention=convention, department_id=None if convention else department_id,
-                               data={name: form.cleaned_data[name] for name in form.Meta.fields})
-        messages.success(request, _("Délais enregistrés. Ils s'appliquent aux fiches transmises à partir de maintenant."))
+        response_policy_update(
+            actor=user,
+            convention=convention,
+            department_id=None if convention else department_id,
+            data={name: form.cleaned_data[name] for name in form.Meta.fields},
+        )
+        messages.success(
+            request, _("Délais enregistrés. Ils s'appliquent aux fiches transmises à partir de maintenant.")
+        )
         return redirect(request.path)
     inherited = convention is not None and policy.convention_id is None
-    return render(request, "conventions/response_policy.html", {
-        "page_title": _("Délais de réponse"), "form": form, "convention": convention, "department": org.department,
-        "inherited": inherited,
-    })
+    return render(
+        request,
+        "conventions/response_policy.html",
+        {
+            "page_title": _("Délais de réponse"),
+            "form": form,
+            "convention": convention,
+            "department": org.department,
+            "inherited": inherited,
+        },
+    )

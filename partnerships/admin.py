@@ -85,8 +85,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Organisation"), {"fields": ("organisation", "role")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "organisation", "role", "password1",
-                                                              "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "organisation", "role", "password1", "password2")}),
+    )
 
     def save_model(self, request, obj, form, change):
         from .services.permissions import sync_membership

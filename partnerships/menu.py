@@ -12,11 +12,19 @@ MENU = [
     ("alerts:list", _("Fiches alertes"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, False),
     ("alerts:dashboard", _("File des fiches"), set(OrganisationKind.forces()), False),
     ("alerts:routing_queue", _("À router"), {OrganisationKind.PREFECTURE}, False),
-    ("sites:list", _("Sites"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE, *OrganisationKind.forces()},
-     False),
+    (
+        "sites:list",
+        _("Sites"),
+        {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE, *OrganisationKind.forces()},
+        False,
+    ),
     ("conventions:list", _("Conventions"), {OrganisationKind.PREFECTURE}, False),
-    ("conventions:indicators", _("Indicateurs"), {OrganisationKind.LANDLORD, OrganisationKind.MUNICIPALITY,
-                                                  *OrganisationKind.forces()}, True),
+    (
+        "conventions:indicators",
+        _("Indicateurs"),
+        {OrganisationKind.LANDLORD, OrganisationKind.MUNICIPALITY, *OrganisationKind.forces()},
+        True,
+    ),
     ("directory", _("Annuaire"), None, False),
     ("imports:index", _("Imports"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, True),
     ("alerts:notifications", _("Notifications"), None, False),
@@ -32,7 +40,11 @@ def main_menu(request):
     for name, label, kinds, managers_only in MENU:
         if kinds is not None and kind not in kinds and not user.is_superuser:
             continue
-        if managers_only and not (user.is_manager or user.is_superuser) and kind != OrganisationKind.MUNICIPALITY:
+        if (
+            managers_only
+            and not (user.is_manager or user.is_superuser)
+            and kind != OrganisationKind.MUNICIPALITY
+        ):
             continue
         try:
             url = reverse(name)
@@ -41,8 +53,11 @@ def main_menu(request):
         items.append({"url": url, "label": label, "active": False})
     # The active entry is the one whose URL is the longest prefix of the page's path ("/fiches/file/"
     # is the dashboard, not "/fiches/").
-    matches = [item for item in items if request.path == item["url"] or (item["url"] != "/" and
-                                                                         request.path.startswith(item["url"]))]
+    matches = [
+        item
+        for item in items
+        if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
     return items

@@ -16,8 +16,24 @@ from .models import HousingSite, User
 
 class BasePolicy:
     model: type[Model]
+    actions: tuple[str, ...] | None = None  # None: any action name is asked of for_organisation
 
     def instances(self, user: User, action: str = "view") -> QuerySet:
+        """Inactive, anonymous and organisation-less users get nothing; platform administrators
+        everything; everyone else what `for_organisation` grants their organisation."""
+        qs = self.model.objects.all()
+        if not user.is_authenticated or not user.is_active:
+            return qs.none()
+        if self.actions is not None and action not in self.actions:
+            return qs.none()
+        if scope.is_platform_admin(user):
+            return qs
+        org = user.organisation
+        if org is None:
+            return qs.none()
+        return self.for_organisation(user, org, action, qs)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         raise NotImplementedError
 
     def has_permission(self, user: User, action: str, obj: Model) -> bool:
@@ -37,15 +53,7 @@ class BasePolicy:
 class HousingSitePolicy(BasePolicy):
     model = HousingSite
 
-    def instances(self, user: User, action: str = "view") -> QuerySet:
-        qs = HousingSite.objects.all()
-        if not user.is_authenticated or not user.is_active:
-            return qs.none()
-        if scope.is_platform_admin(user):
-            return qs
-        org = user.organisation
-        if org is None:
-            return qs.none()
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if action == "view":
             if org.is_landlord:
                 return qs.filter(landlord_id=org.id)

@@ -7,8 +7,9 @@ from .models import Commune, HousingSite, Organisation, SecurityCorrespondent, T
 from .permissions import site_policy
 
 
-def site_list(*, user: User, search: str = "", commune_id: int | None = None,
-              landlord_id: int | None = None) -> QuerySet[HousingSite]:
+def site_list(
+    *, user: User, search: str = "", commune_id: int | None = None, landlord_id: int | None = None
+) -> QuerySet[HousingSite]:
     qs = site_policy.instances(user, "view").select_related("commune", "landlord")
     if search:
         qs = qs.filter(name__icontains=search) | qs.filter(commune__name__icontains=search)
@@ -55,7 +56,9 @@ def partner_organisation_ids(*, user: User) -> list[int]:
     from conventions.models import Signatory
 
     conventions = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
-    ids = set(Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True))
+    ids = set(
+        Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True)
+    )
     ids.add(org.id)
     return sorted(ids)
 

@@ -27,11 +27,12 @@ def home(request):
         context.update(kind="landlord", sites=sites[:10], site_count=sites.count())
     elif org.is_force:
         assignments = list(selectors.territory_assignments(user=user))
-        context.update(kind="force", assignments=assignments,
-                       site_count=site_policy.instances(user).count())
+        context.update(kind="force", assignments=assignments, site_count=site_policy.instances(user).count())
     elif org.is_prefecture:
         dept = org.department
-        units = Organisation.objects.filter(department=dept, kind__in=[k.value for k in scope.OrganisationKind.forces()])
+        units = Organisation.objects.filter(
+            department=dept, kind__in=[k.value for k in scope.OrganisationKind.forces()]
+        )
         context.update(
             kind="prefecture",
             department=dept,
@@ -39,7 +40,9 @@ def home(request):
             unit_count=units.count(),
             site_count=HousingSite.objects.filter(commune__department=dept).count(),
             communes_total=Commune.objects.filter(department=dept).count(),
-            communes_covered=Commune.objects.filter(department=dept, assignments__valid_until__isnull=True).count(),
+            communes_covered=Commune.objects.filter(
+                department=dept, assignments__valid_until__isnull=True
+            ).count(),
         )
     else:
         context["kind"] = org.kind
@@ -51,27 +54,42 @@ def site_list(request):
     search = request.GET.get("q", "").strip()
     qs = selectors.site_list(user=request.user, search=search)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "partnerships/site_list.html", {
-        "page_title": _("Sites"), "page_obj": page, "sites": page.object_list, "search": search,
-        "querystring_without_page": querystring_without_page(request),
-    })
+    return render(
+        request,
+        "partnerships/site_list.html",
+        {
+            "page_title": _("Sites"),
+            "page_obj": page,
+            "sites": page.object_list,
+            "search": search,
+            "querystring_without_page": querystring_without_page(request),
+        },
+    )
 
 
 @login_required
 def site_detail(request, pk):
     site = selectors.site_get(user=request.user, pk=pk)
-    return render(request, "partnerships/site_detail.html", {
-        "page_title": site.name,
-        "site": site,
-        "buildings": site.buildings.all(),
-        "can_change": site_policy.has_permission(request.user, "change", site),
-        "competent_unit": selectors.competent_unit_for_site(site),
-    })
+    return render(
+        request,
+        "partnerships/site_detail.html",
+        {
+            "page_title": site.name,
+            "site": site,
+            "buildings": site.buildings.all(),
+            "can_change": site_policy.has_permission(request.user, "change", site),
+            "competent_unit": selectors.competent_unit_for_site(site),
+        },
+    )
 
 
 @login_required
 def directory(request):
-    return render(request, "partnerships/directory.html", {
-        "page_title": _("Annuaire des correspondants sécurité"),
-        "correspondents": selectors.directory(user=request.user),
-    })
+    return render(
+        request,
+        "partnerships/directory.html",
+        {
+            "page_title": _("Annuaire des correspondants sécurité"),
+            "correspondents": selectors.directory(user=request.user),
+        },
+    )

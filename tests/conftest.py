@@ -1,5 +1,6 @@
 import pytest
 
+from partnerships.models import Role
 from tests.factories import (
     CommuneFactory,
     DepartmentFactory,
@@ -12,7 +13,6 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
-from partnerships.models import Role
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +41,15 @@ class World:
         self.fdf = CommuneFactory(insee_code="97209", name="Fort-de-France", department=self.martinique)
 
         self.prefecture = PrefectureFactory(name="Préfecture de l'Oise", department=self.oise)
-        self.prefecture_972 = PrefectureFactory(name="Préfecture de la Martinique", department=self.martinique)
+        self.prefecture_972 = PrefectureFactory(
+            name="Préfecture de la Martinique", department=self.martinique
+        )
         self.ddsp = PoliceUnitFactory(name="DDSP de l'Oise", department=self.oise)
         self.police = PoliceUnitFactory(name="Commissariat de Creil", department=self.oise, parent=self.ddsp)
         self.groupement = GendarmerieUnitFactory(name="Groupement de l'Oise", department=self.oise)
-        self.gendarmerie = GendarmerieUnitFactory(name="Brigade de Méru", department=self.oise,
-                                                  parent=self.groupement)
+        self.gendarmerie = GendarmerieUnitFactory(
+            name="Brigade de Méru", department=self.oise, parent=self.groupement
+        )
         self.police_972 = PoliceUnitFactory(name="Commissariat de Fort-de-France", department=self.martinique)
         TerritoryFactory(unit=self.police, commune=self.creil)
         TerritoryFactory(unit=self.gendarmerie, commune=self.meru)
@@ -58,24 +61,33 @@ class World:
         self.mairie = MunicipalityFactory(name="Mairie de Creil", department=self.oise)
         self.mairie.communes.add(self.creil)
 
-        self.site_creil = HousingSiteFactory(landlord=self.landlord, commune=self.creil, name="Les Hauts de Creil")
+        self.site_creil = HousingSiteFactory(
+            landlord=self.landlord, commune=self.creil, name="Les Hauts de Creil"
+        )
         self.site_meru = HousingSiteFactory(landlord=self.landlord, commune=self.meru, name="La Nacre")
         self.site_nowhere = HousingSiteFactory(landlord=self.landlord, commune=self.nowhere, name="Le Moulin")
-        self.other_site = HousingSiteFactory(landlord=self.other_landlord, commune=self.creil, name="Le Plateau")
+        self.other_site = HousingSiteFactory(
+            landlord=self.other_landlord, commune=self.creil, name="Le Plateau"
+        )
         self.site_972 = HousingSiteFactory(landlord=self.landlord_972, commune=self.fdf, name="Cité Dillon")
 
-        self.landlord_agent = UserFactory(organisation=self.landlord, role=Role.AGENT, email="agent@bailleur.fr")
-        self.landlord_manager = UserFactory(organisation=self.landlord, role=Role.MANAGER,
-                                            email="referent@bailleur.fr")
+        self.landlord_agent = UserFactory(
+            organisation=self.landlord, role=Role.AGENT, email="agent@bailleur.fr"
+        )
+        self.landlord_manager = UserFactory(
+            organisation=self.landlord, role=Role.MANAGER, email="referent@bailleur.fr"
+        )
         self.other_landlord_agent = UserFactory(organisation=self.other_landlord, email="agent@autre.fr")
         self.officer = UserFactory(organisation=self.police, email="officier@creil.fr")
         self.gendarme = UserFactory(organisation=self.gendarmerie, email="gendarme@meru.fr")
         self.ddsp_manager = UserFactory(organisation=self.ddsp, role=Role.MANAGER, email="chef@ddsp.fr")
         self.police_manager = UserFactory(organisation=self.police, role=Role.MANAGER, email="chef@creil.fr")
-        self.prefect_agent = UserFactory(organisation=self.prefecture, role=Role.MANAGER,
-                                         email="referent@oise.pref.fr")
-        self.prefect_972 = UserFactory(organisation=self.prefecture_972, role=Role.MANAGER,
-                                       email="referent@martinique.pref.fr")
+        self.prefect_agent = UserFactory(
+            organisation=self.prefecture, role=Role.MANAGER, email="referent@oise.pref.fr"
+        )
+        self.prefect_972 = UserFactory(
+            organisation=self.prefecture_972, role=Role.MANAGER, email="referent@martinique.pref.fr"
+        )
         self.mayor = UserFactory(organisation=self.mairie, email="maire@creil.fr")
 
 

@@ -17,9 +17,8 @@ from partnerships.models import (
     TerritoryAssignment,
     User,
 )
-from partnerships.services.permissions import organisation_group, sync_membership
+from partnerships.services.permissions import grant, organisation_group, sync_membership
 from partnerships.services.sites import OWNER_PERMS
-from partnerships.services.permissions import grant
 
 DEFAULT_PASSWORD = "mot-de-passe-de-test-1"
 

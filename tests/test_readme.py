@@ -16,4 +16,5 @@ def test_readme_lists_every_demo_login_and_the_password():
 
 
 def test_readme_gives_the_two_commands():
-    assert "make run" in README and "make test" in README
+    assert "make run" in README
+    assert "make test" in README

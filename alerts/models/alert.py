@@ -26,24 +26,51 @@ class Alert(models.Model):
 
     reference = models.CharField(_("référence"), max_length=24, unique=True, null=True, blank=True)
     # Filing side
-    landlord = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="filed_alerts",
-                                 verbose_name=_("bailleur"))
-    site = models.ForeignKey(HousingSite, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("site"))
-    building = models.ForeignKey(Building, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="alerts", verbose_name=_("bâtiment"))
+    landlord = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="filed_alerts", verbose_name=_("bailleur")
+    )
+    site = models.ForeignKey(
+        HousingSite, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("site")
+    )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("bâtiment"),
+    )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="alerts")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_alerts",
-                                 verbose_name=_("déclarant"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reported_alerts",
+        verbose_name=_("déclarant"),
+    )
     reporter_visible = models.BooleanField(_("identité du déclarant visible par les forces"), default=False)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
     # Routing side
-    routed_unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="routed_alerts", verbose_name=_("unité destinataire"))
-    convention = models.ForeignKey("conventions.Convention", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="alerts", verbose_name=_("convention"))
+    routed_unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routed_alerts",
+        verbose_name=_("unité destinataire"),
+    )
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("convention"),
+    )
     # Facts
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
-    subcategory = models.CharField(_("sous-catégorie"), max_length=24, choices=SubCategory.choices, blank=True)
+    subcategory = models.CharField(
+        _("sous-catégorie"), max_length=24, choices=SubCategory.choices, blank=True
+    )
     place_type = models.CharField(_("lieu"), max_length=16, choices=PlaceType.choices, blank=True)
     people_count = models.PositiveSmallIntegerField(_("nombre estimé de personnes"), null=True, blank=True)
     weapon_seen = models.BooleanField(_("arme aperçue"), default=False)
@@ -51,11 +78,16 @@ class Alert(models.Model):
     urgency = models.CharField(_("urgence"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("description des faits"))
     staff_victim = models.BooleanField(_("un personnel est victime"), default=False)
-    staff_victim_function = models.CharField(_("fonction du personnel victime"), max_length=12,
-                                             choices=StaffFunction.choices, blank=True)
+    staff_victim_function = models.CharField(
+        _("fonction du personnel victime"), max_length=12, choices=StaffFunction.choices, blank=True
+    )
     work_stoppage = models.BooleanField(_("arrêt de travail"), default=False)
-    complaint = models.CharField(_("plainte déposée"), max_length=8, choices=Complaint.choices, default=Complaint.NO)
-    complaint_by = models.CharField(_("plainte déposée par"), max_length=10, choices=ComplaintBy.choices, blank=True)
+    complaint = models.CharField(
+        _("plainte déposée"), max_length=8, choices=Complaint.choices, default=Complaint.NO
+    )
+    complaint_by = models.CharField(
+        _("plainte déposée par"), max_length=10, choices=ComplaintBy.choices, blank=True
+    )
     complaint_date = models.DateField(_("date de la plainte"), null=True, blank=True)
     complaint_service = models.CharField(_("service ayant reçu la plainte"), max_length=150, blank=True)
     # Restricted to the force and the prefecture (never shown to landlords other than the filer's form).
@@ -72,14 +104,28 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
     ack_due_at = models.DateTimeField(_("prise en compte attendue avant"), null=True, blank=True)
     feedback_due_at = models.DateTimeField(_("premier retour attendu avant"), null=True, blank=True)
-    ack_escalation_level = models.PositiveSmallIntegerField(_("niveau de relance (prise en compte)"), default=0)
+    ack_escalation_level = models.PositiveSmallIntegerField(
+        _("niveau de relance (prise en compte)"), default=0
+    )
     feedback_escalation_level = models.PositiveSmallIntegerField(_("niveau de relance (retour)"), default=0)
     outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices, blank=True)
     outcome_comment = models.TextField(_("précisions sur la suite donnée"), blank=True)
-    linked_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="linked_alerts", verbose_name=_("rattachée à la fiche"))
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="merged_duplicates", verbose_name=_("doublon de"))
+    linked_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_alerts",
+        verbose_name=_("rattachée à la fiche"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        verbose_name=_("doublon de"),
+    )
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,7 +136,9 @@ class Alert(models.Model):
         verbose_name = _("fiche alerte")
         verbose_name_plural = _("fiches alertes")
         constraints = [
-            models.UniqueConstraint(fields=["reporter", "idempotency_key"], name="alert_idempotent_per_reporter"),
+            models.UniqueConstraint(
+                fields=["reporter", "idempotency_key"], name="alert_idempotent_per_reporter"
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(reference__isnull=False), name="alert_submitted_has_reference"
             ),
@@ -104,12 +152,21 @@ class Alert(models.Model):
             models.Index(fields=["department", "status", "-created_at"], name="alert_dept_status_idx"),
             models.Index(fields=["site", "category", "-created_at"], name="alert_site_category_idx"),
             models.Index(fields=["ack_due_at"], condition=Q(status="submitted"), name="alert_ack_due_idx"),
-            models.Index(fields=["feedback_due_at"], condition=Q(first_feedback_at__isnull=True)
-                         & Q(status__in=["submitted", "acknowledged", "in_progress"]), name="alert_feedback_due_idx"),
+            models.Index(
+                fields=["feedback_due_at"],
+                condition=Q(first_feedback_at__isnull=True)
+                & Q(status__in=["submitted", "acknowledged", "in_progress"]),
+                name="alert_feedback_due_idx",
+            ),
         ]
 
     def __str__(self):
         return self.reference or f"Brouillon n° {self.pk}"
+
+    @property
+    def escalation_level(self) -> int:
+        """The higher of the two clocks' levels (acknowledgement, first feedback), 0 to 4."""
+        return max(self.ack_escalation_level, self.feedback_escalation_level)
 
 
 class ReferenceCounter(models.Model):
@@ -120,7 +177,12 @@ class ReferenceCounter(models.Model):
     last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["department", "year"], name="reference_counter_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.department_id}-{self.year} : {self.last_value}"
 
 
 class AlertUserObjectPermission(UserObjectPermissionBase):

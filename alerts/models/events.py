@@ -14,12 +14,20 @@ class AlertEvent(models.Model):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("type"), max_length=12, choices=EventKind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
-    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
-    internal_to = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
-                                    related_name="+", verbose_name=_("interne à"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    internal_to = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interne à"),
+    )
     from_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
     message = models.TextField(_("message"), blank=True)
@@ -45,14 +53,16 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="attachments")
-    event = models.OneToOneField(AlertEvent, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="attachment")
+    event = models.OneToOneField(
+        AlertEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachment"
+    )
     file = models.FileField(upload_to=attachment_path)
     original_name = models.CharField(_("nom du fichier"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

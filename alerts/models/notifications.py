@@ -10,7 +10,9 @@ from .alert import Alert
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=30)
     message = models.CharField(max_length=300)
@@ -21,6 +23,9 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self):
+        return self.message
 
 
 class OutboxStatus(models.TextChoices):
@@ -42,4 +47,9 @@ class OutboxEmail(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="outbox_pending_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="outbox_pending_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.get_status_display()})"

@@ -17,8 +17,14 @@ class SignatorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Signatory
-        fields = ["organisation", "organisation_name", "organisation_kind", "representative", "title",
-                  "signed_on"]
+        fields = [
+            "organisation",
+            "organisation_name",
+            "organisation_kind",
+            "representative",
+            "title",
+            "signed_on",
+        ]
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -46,9 +52,20 @@ class MeetingSerializer(serializers.ModelSerializer):
 class ConventionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Convention
-        fields = ["id", "title", "department", "status", "signed_on", "effective_from", "effective_until",
-                  "tacit_renewal", "parent", "all_sites_of_signatories", "periodic_review_months",
-                  "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "department",
+            "status",
+            "signed_on",
+            "effective_from",
+            "effective_until",
+            "tacit_renewal",
+            "parent",
+            "all_sites_of_signatories",
+            "periodic_review_months",
+            "updated_at",
+        ]
 
 
 class ConventionDetailSerializer(ConventionSerializer):
@@ -80,8 +97,10 @@ class IndicatorsSerializer(serializers.Serializer):
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="Début de période (défaut : 12 derniers mois)"),
     OpenApiParameter("end", OpenApiTypes.DATE, description="Fin de période"),
-    OpenApiParameter("landlord", OpenApiTypes.INT), OpenApiParameter("unit", OpenApiTypes.INT),
-    OpenApiParameter("commune", OpenApiTypes.INT), OpenApiParameter("site", OpenApiTypes.INT),
+    OpenApiParameter("landlord", OpenApiTypes.INT),
+    OpenApiParameter("unit", OpenApiTypes.INT),
+    OpenApiParameter("commune", OpenApiTypes.INT),
+    OpenApiParameter("site", OpenApiTypes.INT),
     OpenApiParameter("category", OpenApiTypes.STR),
 ]
 
@@ -92,8 +111,10 @@ def _int(value):
 
 @extend_schema_view(
     list=extend_schema(summary="Conventions visibles par l'utilisateur"),
-    retrieve=extend_schema(summary="Une convention, avec signataires, engagements, réunions et actions "
-                                   "(404 si elle n'est pas visible)"),
+    retrieve=extend_schema(
+        summary="Une convention, avec signataires, engagements, réunions et actions "
+        "(404 si elle n'est pas visible)"
+    ),
 )
 class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
@@ -105,8 +126,11 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         return selectors.convention_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(summary="Indicateurs de la convention, restreints au périmètre du lecteur",
-                   parameters=FILTER_PARAMETERS, responses=IndicatorsSerializer)
+    @extend_schema(
+        summary="Indicateurs de la convention, restreints au périmètre du lecteur",
+        parameters=FILTER_PARAMETERS,
+        responses=IndicatorsSerializer,
+    )
     @action(detail=True, methods=["get"])
     def indicators(self, request, pk=None):
         convention = self.get_object()
@@ -117,17 +141,33 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         default = indicators.Filters.last_twelve_months()
         start = parse_date(params.get("start", "") or "") or default.start
         end = parse_date(params.get("end", "") or "") or default.end
-        filters = indicators.Filters(start=min(start, end), end=max(start, end),
-                                     landlord_id=_int(params.get("landlord")),
-                                     unit_id=_int(params.get("unit")),
-                                     commune_id=_int(params.get("commune")), site_id=_int(params.get("site")),
-                                     category=params.get("category", ""))
+        filters = indicators.Filters(
+            start=min(start, end),
+            end=max(start, end),
+            landlord_id=_int(params.get("landlord")),
+            unit_id=_int(params.get("unit")),
+            commune_id=_int(params.get("commune")),
+            site_id=_int(params.get("site")),
+            category=params.get("category", ""),
+        )
         shown = indicators.present(indicators.compute(reader, filters, convention), reader)
-        return Response({
-            **shown, "start": filters.start, "end": filters.end,
-            "per_month": [{"month": m, "count": n} for m, n in shown["per_month"]],
-            "per_category": [{"category": c, "label": label, "count": n}
-                             for c, label, n in shown["per_category"]],
-            "hotspots": [{"site": h["site_id"], "name": h["site__name"], "commune": h["site__commune__name"],
-                          "count": h["n"]} for h in shown["hotspots"]],
-        })
+        return Response(
+            {
+                **shown,
+                "start": filters.start,
+                "end": filters.end,
+                "per_month": [{"month": m, "count": n} for m, n in shown["per_month"]],
+                "per_category": [
+                    {"category": c, "label": label, "count": n} for c, label, n in shown["per_category"]
+                ],
+                "hotspots": [
+                    {
+                        "site": h["site_id"],
+                        "name": h["site__name"],
+                        "commune": h["site__commune__name"],
+                        "count": h["n"],
+                    }
+                    for h in shown["hotspots"]
+                ],
+            }
+        )

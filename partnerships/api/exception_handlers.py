@@ -26,7 +26,15 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc.detail, (list, dict)):
-        response.data = {"message": "Données invalides.", "code": "invalid", "extra": {"fields": response.data}}
+        response.data = {
+            "message": "Données invalides.",
+            "code": "invalid",
+            "extra": {"fields": response.data},
+        }
     else:
-        response.data = {"message": str(exc.detail), "code": getattr(exc.detail, "code", "error"), "extra": {}}
+        response.data = {
+            "message": str(exc.detail),
+            "code": getattr(exc.detail, "code", "error"),
+            "extra": {},
+        }
     return response

@@ -15,9 +15,26 @@ class HousingSiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = HousingSite
         fields = [
-            "id", "name", "reference", "rpls_programme", "address", "postal_code", "commune_insee", "commune_name",
-            "landlord", "landlord_name", "latitude", "longitude", "dwellings", "qpv_code", "zsp", "qrr",
-            "entry_authorisation", "entry_authorisation_date", "video_transmission", "updated_at",
+            "id",
+            "name",
+            "reference",
+            "rpls_programme",
+            "address",
+            "postal_code",
+            "commune_insee",
+            "commune_name",
+            "landlord",
+            "landlord_name",
+            "latitude",
+            "longitude",
+            "dwellings",
+            "qpv_code",
+            "zsp",
+            "qrr",
+            "entry_authorisation",
+            "entry_authorisation_date",
+            "video_transmission",
+            "updated_at",
         ]
         read_only_fields = ["id", "landlord", "reference", "updated_at"]
 
@@ -27,8 +44,9 @@ class HousingSiteSerializer(serializers.ModelSerializer):
     retrieve=extend_schema(summary="Un site (404 s'il n'est pas visible)"),
     partial_update=extend_schema(summary="Modifier un site (référent du bailleur propriétaire)"),
 )
-class HousingSiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                         viewsets.GenericViewSet):
+class HousingSiteViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = HousingSiteSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -40,7 +58,9 @@ class HousingSiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         # Visible but not editable is 403; invisible is 404.
         site = selectors.site_get(user=self.request.user, pk=self.kwargs["pk"])
         if action == "change" and not site_policy.has_permission(self.request.user, "change", site):
-            self.permission_denied(self.request, message="Seul un référent du bailleur peut modifier ce site.")
+            self.permission_denied(
+                self.request, message="Seul un référent du bailleur peut modifier ce site."
+            )
         return site
 
     def perform_update(self, serializer):

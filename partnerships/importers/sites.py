@@ -57,11 +57,32 @@ SIMPLE_COLUMNS = {
     "video_transmission": ("video_transmission", "transmission_video", "video"),
 }
 # What each source knows: fields it does not carry (e.g. ZSP for RPLS) are never touched on update.
-RPLS_FIELDS = ("name", "rpls_programme", "address", "postal_code", "commune_id", "dwellings", "qpv_code",
-               "latitude", "longitude")
-SIMPLE_FIELDS = ("name", "address", "postal_code", "commune_id", "dwellings", "qpv_code", "latitude",
-                 "longitude", "zsp", "qrr", "entry_authorisation", "entry_authorisation_date",
-                 "video_transmission")
+RPLS_FIELDS = (
+    "name",
+    "rpls_programme",
+    "address",
+    "postal_code",
+    "commune_id",
+    "dwellings",
+    "qpv_code",
+    "latitude",
+    "longitude",
+)
+SIMPLE_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "commune_id",
+    "dwellings",
+    "qpv_code",
+    "latitude",
+    "longitude",
+    "zsp",
+    "qrr",
+    "entry_authorisation",
+    "entry_authorisation_date",
+    "video_transmission",
+)
 
 
 @dataclass
@@ -119,8 +140,9 @@ class _Communes:
         return self.ids[code]
 
 
-def import_sites(binary, *, landlord: Organisation, fmt: str = "rpls", progress: Progress = None,
-                 dry_run: bool = False) -> ImportSummary:
+def import_sites(
+    binary, *, landlord: Organisation, fmt: str = "rpls", progress: Progress = None, dry_run: bool = False
+) -> ImportSummary:
     """Create or update the landlord's estates (matched on its own reference: the RPLS programme id, else
     the address) and their buildings. Estates missing from the file are kept: fiches may refer to them."""
     if not landlord.is_landlord:
@@ -153,9 +175,11 @@ def _read_rpls(source: CsvSource, summary: ImportSummary, progress: Progress) ->
             source.error(line, "street", _("adresse vide"))
         postal_code = row.get("postal_code", "")
         if postal_code and not re.fullmatch(r"\d{5}", postal_code):
-            source.error(line, "postal_code",
-                         _("code postal « %(value)s » invalide (5 chiffres attendus)")
-                         % {"value": postal_code})
+            source.error(
+                line,
+                "postal_code",
+                _("code postal « %(value)s » invalide (5 chiffres attendus)") % {"value": postal_code},
+            )
         qpv = row.get("qpv", "")
         if qpv and not re.fullmatch(r"Q[A-Z0-9]{6,10}", qpv):
             source.error(line, "qpv", _("code QPV « %(value)s » invalide") % {"value": qpv})
@@ -166,8 +190,9 @@ def _read_rpls(source: CsvSource, summary: ImportSummary, progress: Progress) ->
             source.error(line, "y", _("coordonnée « %(value)s » illisible") % {"value": row["y"]})
         epsg = epsg.upper().removeprefix("EPSG:")
         if not epsg.isdigit() or not _known_crs(int(epsg)):
-            source.error(line, "epsg", _("système de coordonnées « %(value)s » inconnu")
-                          % {"value": row.get("epsg")})
+            source.error(
+                line, "epsg", _("système de coordonnées « %(value)s » inconnu") % {"value": row.get("epsg")}
+            )
             continue
         programme = row.get("programme", "")
         for key, limit in (("programme", 50), ("building", 50)):
@@ -179,14 +204,18 @@ def _read_rpls(source: CsvSource, summary: ImportSummary, progress: Progress) ->
         reference = programme or f"{row['insee']}-{address}"[:50]
         estate = estates.get(reference)
         if estate is None:
-            estate = estates[reference] = Estate(line=line, epsg=int(epsg), values={
-                "name": (row.get("programme_name") or address)[:200],
-                "rpls_programme": programme,
-                "address": address[:250],
-                "postal_code": postal_code,
-                "commune_id": commune_id,
-                "qpv_code": qpv,
-            })
+            estate = estates[reference] = Estate(
+                line=line,
+                epsg=int(epsg),
+                values={
+                    "name": (row.get("programme_name") or address)[:200],
+                    "rpls_programme": programme,
+                    "address": address[:250],
+                    "postal_code": postal_code,
+                    "commune_id": commune_id,
+                    "qpv_code": qpv,
+                },
+            )
         estate.dwellings += 1
         if qpv and not estate.values["qpv_code"]:
             estate.values["qpv_code"] = qpv
@@ -231,15 +260,22 @@ def _read_simple(source: CsvSource, summary: ImportSummary, progress: Progress) 
     for line, row in source:
         if progress:
             progress(1)
-        values = {"name": row["name"], "address": row["address"], "postal_code": row.get("postal_code", ""),
-                  "qpv_code": row.get("qpv", "")}
+        values = {
+            "name": row["name"],
+            "address": row["address"],
+            "postal_code": row.get("postal_code", ""),
+            "qpv_code": row.get("qpv", ""),
+        }
         values["commune_id"] = communes.get(row["insee"])
         if values["commune_id"] is None:
             source.error(line, "insee", _("commune « %(code)s » inconnue") % {"code": row["insee"]})
         dwellings = row.get("dwellings", "") or "0"
         if not dwellings.isdigit():
-            source.error(line, "dwellings", _("« %(value)s » n'est pas un nombre entier positif")
-                          % {"value": dwellings})
+            source.error(
+                line,
+                "dwellings",
+                _("« %(value)s » n'est pas un nombre entier positif") % {"value": dwellings},
+            )
         values["dwellings"] = int(dwellings) if dwellings.isdigit() else 0
         for key, target in (("lat", "latitude"), ("lon", "longitude")):
             number = _number(row.get(key, ""))
@@ -254,27 +290,37 @@ def _read_simple(source: CsvSource, summary: ImportSummary, progress: Progress) 
         date_value = row.get("entry_authorisation_date", "")
         values["entry_authorisation_date"] = _parse_date(date_value) if date_value else None
         if date_value and values["entry_authorisation_date"] is None:
-            source.error(line, "entry_authorisation_date",
-                         _("date « %(value)s » illisible (JJ/MM/AAAA attendu)") % {"value": date_value})
+            source.error(
+                line,
+                "entry_authorisation_date",
+                _("date « %(value)s » illisible (JJ/MM/AAAA attendu)") % {"value": date_value},
+            )
         if values["entry_authorisation_date"] and not values["entry_authorisation"]:
-            source.error(line, "entry_authorisation_date",
-                         _("une date d'autorisation sans autorisation de pénétrer"))
+            source.error(
+                line, "entry_authorisation_date", _("une date d'autorisation sans autorisation de pénétrer")
+            )
         if row["reference"] in estates:
             message = _("la référence « %(ref)s » apparaît deux fois (ligne %(first)s)")
-            source.error(line, "reference", message % {"ref": row["reference"],
-                                                       "first": estates[row["reference"]].line})
+            source.error(
+                line,
+                "reference",
+                message % {"ref": row["reference"], "first": estates[row["reference"]].line},
+            )
             continue
         estates[row["reference"]] = Estate(line=line, values=values, dwellings=values["dwellings"])
     return estates
 
 
-def _write(landlord: Organisation, estates: dict[str, Estate], summary: ImportSummary,
-           fields: tuple[str, ...]) -> None:
+def _write(
+    landlord: Organisation, estates: dict[str, Estate], summary: ImportSummary, fields: tuple[str, ...]
+) -> None:
     """Batch by batch: one read of the batch's existing estates and buildings, bulk writes, one bulk grant."""
     now = timezone.now()
     for batch in batched(estates.items()):
-        sites = {s.reference: s for s in HousingSite.objects.filter(landlord=landlord,
-                                                                    reference__in=[ref for ref, _e in batch])}
+        sites = {
+            s.reference: s
+            for s in HousingSite.objects.filter(landlord=landlord, reference__in=[ref for ref, _e in batch])
+        }
         new, changed, changed_fields = [], [], {"updated_at"}
         for reference, estate in batch:
             site = sites.get(reference)
@@ -295,15 +341,19 @@ def _write(landlord: Organisation, estates: dict[str, Estate], summary: ImportSu
                 site.clean_fields(exclude=["landlord", "commune"])
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
-                    summary.error(estate.line, str(HousingSite._meta.get_field(name).verbose_name),
-                                  " ".join(messages))
+                    summary.error(
+                        estate.line, str(HousingSite._meta.get_field(name).verbose_name), " ".join(messages)
+                    )
         if summary.errors:
             continue
         HousingSite.objects.bulk_create(new)
         HousingSite.objects.bulk_update(changed, sorted(changed_fields))
         if new:
-            grant(organisation=landlord, perms=OWNER_PERMS,
-                  obj=HousingSite.objects.filter(pk__in=[s.pk for s in new]))
+            grant(
+                organisation=landlord,
+                perms=OWNER_PERMS,
+                obj=HousingSite.objects.filter(pk__in=[s.pk for s in new]),
+            )
         summary.count("created", len(new))
         summary.count("updated", len(changed))
         _write_buildings([(sites[reference], estate) for reference, estate in batch if estate.buildings])
@@ -314,8 +364,11 @@ def _write_buildings(pairs: list[tuple[HousingSite, Estate]]) -> None:
     new, changed = [], []
     for site, estate in pairs:
         for reference, stock in estate.buildings.items():
-            values = {"address": stock.address, "entrances": ", ".join(sorted(stock.entrances))[:200],
-                      "dwellings": stock.dwellings}
+            values = {
+                "address": stock.address,
+                "entrances": ", ".join(sorted(stock.entrances))[:200],
+                "dwellings": stock.dwellings,
+            }
             building = existing.get((site.pk, reference))
             if building is None:
                 new.append(Building(site=site, reference=reference, **values))

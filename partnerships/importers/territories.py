@@ -21,8 +21,15 @@ from partnerships.services.organisations import organisation_create
 from .base import CsvSource, ImportSummary, Progress, run_atomic
 
 MINISTRY_COLUMNS = {
-    "insee_code": ("code_commune_insee", "CodeINSEE", "code_insee", "insee", "code_commune", "codgeo",
-                   "DEPCOM"),
+    "insee_code": (
+        "code_commune_insee",
+        "CodeINSEE",
+        "code_insee",
+        "insee",
+        "code_commune",
+        "codgeo",
+        "DEPCOM",
+    ),
     "commune_name": ("nom_commune", "commune", "libelle_commune", "NomCommune"),
     "institution": ("institution", "force", "competence", "service_competent"),
     "service_code": ("code_service", "service_id", "id_service", "identifiant_service", "CodeService"),
@@ -72,8 +79,11 @@ def _claims(source: CsvSource, fmt: str, summary: ImportSummary, progress: Progr
             source.error(line, unit_column, _("nom d'unité vide"))
             continue
         if kind is None:
-            source.error(line, "institution" if fmt == "ministry" else "kind",
-                         _("« %(value)s » n'est ni la police ni la gendarmerie") % {"value": kind_value})
+            source.error(
+                line,
+                "institution" if fmt == "ministry" else "kind",
+                _("« %(value)s » n'est ni la police ni la gendarmerie") % {"value": kind_value},
+            )
             continue
         if not codes:
             source.error(line, codes_column, _("aucun code INSEE"))
@@ -81,10 +91,17 @@ def _claims(source: CsvSource, fmt: str, summary: ImportSummary, progress: Progr
             yield line, source.column(codes_column), code, Unit(name, kind, parent)
 
 
-def import_territories(binary, *, fmt: str = "ministry", actor: User | None = None,
-                       valid_from: datetime.date | None = None, confirm_reroute: bool = False,
-                       departments: list[str] | None = None, progress: Progress = None,
-                       dry_run: bool = False) -> ImportSummary:
+def import_territories(
+    binary,
+    *,
+    fmt: str = "ministry",
+    actor: User | None = None,
+    valid_from: datetime.date | None = None,
+    confirm_reroute: bool = False,
+    departments: list[str] | None = None,
+    progress: Progress = None,
+    dry_run: bool = False,
+) -> ImportSummary:
     """Assign each commune of the file to its unit (created when missing). `departments` restricts the
     import to those départements (a prefecture imports its own, possibly from the national file); rows of
     other départements are ignored."""
@@ -92,8 +109,9 @@ def import_territories(binary, *, fmt: str = "ministry", actor: User | None = No
 
     def work(summary: ImportSummary) -> None:
         columns = MINISTRY_COLUMNS if fmt == "ministry" else SIMPLE_COLUMNS
-        required = (("insee_code", "institution", "service") if fmt == "ministry"
-                    else ("unit", "kind", "insee_codes"))
+        required = (
+            ("insee_code", "institution", "service") if fmt == "ministry" else ("unit", "kind", "insee_codes")
+        )
         source = CsvSource(binary, columns=columns, required=required, summary=summary)
         # The territory of a whole file fits in memory: one entry per commune (~35,000 for France).
         claims: dict[str, tuple[int, Unit]] = {}
@@ -110,13 +128,22 @@ def import_territories(binary, *, fmt: str = "ministry", actor: User | None = No
         communes = Commune.objects.in_bulk(list(claims), field_name="insee_code")
         for code, (line, column) in lines.items():
             if code not in communes:
-                summary.error(line, column, _("commune %(code)s inconnue (importez d'abord les communes)")
-                              % {"code": code})
+                summary.error(
+                    line,
+                    column,
+                    _("commune %(code)s inconnue (importez d'abord les communes)") % {"code": code},
+                )
         for line, column, code, unit, first_line, first_unit in conflicts:
-            message = _("la commune %(code)s est revendiquée par « %(unit)s » et par « %(first)s » "
-                        "(ligne %(first_line)s)")
-            summary.error(line, column, message % {"code": code, "unit": unit.name, "first": first_unit.name,
-                                                   "first_line": first_line})
+            message = _(
+                "la commune %(code)s est revendiquée par « %(unit)s » et par « %(first)s » "
+                "(ligne %(first_line)s)"
+            )
+            summary.error(
+                line,
+                column,
+                message
+                % {"code": code, "unit": unit.name, "first": first_unit.name, "first_line": first_line},
+            )
         if summary.errors:
             return
         _apply(claims, communes, summary, actor=actor, valid_from=valid_from, confirm_reroute=confirm_reroute)
@@ -187,16 +214,22 @@ def _reroute(moved, summary: ImportSummary, *, actor, confirmed: bool) -> None:
     if not by_commune:
         return
     alerts = [
-        alert for alert in Alert.objects.filter(status__in=OPEN_STATUSES, site__commune_id__in=by_commune)
-        .select_related("site__commune", "routed_unit").order_by("reference")
+        alert
+        for alert in Alert.objects.filter(status__in=OPEN_STATUSES, site__commune_id__in=by_commune)
+        .select_related("site__commune", "routed_unit")
+        .order_by("reference")
         if alert.routed_unit_id == by_commune[alert.site.commune_id][0].pk
     ]
     for alert in alerts:
         old, target = by_commune[alert.site.commune_id]
         summary.pending.append(
             _("Fiche %(ref)s (%(commune)s) : %(old)s → %(new)s")
-            % {"ref": alert.reference, "commune": alert.site.commune.name, "old": old.name,
-               "new": target.name}
+            % {
+                "ref": alert.reference,
+                "commune": alert.site.commune.name,
+                "old": old.name,
+                "new": target.name,
+            }
         )
     if alerts and not confirmed:
         summary.confirmation_needed = True
@@ -205,9 +238,10 @@ def _reroute(moved, summary: ImportSummary, *, actor, confirmed: bool) -> None:
         raise ValueError("Re-routing fiches needs an actor: the timeline names who did it")
     for alert in alerts:
         old, target = by_commune[alert.site.commune_id]
-        reason = _("Compétences territoriales mises à jour : la commune %(commune)s relève désormais de "
-                   "« %(new)s » (auparavant « %(old)s »).") % {"commune": alert.site.commune.name,
-                                                               "new": target.name, "old": old.name}
+        reason = _(
+            "Compétences territoriales mises à jour : la commune %(commune)s relève désormais de "
+            "« %(new)s » (auparavant « %(old)s »)."
+        ) % {"commune": alert.site.commune.name, "new": target.name, "old": old.name}
         alert_redirect(actor=actor, alert=alert, unit=target, reason=reason)
 
 
@@ -220,4 +254,5 @@ def _report_uncovered(departments: set[str], summary: ImportSummary) -> None:
     )
     for name, code in uncovered:
         summary.warnings.append(
-            _("Commune sans unité compétente : %(name)s (%(code)s)") % {"name": name, "code": code})
+            _("Commune sans unité compétente : %(name)s (%(code)s)") % {"name": name, "code": code}
+        )

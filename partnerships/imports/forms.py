@@ -15,9 +15,10 @@ TERRITORY_FORMAT_LABELS = {
 
 
 class ImportForm(DsfrBaseForm):
-    file = forms.FileField(label=_("Fichier CSV"),
-                           help_text=_("Encodage UTF-8 ou Windows (cp1252) ; séparateur point-virgule, "
-                                       "virgule ou tabulation."))
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_("Encodage UTF-8 ou Windows (cp1252) ; séparateur point-virgule, virgule ou tabulation."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,10 +46,12 @@ class SitesImportForm(ImportForm):
 
 
 class TerritoriesImportForm(ImportForm):
-    fmt = forms.ChoiceField(label=_("Format"),
-                            choices=[(f, TERRITORY_FORMAT_LABELS[f]) for f in TERRITORY_FORMATS])
-    valid_from = forms.DateField(label=_("Date d'effet"), required=False,
-                                 help_text=_("Par défaut, aujourd'hui. Format : JJ/MM/AAAA"))
+    fmt = forms.ChoiceField(
+        label=_("Format"), choices=[(f, TERRITORY_FORMAT_LABELS[f]) for f in TERRITORY_FORMATS]
+    )
+    valid_from = forms.DateField(
+        label=_("Date d'effet"), required=False, help_text=_("Par défaut, aujourd'hui. Format : JJ/MM/AAAA")
+    )
 
     def params(self) -> dict:
         valid_from = self.cleaned_data["valid_from"]

@@ -18,8 +18,10 @@ from . import access
 from .forms import SitesImportForm, TerritoriesImportForm
 
 FORMS = {access.SITES: SitesImportForm, access.TERRITORIES: TerritoriesImportForm}
-TITLES = {access.SITES: _("Importer un patrimoine (sites)"),
-          access.TERRITORIES: _("Importer des compétences territoriales")}
+TITLES = {
+    access.SITES: _("Importer un patrimoine (sites)"),
+    access.TERRITORIES: _("Importer des compétences territoriales"),
+}
 SESSION_KEY = "passerelle_imports"
 
 
@@ -28,9 +30,14 @@ def index(request):
     kinds = access.kinds(request.user)
     if not kinds:
         raise Http404
-    return render(request, "imports/index.html", {
-        "page_title": _("Imports"), "imports": [(kind, TITLES[kind]) for kind in kinds],
-    })
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "page_title": _("Imports"),
+            "imports": [(kind, TITLES[kind]) for kind in kinds],
+        },
+    )
 
 
 @login_required
@@ -43,9 +50,17 @@ def upload(request, kind):
         pending = {"kind": kind, "file": stored, **form.params()}
         request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), token: pending}
         summary = _run(request.user, pending, dry_run=True)
-        return render(request, "imports/result.html", {
-            "page_title": TITLES[kind], "kind": kind, "summary": summary, "token": token, "committed": False,
-        })
+        return render(
+            request,
+            "imports/result.html",
+            {
+                "page_title": TITLES[kind],
+                "kind": kind,
+                "summary": summary,
+                "token": token,
+                "committed": False,
+            },
+        )
     return render(request, "imports/upload.html", {"page_title": TITLES[kind], "kind": kind, "form": form})
 
 
@@ -57,15 +72,24 @@ def commit(request, kind, token):
     pending = imports.get(token)
     if pending is None or pending["kind"] != kind:
         raise Http404
-    summary = _run(request.user, pending, dry_run=False,
-                   confirm_reroute=request.POST.get("confirm_reroute") == "on")
+    summary = _run(
+        request.user, pending, dry_run=False, confirm_reroute=request.POST.get("confirm_reroute") == "on"
+    )
     committed = summary.ok and not summary.confirmation_needed
     if committed:
         default_storage.delete(pending["file"])
         request.session[SESSION_KEY] = {key: value for key, value in imports.items() if key != token}
-    return render(request, "imports/result.html", {
-        "page_title": TITLES[kind], "kind": kind, "summary": summary, "token": token, "committed": committed,
-    })
+    return render(
+        request,
+        "imports/result.html",
+        {
+            "page_title": TITLES[kind],
+            "kind": kind,
+            "summary": summary,
+            "token": token,
+            "committed": committed,
+        },
+    )
 
 
 def _run(user, pending: dict, *, dry_run: bool, confirm_reroute: bool = False):
@@ -78,7 +102,11 @@ def _run(user, pending: dict, *, dry_run: bool, confirm_reroute: bool = False):
             return import_sites(binary, landlord=landlord, fmt=pending["fmt"], dry_run=dry_run)
         valid_from = pending["valid_from"]
         return import_territories(
-            binary, fmt=pending["fmt"], actor=user, departments=access.territory_departments(user),
+            binary,
+            fmt=pending["fmt"],
+            actor=user,
+            departments=access.territory_departments(user),
             valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
-            confirm_reroute=confirm_reroute, dry_run=dry_run,
+            confirm_reroute=confirm_reroute,
+            dry_run=dry_run,
         )

@@ -27,18 +27,24 @@ class Organisation(models.Model):
     )
     # brigade → compagnie → groupement; commissariat → DDSP
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("unité de rattachement"),
     )
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     email = models.EmailField(_("adresse e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     # For a partner mayor: the communes whose aggregated indicators it may read.
-    communes = models.ManyToManyField(Commune, blank=True, related_name="municipalities",
-                                      verbose_name=_("communes (mairie)"))
+    communes = models.ManyToManyField(
+        Commune, blank=True, related_name="municipalities", verbose_name=_("communes (mairie)")
+    )
     # One django group per organisation carries its object permissions (django-guardian).
-    group = models.OneToOneField(Group, on_delete=models.PROTECT, null=True, blank=True, editable=False,
-                                 related_name="organisation")
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="organisation"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,10 +77,12 @@ class TerritoryAssignment(models.Model):
     """A force unit is competent in a commune for a period. At most one current assignment per
     commune: that unit (the lowest level) is what routing reads."""
 
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="territory",
-                             verbose_name=_("unité"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="assignments",
-                                verbose_name=_("commune"))
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="territory", verbose_name=_("unité")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("commune")
+    )
     valid_from = models.DateField(_("depuis le"))
     valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
 
@@ -83,7 +91,9 @@ class TerritoryAssignment(models.Model):
         verbose_name_plural = _("compétences territoriales")
         constraints = [
             models.UniqueConstraint(
-                fields=["commune"], condition=Q(valid_until__isnull=True), name="one_current_unit_per_commune",
+                fields=["commune"],
+                condition=Q(valid_until__isnull=True),
+                name="one_current_unit_per_commune",
                 violation_error_message=_("Cette commune a déjà une unité compétente."),
             ),
             models.CheckConstraint(
@@ -105,8 +115,9 @@ class SecurityCorrespondent(models.Model):
     function = models.CharField(_("fonction"), max_length=150)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
-    user = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+")
+    user = models.ForeignKey(
+        "partnerships.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["organisation", "full_name"]

@@ -11,29 +11,50 @@ from .organisations import Organisation
 class HousingSite(models.Model):
     """An estate (groupe d'habitations) of a social landlord."""
 
-    landlord = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites",
-                                 verbose_name=_("bailleur"))
+    landlord = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="sites", verbose_name=_("bailleur")
+    )
     name = models.CharField(_("nom"), max_length=200)
     reference = models.CharField(_("référence du bailleur"), max_length=50)
     rpls_programme = models.CharField(_("identifiant de programme RPLS"), max_length=50, blank=True)
     address = models.CharField(_("adresse"), max_length=250)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="sites",
-                                verbose_name=_("commune"))
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="sites", verbose_name=_("commune")
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     dwellings = models.PositiveIntegerField(_("nombre de logements"), default=0)
-    qpv_code = models.CharField(_("code QPV"), max_length=12, blank=True,
-                                help_text=_("Quartier prioritaire de la politique de la ville, ex. QN06001M"))
+    qpv_code = models.CharField(
+        _("code QPV"),
+        max_length=12,
+        blank=True,
+        help_text=_("Quartier prioritaire de la politique de la ville, ex. QN06001M"),
+    )
     zsp = models.BooleanField(_("en zone de sécurité prioritaire (ZSP)"), default=False)
     qrr = models.BooleanField(_("en quartier de reconquête républicaine (QRR)"), default=False)
     entry_authorisation = models.BooleanField(
-        _("autorisation permanente de pénétrer dans les parties communes (CSI L272-1)"), default=False)
+        _("autorisation permanente de pénétrer dans les parties communes (CSI L272-1)"), default=False
+    )
     entry_authorisation_date = models.DateField(_("date de l'autorisation"), null=True, blank=True)
     video_transmission = models.BooleanField(
-        _("transmission des images de vidéoprotection couverte par une convention (CSI L272-2)"), default=False)
+        _("transmission des images de vidéoprotection couverte par une convention (CSI L272-2)"),
+        default=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,7 +63,9 @@ class HousingSite(models.Model):
         verbose_name = _("site (groupe d'habitations)")
         verbose_name_plural = _("sites")
         constraints = [
-            models.UniqueConstraint(fields=["landlord", "reference"], name="site_unique_reference_per_landlord"),
+            models.UniqueConstraint(
+                fields=["landlord", "reference"], name="site_unique_reference_per_landlord"
+            ),
             models.CheckConstraint(
                 condition=Q(entry_authorisation=True) | Q(entry_authorisation_date__isnull=True),
                 name="site_authorisation_date_needs_authorisation",
@@ -62,15 +85,18 @@ class Building(models.Model):
     reference = models.CharField(_("référence"), max_length=50)
     name = models.CharField(_("nom"), max_length=150, blank=True)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
-    entrances = models.CharField(_("entrées / cages d'escalier"), max_length=200, blank=True,
-                                 help_text=_("Ex. : A, B, C"))
+    entrances = models.CharField(
+        _("entrées / cages d'escalier"), max_length=200, blank=True, help_text=_("Ex. : A, B, C")
+    )
     dwellings = models.PositiveIntegerField(_("nombre de logements"), default=0)
 
     class Meta:
         ordering = ["site", "reference"]
         verbose_name = _("bâtiment")
         verbose_name_plural = _("bâtiments")
-        constraints = [models.UniqueConstraint(fields=["site", "reference"], name="building_unique_reference")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "reference"], name="building_unique_reference")
+        ]
 
     def __str__(self):
         return self.name or self.reference

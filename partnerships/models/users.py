@@ -37,8 +37,12 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
     organisation = models.ForeignKey(
-        "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="members", verbose_name=_("organisation"),
+        "partnerships.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.AGENT)
     function = models.CharField(_("fonction"), max_length=150, blank=True)
@@ -65,10 +69,12 @@ class User(AbstractUser):
 class Substitution(models.Model):
     """A manager on leave names who receives their escalations for a period."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="substitutions",
-                             verbose_name=_("absent"))
-    substitute = models.ForeignKey(User, on_delete=models.CASCADE, related_name="substituting",
-                                   verbose_name=_("suppléant"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="substitutions", verbose_name=_("absent")
+    )
+    substitute = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="substituting", verbose_name=_("suppléant")
+    )
     starts_on = models.DateField(_("du"))
     ends_on = models.DateField(_("au"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,10 +84,12 @@ class Substitution(models.Model):
         verbose_name = _("suppléance")
         verbose_name_plural = _("suppléances")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
-                                   name="substitution_period_coherent"),
-            models.CheckConstraint(condition=~models.Q(substitute=models.F("user")),
-                                   name="substitution_not_self"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="substitution_period_coherent"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(substitute=models.F("user")), name="substitution_not_self"
+            ),
         ]
         indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
 

@@ -10,8 +10,9 @@ from .permissions import organisation_group, sync_membership
 
 
 @transaction.atomic
-def organisation_create(*, name: str, kind: str, department_id: str, parent: Organisation | None = None,
-                        **fields) -> Organisation:
+def organisation_create(
+    *, name: str, kind: str, department_id: str, parent: Organisation | None = None, **fields
+) -> Organisation:
     org = Organisation(name=name, kind=kind, department_id=department_id, parent=parent, **fields)
     org.full_clean()
     org.save()
@@ -20,17 +21,20 @@ def organisation_create(*, name: str, kind: str, department_id: str, parent: Org
 
 
 @transaction.atomic
-def user_create(*, email: str, password: str | None, organisation: Organisation | None, role: str = "agent",
-                **fields) -> User:
-    user = User.objects.create_user(email=email, password=password, organisation=organisation, role=role,
-                                    **fields)
+def user_create(
+    *, email: str, password: str | None, organisation: Organisation | None, role: str = "agent", **fields
+) -> User:
+    user = User.objects.create_user(
+        email=email, password=password, organisation=organisation, role=role, **fields
+    )
     sync_membership(user)
     return user
 
 
 @transaction.atomic
-def territory_assign(*, unit: Organisation, communes: list[Commune],
-                     valid_from: datetime.date | None = None) -> list[TerritoryAssignment]:
+def territory_assign(
+    *, unit: Organisation, communes: list[Commune], valid_from: datetime.date | None = None
+) -> list[TerritoryAssignment]:
     if not unit.is_force:
         raise ApplicationError(_("Seule une unité de police ou de gendarmerie peut avoir un territoire."))
     valid_from = valid_from or datetime.date(2000, 1, 1)
@@ -40,8 +44,10 @@ def territory_assign(*, unit: Organisation, communes: list[Commune],
                 [TerritoryAssignment(unit=unit, commune=c, valid_from=valid_from) for c in communes]
             )
     except IntegrityError:
-        taken = TerritoryAssignment.objects.filter(commune__in=communes, valid_until__isnull=True).select_related(
-            "commune", "unit")
+        taken = TerritoryAssignment.objects.filter(
+            commune__in=communes, valid_until__isnull=True
+        ).select_related("commune", "unit")
         detail = ", ".join(f"{a.commune.name} ({a.unit.name})" for a in taken)
-        raise ApplicationError(_("Communes déjà couvertes par une autre unité : %s") % detail,
-                               code="territory_conflict") from None
+        raise ApplicationError(
+            _("Communes déjà couvertes par une autre unité : %s") % detail, code="territory_conflict"
+        ) from None

@@ -211,7 +211,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["alerts-flush-outbox"] = {"task": "alerts.tasks.flush_outbox", "schedule": 60.0}
 # Escalation of unanswered fiches (alerts/escalation.py): the scan is driven by the due dates stored
 # on each fiche, so running it every minute costs a query on a partial index; the digest goes at 7:00.
-CELERY_BEAT_SCHEDULE["alerts-scan-escalations"] = {"task": "alerts.tasks.scan_escalations_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["alerts-scan-escalations"] = {
+    "task": "alerts.tasks.scan_escalations_task",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
     "task": "alerts.tasks.send_daily_digests_task",
     "schedule": crontab(hour=7, minute=0),

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from alerts import services
 from alerts.escalation import scan_escalations, send_daily_digests
@@ -36,12 +35,17 @@ def fiche(people):
 
 
 def escalations(alert, clock="ack"):
-    return [e.data["level"] for e in AlertEvent.objects.filter(alert=alert, kind=EventKind.ESCALATION)
-            if e.data["clock"] == clock]
+    return [
+        e.data["level"]
+        for e in AlertEvent.objects.filter(alert=alert, kind=EventKind.ESCALATION)
+        if e.data["clock"] == clock
+    ]
 
 
 def escalation_recipients(alert, level, clock="ack"):
-    event = AlertEvent.objects.get(alert=alert, kind=EventKind.ESCALATION, data__level=level, data__clock=clock)
+    event = AlertEvent.objects.get(
+        alert=alert, kind=EventKind.ESCALATION, data__level=level, data__clock=clock
+    )
     return set(event.data["recipients"])
 
 
@@ -56,7 +60,11 @@ def test_each_level_fires_once_in_order_at_its_time(people, fiche):
     with at(24):
         scan_escalations()
     assert escalations(fiche) == [1]
-    assert escalation_recipients(fiche, 1) == {people.officer.pk, people.police_manager.pk, people.police_agent_2.pk}
+    assert escalation_recipients(fiche, 1) == {
+        people.officer.pk,
+        people.police_manager.pk,
+        people.police_agent_2.pk,
+    }
     with at(30):
         scan_escalations()
     assert escalations(fiche) == [1]
@@ -125,8 +133,9 @@ def test_nothing_is_sent_about_a_closed_fiche(people, fiche):
 def test_a_redirected_fiche_restarts_its_clock_at_the_new_unit(people, fiche):
     with at(30):
         scan_escalations()
-        services.alert_redirect(actor=people.officer, alert=fiche, unit=people.gendarmerie,
-                                reason="Le site relève de la brigade.")
+        services.alert_redirect(
+            actor=people.officer, alert=fiche, unit=people.gendarmerie, reason="Le site relève de la brigade."
+        )
     with at(30 + 23):
         scan_escalations()
     assert escalations(fiche) == [1]
@@ -161,8 +170,12 @@ def test_a_fiche_without_unit_escalates_to_the_prefecture(people):
 
 def test_a_manager_on_leave_is_replaced_by_the_substitute(people, fiche):
     substitute = UserFactory(organisation=people.police, role=Role.MANAGER, email="adjoint@creil.fr")
-    Substitution.objects.create(user=people.police_manager, substitute=substitute,
-                                starts_on=datetime.date(2026, 3, 1), ends_on=datetime.date(2026, 3, 31))
+    Substitution.objects.create(
+        user=people.police_manager,
+        substitute=substitute,
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 3, 31),
+    )
     with at(48):
         scan_escalations()
     assert people.police_manager.pk not in escalation_recipients(fiche, 2)
@@ -188,7 +201,23 @@ def test_the_daily_digest_goes_once_a_day_to_managers_with_something_to_read(peo
     digests = OutboxEmail.objects.filter(key__startswith="digest:")
     assert sent == digests.count() > 0
     recipients = {mail.to[0] for mail in digests}
-    assert people.police_manager.email in recipients and people.prefect_agent.email in recipients
+    assert people.police_manager.email in recipients
+    assert people.prefect_agent.email in recipients
     assert people.officer.email not in recipients  # agents get reminders, not digests
     assert people.prefect_972.email not in recipients  # nothing in Martinique
     assert fiche.reference in digests.get(to=[people.police_manager.email]).body
+
+
+def test_the_dashboard_shows_late_fiches_first_with_their_level(people, client):
+    with at(0):
+        late = filed_alert(site=people.site_creil, reporter=people.landlord_agent, urgency=Urgency.NORMAL)
+    with at(30):
+        fresh = filed_alert(site=people.site_creil, reporter=people.landlord_agent, urgency=Urgency.HIGH)
+        scan_escalations()
+        client.force_login(people.officer)
+        body = client.get("/fiches/file/").content.decode()
+        detail = client.get(f"/fiches/{late.pk}/").content.decode()
+    # a "haute" fiche normally comes before a "normale" one; the late one comes first
+    assert body.index(late.reference) < body.index(fresh.reference)
+    assert "Relance prise en compte : niveau 1/4" in detail
+    assert "Délai de prise en compte dépassé" in detail  # the escalation on the timeline

@@ -84,7 +84,8 @@ def test_anonymous_visitors_are_sent_to_login_from_every_list(world, client):
         assert "/connexion/" in response.url
 
 
-def test_the_dashboard_sorts_by_urgency_then_age_and_highlights_overdue_fiches(world, login):
+def test_the_dashboard_sorts_overdue_first_then_by_urgency_then_age_and_highlights_overdue(world, login):
+    older_normal = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     old = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     urgent = filed_alert(
         site=world.site_creil,
@@ -97,7 +98,7 @@ def test_the_dashboard_sorts_by_urgency_then_age_and_highlights_overdue_fiches(w
 
     page = login(world.officer).get(DASHBOARD).content.decode()
 
-    assert page.index(urgent.reference) < page.index(old.reference)
+    assert page.index(old.reference) < page.index(urgent.reference) < page.index(older_normal.reference)
     row_of_old = page[page.rindex("<tr", 0, page.index(old.reference)) : page.index(old.reference)]
     assert "passerelle-overdue" in row_of_old
     row_of_urgent = page[page.rindex("<tr", 0, page.index(urgent.reference)) : page.index(urgent.reference)]

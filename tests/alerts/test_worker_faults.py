@@ -63,8 +63,22 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         assert wait_for(lambda: _accepts(self.port), 10)
 
     def stop(self):
@@ -99,8 +113,14 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        subject = next((line for line in envelope.content.decode("utf-8", "replace").splitlines()
-                        if line.startswith("Subject:")), "")
+        subject = next(
+            (
+                line
+                for line in envelope.content.decode("utf-8", "replace").splitlines()
+                if line.startswith("Subject:")
+            ),
+            "",
+        )
         self.messages.append((subject, tuple(envelope.rcpt_tos)))
         return "250 Message accepted"
 
@@ -150,9 +170,25 @@ def start_worker(broker, mailbox, tmp_path):
     }
     log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115 - kept open for the process's lifetime
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "partnerships", "worker", "--pool", "solo", "-l", "info",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "partnerships",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -177,10 +213,13 @@ def test_a_redis_outage_loses_no_notification_and_doubles_none(world, broker, ma
     started = time.monotonic()
     alerts = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(3)]
     assert time.monotonic() - started < 20, "filing must not hang when the broker is unreachable"
-    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(ack_due_at=timezone.now() - datetime.timedelta(hours=1))
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
+        ack_due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
     assert scan_escalations() == 3
     pending = set(OutboxEmail.objects.values_list("key", flat=True))
-    assert pending and not OutboxEmail.objects.exclude(status=OutboxStatus.PENDING).exists()
+    assert pending
+    assert not OutboxEmail.objects.exclude(status=OutboxStatus.PENDING).exists()
 
     broker.start()  # Redis is back: the beat's flush hands the backlog to a real worker
     worker = start_worker(broker, mailbox, tmp_path)
@@ -189,8 +228,9 @@ def test_a_redis_outage_loses_no_notification_and_doubles_none(world, broker, ma
 
         flush_outbox.delay()
         flush_outbox.delay()  # a second beat tick, or a second beat scheduler: harmless
-        assert wait_for(lambda: not OutboxEmail.objects.filter(status=OutboxStatus.PENDING).exists()), worker_log(
-            tmp_path)
+        assert wait_for(lambda: not OutboxEmail.objects.filter(status=OutboxStatus.PENDING).exists()), (
+            worker_log(tmp_path)
+        )
         time.sleep(1)
     finally:
         stop(worker)
@@ -203,8 +243,9 @@ def test_a_redis_outage_loses_no_notification_and_doubles_none(world, broker, ma
 def test_a_worker_killed_mid_task_has_the_task_redone_once(world, broker, mailbox, tmp_path):
     from alerts.tasks import deliver_outbox
 
-    row = OutboxEmail.objects.create(key="test:kill-9", to=["officier@creil.fr"], subject="Fiche FA-60-TEST",
-                                     body="Corps du message")
+    row = OutboxEmail.objects.create(
+        key="test:kill-9", to=["officier@creil.fr"], subject="Fiche FA-60-TEST", body="Corps du message"
+    )
     mailbox.stall.set()
     worker = start_worker(broker, mailbox, tmp_path)
     try:
@@ -214,11 +255,15 @@ def test_a_worker_killed_mid_task_has_the_task_redone_once(world, broker, mailbo
         worker.wait(10)
         mailbox.stall.clear()
         row.refresh_from_db()
-        assert row.status == OutboxStatus.PENDING and mailbox.messages == []
+        assert row.status == OutboxStatus.PENDING
+        assert mailbox.messages == []
 
-        worker = start_worker(broker, mailbox, tmp_path)  # the message comes back after the visibility timeout
+        worker = start_worker(
+            broker, mailbox, tmp_path
+        )  # the message comes back after the visibility timeout
         assert wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).status == OutboxStatus.SENT, timeout=60), (
-            worker_log(tmp_path))
+            worker_log(tmp_path)
+        )
         time.sleep(2)
     finally:
         stop(worker)

@@ -29,7 +29,10 @@ CHROMIUM_ARGS = [
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 # A landlord's caretaker or a patrol files and reads fiches on a phone (DESIGN.md).
 PHONE = {
-    "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
 }
 
 

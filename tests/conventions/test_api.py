@@ -14,18 +14,28 @@ H = datetime.timedelta(hours=1)
 @pytest.fixture
 def convention(world):
     convention = make_convention(world)
-    commitment_create(actor=None, convention=convention, text="Partage d'information",
-                      responsible=[world.landlord, world.ddsp])
-    meeting = Meeting.objects.create(convention=convention, kind=MeetingKind.STEERING,
-                                     date=datetime.date(2026, 2, 1))
+    commitment_create(
+        actor=None,
+        convention=convention,
+        text="Partage d'information",
+        responsible=[world.landlord, world.ddsp],
+    )
+    meeting = Meeting.objects.create(
+        convention=convention, kind=MeetingKind.STEERING, date=datetime.date(2026, 2, 1)
+    )
     ActionItem.objects.create(meeting=meeting, text="Diagnostic des halls", owner=world.landlord)
     return convention
 
 
 @pytest.mark.parametrize(
     ("user", "status"),
-    [("prefect_agent", 200), ("landlord_manager", 200), ("landlord_agent", 404), ("prefect_972", 404),
-     ("officer", 404)],
+    [
+        ("prefect_agent", 200),
+        ("landlord_manager", 200),
+        ("landlord_agent", 404),
+        ("prefect_972", 404),
+        ("officer", 404),
+    ],
 )
 def test_a_convention_is_retrieved_through_the_api_with_the_same_permissions_as_the_page(
     world, login, convention, user, status
@@ -53,8 +63,9 @@ def test_the_api_list_holds_visible_conventions_in_a_constant_number_of_queries(
         client.get("/api/v1/conventions/")
     for i in range(4):
         make_convention(world, title=f"Convention {i}", status="draft")
-    make_convention(world, title="Martinique", department=world.martinique,
-                    organisations=[world.prefecture_972])
+    make_convention(
+        world, title="Martinique", department=world.martinique, organisations=[world.prefecture_972]
+    )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/conventions/")
 

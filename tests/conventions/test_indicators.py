@@ -25,14 +25,40 @@ def five_fiches(world, convention):
     Hand-computed: ack durations [1, 2, 4, 10] → median 3.0, p90 = 4 + 0.7 × (10 − 4) = 8.2;
     feedback [24, 48] → median 36.0, p90 = 24 + 0.9 × 24 = 45.6; deadline 3 h → within policy 2 of 5."""
     return [
-        make_alert(world, convention=convention, ack_after=1 * H, feedback_after=24 * H, ack_within=3 * H,
-                   staff_victim=True, complaint="filed"),
-        make_alert(world, convention=convention, ack_after=2 * H, feedback_after=48 * H, ack_within=3 * H,
-                   submitted_at=T0 + 3 * H, category="drugs"),
-        make_alert(world, convention=convention, ack_after=4 * H, ack_within=3 * H, redirected=True,
-                   submitted_at=T0 + 26 * H),
-        make_alert(world, convention=convention, ack_after=10 * H, ack_within=3 * H, site=world.site_meru,
-                   complaint="planned"),
+        make_alert(
+            world,
+            convention=convention,
+            ack_after=1 * H,
+            feedback_after=24 * H,
+            ack_within=3 * H,
+            staff_victim=True,
+            complaint="filed",
+        ),
+        make_alert(
+            world,
+            convention=convention,
+            ack_after=2 * H,
+            feedback_after=48 * H,
+            ack_within=3 * H,
+            submitted_at=T0 + 3 * H,
+            category="drugs",
+        ),
+        make_alert(
+            world,
+            convention=convention,
+            ack_after=4 * H,
+            ack_within=3 * H,
+            redirected=True,
+            submitted_at=T0 + 26 * H,
+        ),
+        make_alert(
+            world,
+            convention=convention,
+            ack_after=10 * H,
+            ack_within=3 * H,
+            site=world.site_meru,
+            complaint="planned",
+        ),
         make_alert(world, convention=convention, ack_within=3 * H, site=world.other_site),
     ]
 
@@ -48,8 +74,11 @@ def test_percentile_interpolates_like_postgresql_percentile_cont():
 def test_postgresql_percentiles_equal_the_python_fallback(world, convention, five_fiches):
     qs = indicators.fiches(indicator_reader(world.prefect_agent), MARCH, convention)
 
-    assert indicators.percentiles_in_database(qs) == indicators.percentiles_in_python(qs) == {
-        "ack": {"median": 3.0, "p90": 8.2}, "feedback": {"median": 36.0, "p90": 45.6}}
+    assert (
+        indicators.percentiles_in_database(qs)
+        == indicators.percentiles_in_python(qs)
+        == {"ack": {"median": 3.0, "p90": 8.2}, "feedback": {"median": 36.0, "p90": 45.6}}
+    )
 
 
 def test_the_convention_indicators_match_the_hand_computed_values(world, convention, five_fiches):
@@ -78,10 +107,12 @@ def test_fiches_outside_the_period_the_convention_or_drafts_are_not_counted(worl
 def test_filters_narrow_the_indicators(world, convention, five_fiches):
     reader = indicator_reader(world.prefect_agent)
 
-    by_landlord = compute(reader, Filters(start=MARCH.start, end=MARCH.end, landlord_id=world.landlord.pk),
-                          convention)
-    by_commune = compute(reader, Filters(start=MARCH.start, end=MARCH.end, commune_id=world.meru.pk),
-                         convention)
+    by_landlord = compute(
+        reader, Filters(start=MARCH.start, end=MARCH.end, landlord_id=world.landlord.pk), convention
+    )
+    by_commune = compute(
+        reader, Filters(start=MARCH.start, end=MARCH.end, commune_id=world.meru.pk), convention
+    )
     by_category = compute(reader, Filters(start=MARCH.start, end=MARCH.end, category="drugs"), convention)
 
     assert by_landlord.total == 4
@@ -124,11 +155,22 @@ def test_partnership_problems_identified_and_resolved_in_the_period_are_counted(
     world, convention, time_machine
 ):
     time_machine.move_to(T0)
-    PartnershipProblem.objects.create(department=world.oise, site=world.site_creil, commune=world.creil,
-                                      title="Hall occupé", opened_by=world.police)
-    PartnershipProblem.objects.create(department=world.oise, site=world.site_meru, commune=world.meru,
-                                      title="Point de deal", opened_by=world.gendarmerie,
-                                      status=ProblemStatus.RESOLVED, resolved_at=T0 + 48 * H)
+    PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.site_creil,
+        commune=world.creil,
+        title="Hall occupé",
+        opened_by=world.police,
+    )
+    PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.site_meru,
+        commune=world.meru,
+        title="Point de deal",
+        opened_by=world.gendarmerie,
+        status=ProblemStatus.RESOLVED,
+        resolved_at=T0 + 48 * H,
+    )
 
     result = compute(indicator_reader(world.prefect_agent), MARCH, convention)
 

@@ -8,15 +8,23 @@ from tests.conventions.factories import make_alert
 
 @pytest.fixture
 def problem(world):
-    return problem_create(actor=world.officer, site=world.site_creil, commune=world.creil,
-                          title="Hall occupé chaque soir")
+    return problem_create(
+        actor=world.officer, site=world.site_creil, commune=world.creil, title="Hall occupé chaque soir"
+    )
 
 
 def test_a_force_opens_a_problem_linking_the_fiches_that_document_it(world, login):
     fiche = make_alert(world)
-    response = login(world.officer).post(reverse("conventions:problem_create"), {
-        "title": "Point de deal", "site": world.site_creil.pk, "partners": [world.landlord.pk],
-        "action_plan": "Présence renforcée", "alert_references": fiche.reference})
+    response = login(world.officer).post(
+        reverse("conventions:problem_create"),
+        {
+            "title": "Point de deal",
+            "site": world.site_creil.pk,
+            "partners": [world.landlord.pk],
+            "action_plan": "Présence renforcée",
+            "alert_references": fiche.reference,
+        },
+    )
 
     problem = PartnershipProblem.objects.get(title="Point de deal")
     assert response.status_code == 302
@@ -27,8 +35,10 @@ def test_a_force_opens_a_problem_linking_the_fiches_that_document_it(world, logi
 def test_a_fiche_the_user_cannot_see_cannot_be_linked(world, login):
     fiche = make_alert(world, site=world.site_meru)  # routed nowhere: not the Creil station's
 
-    response = login(world.officer).post(reverse("conventions:problem_create"), {
-        "title": "Point de deal", "commune": world.creil.pk, "alert_references": fiche.reference})
+    response = login(world.officer).post(
+        reverse("conventions:problem_create"),
+        {"title": "Point de deal", "commune": world.creil.pk, "alert_references": fiche.reference},
+    )
 
     assert "Fiche introuvable" in response.content.decode()
     assert not PartnershipProblem.objects.exists()
@@ -36,8 +46,15 @@ def test_a_fiche_the_user_cannot_see_cannot_be_linked(world, login):
 
 @pytest.mark.parametrize(
     ("user", "status"),
-    [("officer", 200), ("prefect_agent", 200), ("landlord_agent", 200), ("gendarme", 404),
-     ("other_landlord_agent", 404), ("prefect_972", 404), ("mayor", 404)],
+    [
+        ("officer", 200),
+        ("prefect_agent", 200),
+        ("landlord_agent", 200),
+        ("gendarme", 404),
+        ("other_landlord_agent", 404),
+        ("prefect_972", 404),
+        ("mayor", 404),
+    ],
 )
 def test_a_problem_is_visible_to_the_forces_the_prefecture_and_the_landlord_concerned(
     world, login, problem, user, status

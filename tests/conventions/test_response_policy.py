@@ -12,8 +12,12 @@ PARIS = datetime.timezone(datetime.timedelta(hours=2))
 
 @pytest.fixture
 def convention(world):
-    convention = Convention.objects.create(title="Convention de l'Oise", department=world.oise, status="active",
-                                           effective_from=datetime.date(2020, 1, 1))
+    convention = Convention.objects.create(
+        title="Convention de l'Oise",
+        department=world.oise,
+        status="active",
+        effective_from=datetime.date(2020, 1, 1),
+    )
     for org in (world.prefecture, world.landlord, world.police):
         Signatory.objects.create(convention=convention, organisation=org)
     return convention
@@ -21,10 +25,14 @@ def convention(world):
 
 def test_without_any_policy_the_documented_defaults_apply(db):
     start = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
-    assert deadlines(None, "60", "immediate", start) == (start + datetime.timedelta(hours=1),
-                                                         start + datetime.timedelta(days=1))
-    assert deadlines(None, "60", "normal", start) == (start + datetime.timedelta(hours=24),
-                                                      start + datetime.timedelta(days=7))
+    assert deadlines(None, "60", "immediate", start) == (
+        start + datetime.timedelta(hours=1),
+        start + datetime.timedelta(days=1),
+    )
+    assert deadlines(None, "60", "normal", start) == (
+        start + datetime.timedelta(hours=24),
+        start + datetime.timedelta(days=7),
+    )
 
 
 def test_a_convention_policy_overrides_the_departement_default(world, convention):
@@ -39,7 +47,9 @@ def test_a_convention_policy_overrides_the_departement_default(world, convention
 def test_working_days_skip_weekends_and_martinique_s_abolition_day(db):
     # Thursday 21 May 2026; 22 May is the abolition of slavery in Martinique, not in the Oise.
     start = datetime.datetime(2026, 5, 21, 10, tzinfo=PARIS)
-    assert add_working_days(start, 1, "972").date() == datetime.date(2026, 5, 26)  # Fri off, weekend, Whit Monday
+    assert add_working_days(start, 1, "972").date() == datetime.date(
+        2026, 5, 26
+    )  # Fri off, weekend, Whit Monday
     assert add_working_days(start, 1, "60").date() == datetime.date(2026, 5, 22)
 
 
@@ -63,18 +73,34 @@ def test_the_prefecture_edits_its_departement_default(world, client):
     client.force_login(world.prefect_agent)
     url = reverse("conventions:response_policy")
     assert client.get(url).status_code == 200
-    data = {"immediate_ack_hours": 1, "immediate_feedback_days": 1, "high_ack_hours": 3, "high_feedback_days": 2,
-            "normal_ack_hours": 20, "normal_feedback_days": 5, "feedback_working_days": "on"}
+    data = {
+        "immediate_ack_hours": 1,
+        "immediate_feedback_days": 1,
+        "high_ack_hours": 3,
+        "high_feedback_days": 2,
+        "normal_ack_hours": 20,
+        "normal_feedback_days": 5,
+        "feedback_working_days": "on",
+    }
     assert client.post(url, data).status_code == 302
     policy = ResponsePolicy.objects.get(department=world.oise, convention__isnull=True)
-    assert (policy.normal_ack_hours, policy.feedback_working_days, policy.updated_by) == (20, True,
-                                                                                          world.prefect_agent)
+    assert (policy.normal_ack_hours, policy.feedback_working_days, policy.updated_by) == (
+        20,
+        True,
+        world.prefect_agent,
+    )
 
 
 def test_a_zero_delay_is_refused_in_french(world, client):
     client.force_login(world.prefect_agent)
-    data = {"immediate_ack_hours": 0, "immediate_feedback_days": 1, "high_ack_hours": 3, "high_feedback_days": 2,
-            "normal_ack_hours": 20, "normal_feedback_days": 5}
+    data = {
+        "immediate_ack_hours": 0,
+        "immediate_feedback_days": 1,
+        "high_ack_hours": 3,
+        "high_feedback_days": 2,
+        "normal_ack_hours": 20,
+        "normal_feedback_days": 5,
+    }
     response = client.post(reverse("conventions:response_policy"), data)
     assert response.status_code == 200
     assert "supérieure ou égale à 1" in response.content.decode()
@@ -82,9 +108,13 @@ def test_a_zero_delay_is_refused_in_french(world, client):
 
 
 @pytest.mark.parametrize("user_attr", ["landlord_manager", "police_manager", "mayor", "prefect_972"])
-def test_only_the_prefecture_of_the_departement_edits_a_convention_s_delays(world, convention, client, user_attr):
+def test_only_the_prefecture_of_the_departement_edits_a_convention_s_delays(
+    world, convention, client, user_attr
+):
     client.force_login(getattr(world, user_attr))
-    assert client.get(reverse("conventions:convention_response_policy", args=[convention.pk])).status_code == 404
+    assert (
+        client.get(reverse("conventions:convention_response_policy", args=[convention.pk])).status_code == 404
+    )
     if user_attr != "prefect_972":
         assert client.get(reverse("conventions:response_policy")).status_code == 404
 
@@ -93,8 +123,14 @@ def test_the_prefecture_gives_a_convention_its_own_delays(world, convention, cli
     client.force_login(world.prefect_agent)
     url = reverse("conventions:convention_response_policy", args=[convention.pk])
     assert "applique aujourd'hui les délais du département" in client.get(url).content.decode()
-    data = {"immediate_ack_hours": 1, "immediate_feedback_days": 1, "high_ack_hours": 2, "high_feedback_days": 2,
-            "normal_ack_hours": 8, "normal_feedback_days": 4}
+    data = {
+        "immediate_ack_hours": 1,
+        "immediate_feedback_days": 1,
+        "high_ack_hours": 2,
+        "high_feedback_days": 2,
+        "normal_ack_hours": 8,
+        "normal_feedback_days": 4,
+    }
     client.post(url, data)
     assert ResponsePolicy.objects.get(convention=convention).normal_ack_hours == 8
     assert not ResponsePolicy.objects.filter(department__isnull=False).exists()

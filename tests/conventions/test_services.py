@@ -10,8 +10,14 @@ from tests.conventions.factories import make_alert, make_convention
 
 def test_a_partnership_problem_moves_from_identified_to_in_treatment_to_resolved(world):
     fiche = make_alert(world)
-    problem = problem_create(actor=world.officer, site=world.site_creil, commune=world.creil,
-                             title="Hall occupé chaque soir", partners=[world.landlord], alerts=[fiche])
+    problem = problem_create(
+        actor=world.officer,
+        site=world.site_creil,
+        commune=world.creil,
+        title="Hall occupé chaque soir",
+        partners=[world.landlord],
+        alerts=[fiche],
+    )
 
     problem = problem_transition(actor=world.officer, problem=problem, to_status=ProblemStatus.IN_TREATMENT)
     problem = problem_transition(actor=world.officer, problem=problem, to_status=ProblemStatus.RESOLVED)
@@ -35,13 +41,15 @@ def test_a_landlord_cannot_open_a_partnership_problem(world):
 
 def test_the_next_periodic_point_follows_the_last_one_both_attended(world):
     convention = make_convention(world, periodic_review_months=6, effective_from=datetime.date(2025, 8, 31))
-    other = Meeting.objects.create(convention=convention, kind=MeetingKind.PERIODIC,
-                                   date=datetime.date(2026, 3, 1))
+    other = Meeting.objects.create(
+        convention=convention, kind=MeetingKind.PERIODIC, date=datetime.date(2026, 3, 1)
+    )
     other.attendees.set([world.other_landlord, world.ddsp])
 
     assert next_periodic_review(convention, world.landlord, world.ddsp) == datetime.date(2026, 2, 28)
-    joint = Meeting.objects.create(convention=convention, kind=MeetingKind.PERIODIC,
-                                   date=datetime.date(2026, 1, 5))
+    joint = Meeting.objects.create(
+        convention=convention, kind=MeetingKind.PERIODIC, date=datetime.date(2026, 1, 5)
+    )
     joint.attendees.set([world.landlord, world.ddsp])
     assert next_periodic_review(convention, world.landlord, world.ddsp) == datetime.date(2026, 7, 5)
 

@@ -22,8 +22,12 @@ def convention(world):
 
 def form_data(world, **overrides):
     data = {
-        "title": "Convention départementale de l'Oise", "status": "active", "signed_on": "2026-01-10",
-        "effective_from": "2026-01-15", "effective_until": "2029-01-14", "all_sites_of_signatories": "on",
+        "title": "Convention départementale de l'Oise",
+        "status": "active",
+        "signed_on": "2026-01-10",
+        "effective_from": "2026-01-15",
+        "effective_until": "2029-01-14",
+        "all_sites_of_signatories": "on",
         "periodic_review_months": "6",
         "signatories": [world.prefecture.pk, world.other_landlord.pk, world.ddsp.pk],
     }
@@ -33,8 +37,16 @@ def form_data(world, **overrides):
 
 @pytest.mark.parametrize(
     ("user", "status"),
-    [("prefect_agent", 200), ("landlord_manager", 200), ("ddsp_manager", 200), ("landlord_agent", 404),
-     ("other_landlord_agent", 404), ("officer", 404), ("prefect_972", 404), ("mayor", 404)],
+    [
+        ("prefect_agent", 200),
+        ("landlord_manager", 200),
+        ("ddsp_manager", 200),
+        ("landlord_agent", 404),
+        ("other_landlord_agent", 404),
+        ("officer", 404),
+        ("prefect_972", 404),
+        ("mayor", 404),
+    ],
 )
 def test_a_convention_page_is_shown_to_the_prefecture_and_signatory_managers_only(
     world, login, convention, user, status
@@ -53,8 +65,12 @@ def test_the_list_shows_the_departments_conventions_in_a_constant_number_of_quer
         client.get(reverse("conventions:list"))
     for i in range(5):
         make_convention(world, title=f"Convention {i}", status="draft")
-    make_convention(world, title="Convention martiniquaise", department=world.martinique,
-                    organisations=[world.prefecture_972])
+    make_convention(
+        world,
+        title="Convention martiniquaise",
+        department=world.martinique,
+        organisations=[world.prefecture_972],
+    )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("conventions:list"))
 
@@ -63,8 +79,9 @@ def test_the_list_shows_the_departments_conventions_in_a_constant_number_of_quer
 
 
 def test_a_late_periodic_point_is_flagged_on_the_convention_page(world, login, convention):
-    meeting = Meeting.objects.create(convention=convention, kind=MeetingKind.PERIODIC,
-                                     date=datetime.date(2025, 1, 10))
+    meeting = Meeting.objects.create(
+        convention=convention, kind=MeetingKind.PERIODIC, date=datetime.date(2025, 1, 10)
+    )
     meeting.attendees.set([world.landlord, world.ddsp])
 
     response = login(world.prefect_agent).get(reverse("conventions:detail", args=[convention.pk]))
@@ -76,17 +93,22 @@ def test_a_late_periodic_point_is_flagged_on_the_convention_page(world, login, c
 
 def test_the_prefecture_creates_a_convention_and_its_history_records_it(world, login):
     document = SimpleUploadedFile("convention.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
-    response = login(world.prefect_agent).post(reverse("conventions:create"),
-                                                form_data(world, document=document))
+    response = login(world.prefect_agent).post(
+        reverse("conventions:create"), form_data(world, document=document)
+    )
 
     convention = Convention.objects.get(title="Convention départementale de l'Oise")
     assert response.status_code == 302
     assert convention.department == world.oise
     assert set(convention.signatories.values_list("organisation__name", flat=True)) == {
-        "Préfecture de l'Oise", "Logis de l'Oise (fictif)", "DDSP de l'Oise"}
+        "Préfecture de l'Oise",
+        "Logis de l'Oise (fictif)",
+        "DDSP de l'Oise",
+    }
     assert ConventionEvent.objects.filter(convention=convention, action="create").exists()
     download = login(world.prefect_agent).get(
-        reverse("conventions:document", args=[convention.pk, convention.documents.get().pk]))
+        reverse("conventions:document", args=[convention.pk, convention.documents.get().pk])
+    )
     assert b"".join(download.streaming_content) == b"%PDF-1.4 signed"
 
 
@@ -123,8 +145,9 @@ def test_a_landlord_already_in_an_active_convention_on_the_same_perimeter_is_ref
 
     response = login(world.prefect_agent).post(reverse("conventions:create"), data)
 
-    expected = ("Habitat Picard (fictif) est déjà engagé dans la convention en vigueur "
-                "« Convention de l&#x27;Oise »")
+    expected = (
+        "Habitat Picard (fictif) est déjà engagé dans la convention en vigueur « Convention de l&#x27;Oise »"
+    )
     assert expected in response.content.decode()
     draft = login(world.prefect_agent).post(reverse("conventions:create"), {**data, "status": "draft"})
     assert draft.status_code == 302
@@ -134,9 +157,14 @@ def test_only_the_prefecture_edits_a_convention(world, login, convention):
     url = reverse("conventions:edit", args=[convention.pk])
 
     assert login(world.landlord_manager).get(url).status_code == 404
-    response = login(world.prefect_agent).post(url, form_data(
-        world, title="Convention modifiée",
-        signatories=[world.prefecture.pk, world.landlord.pk, world.groupement.pk]))
+    response = login(world.prefect_agent).post(
+        url,
+        form_data(
+            world,
+            title="Convention modifiée",
+            signatories=[world.prefecture.pk, world.landlord.pk, world.groupement.pk],
+        ),
+    )
     assert response.status_code == 302
     convention.refresh_from_db()
     assert convention.title == "Convention modifiée"
@@ -145,8 +173,15 @@ def test_only_the_prefecture_edits_a_convention(world, login, convention):
 
 @pytest.mark.parametrize(
     ("user", "status"),
-    [("prefect_agent", 200), ("landlord_manager", 200), ("police_manager", 200), ("mayor", 200),
-     ("landlord_agent", 404), ("officer", 404), ("other_landlord_agent", 404)],
+    [
+        ("prefect_agent", 200),
+        ("landlord_manager", 200),
+        ("police_manager", 200),
+        ("mayor", 200),
+        ("landlord_agent", 404),
+        ("officer", 404),
+        ("other_landlord_agent", 404),
+    ],
 )
 def test_the_organisation_indicators_page_is_open_to_each_reader_and_404_for_others(
     world, login, user, status
@@ -157,12 +192,17 @@ def test_the_organisation_indicators_page_is_open_to_each_reader_and_404_for_oth
 def test_the_indicators_page_shows_charts_the_map_and_the_hotspots(world, login, convention):
     for _ in range(3):
         make_alert(world, convention=convention, ack_after=2 * H)
-    world.creil.outline = {"type": "Polygon",
-                           "coordinates": [[[2.4, 49.2], [2.5, 49.2], [2.5, 49.3], [2.4, 49.2]]]}
+    world.creil.outline = {
+        "type": "Polygon",
+        "coordinates": [[[2.4, 49.2], [2.5, 49.2], [2.5, 49.3], [2.4, 49.2]]],
+    }
     world.creil.save()
 
-    page = login(world.prefect_agent).get(
-        reverse("conventions:convention_indicators", args=[convention.pk]) + MARCH).content.decode()
+    page = (
+        login(world.prefect_agent)
+        .get(reverse("conventions:convention_indicators", args=[convention.pk]) + MARCH)
+        .content.decode()
+    )
 
     assert page.count("<svg") == 3
     assert 'data-insee="60175"' in page
@@ -207,7 +247,8 @@ def test_the_indicators_xlsx_export_matches_the_page(world, login, convention):
         make_alert(world, convention=convention, ack_after=hours * H, submitted_at=T0)
 
     response = login(world.prefect_agent).get(
-        reverse("conventions:convention_indicators_export", args=[convention.pk, "xlsx"]) + MARCH)
+        reverse("conventions:convention_indicators_export", args=[convention.pk, "xlsx"]) + MARCH
+    )
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
 
     assert ("Fiches transmises", 2) in rows
@@ -262,18 +303,34 @@ def test_the_prefecture_records_a_meeting_an_action_and_updates_statuses(world, 
     client = login(world.prefect_agent)
     minutes = SimpleUploadedFile("cr.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
 
-    client.post(reverse("conventions:follow_up_create", args=[convention.pk, "reunion"]), {
-        "kind": "steering", "date": "2026-03-10", "attendees": [world.prefecture.pk, world.landlord.pk],
-        "minutes": "Bilan annuel", "minutes_file": minutes})
+    client.post(
+        reverse("conventions:follow_up_create", args=[convention.pk, "reunion"]),
+        {
+            "kind": "steering",
+            "date": "2026-03-10",
+            "attendees": [world.prefecture.pk, world.landlord.pk],
+            "minutes": "Bilan annuel",
+            "minutes_file": minutes,
+        },
+    )
     meeting = convention.meetings.get()
-    client.post(reverse("conventions:follow_up_create", args=[convention.pk, "action"]), {
-        "meeting": meeting.pk, "text": "Diagnostic des halls", "owner": world.landlord.pk,
-        "due_date": "2026-06-01"})
-    client.post(reverse("conventions:follow_up_create", args=[convention.pk, "engagement"]), {
-        "text": "Partage d'information", "responsible": [world.ddsp.pk], "status": "to_start"})
+    client.post(
+        reverse("conventions:follow_up_create", args=[convention.pk, "action"]),
+        {
+            "meeting": meeting.pk,
+            "text": "Diagnostic des halls",
+            "owner": world.landlord.pk,
+            "due_date": "2026-06-01",
+        },
+    )
+    client.post(
+        reverse("conventions:follow_up_create", args=[convention.pk, "engagement"]),
+        {"text": "Partage d'information", "responsible": [world.ddsp.pk], "status": "to_start"},
+    )
     action = meeting.action_items.get()
-    client.post(reverse("conventions:follow_up_status", args=[convention.pk, "action", action.pk]),
-                {"status": "done"})
+    client.post(
+        reverse("conventions:follow_up_status", args=[convention.pk, "action", action.pk]), {"status": "done"}
+    )
 
     action.refresh_from_db()
     assert action.status == "done"
@@ -286,7 +343,8 @@ def test_the_prefecture_records_a_meeting_an_action_and_updates_statuses(world, 
 def test_a_signatory_landlord_cannot_change_the_follow_up(world, login, convention):
     response = login(world.landlord_manager).post(
         reverse("conventions:follow_up_create", args=[convention.pk, "engagement"]),
-        {"text": "x", "status": "to_start"})
+        {"text": "x", "status": "to_start"},
+    )
 
     assert response.status_code == 404
     assert not convention.commitments.exists()
@@ -295,8 +353,12 @@ def test_a_signatory_landlord_cannot_change_the_follow_up(world, login, conventi
 def test_a_signatory_landlord_manager_lists_its_conventions_with_every_signatory_counted(
     world, login, convention
 ):
-    make_convention(world, title="Convention sans ce bailleur", status="draft",
-                    organisations=[world.prefecture, world.other_landlord, world.ddsp])
+    make_convention(
+        world,
+        title="Convention sans ce bailleur",
+        status="draft",
+        organisations=[world.prefecture, world.other_landlord, world.ddsp],
+    )
 
     page = login(world.landlord_manager).get(reverse("conventions:list")).content.decode()
 
@@ -314,8 +376,9 @@ def test_the_indicators_page_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(40) as few:
         client.get(url)
     for site in (world.site_creil, world.site_meru, world.other_site) * 3:
-        make_alert(world, convention=convention, site=site, ack_after=2 * H, feedback_after=5 * H,
-                   redirected=True)
+        make_alert(
+            world, convention=convention, site=site, ack_after=2 * H, feedback_after=5 * H, redirected=True
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
 

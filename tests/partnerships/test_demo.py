@@ -27,13 +27,18 @@ def test_demo_data_is_loaded_only_once(demo_db):
 
 
 def test_demo_estates_lie_in_both_police_and_gendarmerie_communes(demo_db):
-    kinds = {competent_unit(site.commune).kind for site in HousingSite.objects.all() if competent_unit(site.commune)}
+    kinds = {
+        competent_unit(site.commune).kind
+        for site in HousingSite.objects.all()
+        if competent_unit(site.commune)
+    }
     assert kinds == {"police", "gendarmerie"}
 
 
 def test_demo_territories_use_real_insee_codes(demo_db):
     creil = TerritoryAssignment.objects.get(commune__insee_code="60175")
-    assert creil.commune.name == "Creil" and creil.unit.name == "Commissariat de police de Creil"
+    assert creil.commune.name == "Creil"
+    assert creil.unit.name == "Commissariat de police de Creil"
     assert TerritoryAssignment.objects.get(commune__insee_code="97209").unit.name.endswith("Fort-de-France")
 
 

@@ -7,7 +7,9 @@ from tests.factories import CorrespondentFactory
 
 @pytest.fixture
 def convention(world):
-    convention = Convention.objects.create(title="Convention de l'Oise", department=world.oise, status="active")
+    convention = Convention.objects.create(
+        title="Convention de l'Oise", department=world.oise, status="active"
+    )
     for org in (world.prefecture, world.landlord, world.police):
         Signatory.objects.create(convention=convention, organisation=org)
     return convention
@@ -36,7 +38,8 @@ def test_the_prefecture_reads_the_whole_departement_directory_only(world, client
     CorrespondentFactory(organisation=world.landlord_972, full_name="M. Martinique")
     client.force_login(world.prefect_agent)
     body = client.get(reverse("directory")).content.decode()
-    assert "Mme Oise" in body and "M. Martinique" not in body
+    assert "Mme Oise" in body
+    assert "M. Martinique" not in body
 
 
 @pytest.mark.parametrize(
@@ -58,13 +61,15 @@ def test_the_home_page_differs_by_role(world, client, user_attr, expected):
 def test_the_force_home_lists_the_units_communes(world, client):
     client.force_login(world.officer)
     body = client.get(reverse("home")).content.decode()
-    assert "Creil" in body and "60175" in body
+    assert "Creil" in body
+    assert "60175" in body
     assert "Méru" not in body
 
 
 def test_the_home_page_asks_for_login(client):
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
 
 
 def test_logging_in_with_the_form_and_a_wrong_password_shows_a_french_error(world, client):
@@ -76,5 +81,8 @@ def test_logging_in_with_the_form_and_a_wrong_password_shows_a_french_error(worl
 def test_logging_in_with_the_form_leads_home(world, client):
     from tests.factories import DEFAULT_PASSWORD
 
-    response = client.post(reverse("login"), {"username": world.landlord_agent.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302 and response.url == reverse("home")
+    response = client.post(
+        reverse("login"), {"username": world.landlord_agent.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("home")

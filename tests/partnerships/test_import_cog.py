@@ -28,18 +28,21 @@ def test_cog_file_creates_new_communes_and_keeps_known_populations_and_outlines(
 
 
 def test_cog_file_with_errors_is_refused_whole(world):
-    text = ("TYPECOM;COM;DEP;LIBELLE\n"
-            "COM;60057;60;Beauvais\n"
-            "COM;6005;60;Trop court\n"
-            "COM;60057;60;Beauvais\n"
-            "COM;99001;99;Nulle part\n")
+    text = (
+        "TYPECOM;COM;DEP;LIBELLE\n"
+        "COM;60057;60;Beauvais\n"
+        "COM;6005;60;Trop court\n"
+        "COM;60057;60;Beauvais\n"
+        "COM;99001;99;Nulle part\n"
+    )
     summary = run_cog(text)
     assert [(e.line, e.column) for e in summary.errors] == [(3, "COM"), (4, "COM"), (5, "DEP")]
     assert not Commune.objects.filter(insee_code="60057").exists()
 
 
 def test_import_communes_command_reads_a_cog_file(world):
-    call_command("import_communes", str(FIXTURES / "cog_communes.csv"), "--source", "cog",
-                 "--departments", "972")
+    call_command(
+        "import_communes", str(FIXTURES / "cog_communes.csv"), "--source", "cog", "--departments", "972"
+    )
     assert Commune.objects.get(insee_code="97209").name == "Fort-de-France"
     assert not Commune.objects.filter(insee_code="60057").exists()

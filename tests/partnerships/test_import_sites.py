@@ -74,8 +74,15 @@ def test_malformed_file_reports_every_error_by_line_and_column_and_writes_nothin
     before = HousingSite.objects.count()
     summary = run("rpls_malformed.csv", world.landlord)
     errors = {(e.line, e.column) for e in summary.errors}
-    assert errors == {(3, "DEPCOM"), (4, "CODEPOSTAL"), (4, "QPV"), (4, "X"), (5, "NOMVOIE"), (5, "EPSG"),
-                      (6, "")}
+    assert errors == {
+        (3, "DEPCOM"),
+        (4, "CODEPOSTAL"),
+        (4, "QPV"),
+        (4, "X"),
+        (5, "NOMVOIE"),
+        (5, "EPSG"),
+        (6, ""),
+    }
     assert "commune « 99999 » inconnue" in [e.message for e in summary.errors]
     assert str(summary.errors[-1]).startswith("ligne 6 : 4 colonnes au lieu de 18")
     assert (summary.created, summary.updated, summary.rejected) == (0, 0, 4)
@@ -118,8 +125,10 @@ def test_simple_estate_file_sets_the_tags_and_authorisations(world):
 
 
 def test_simple_estate_file_refuses_a_date_without_authorisation(world):
-    text = ("reference;nom;adresse;code_insee;autorisation;date_autorisation\n"
-            "R1;Les Tilleuls;1 rue A;60175;non;01/02/2024\n")
+    text = (
+        "reference;nom;adresse;code_insee;autorisation;date_autorisation\n"
+        "R1;Les Tilleuls;1 rue A;60175;non;01/02/2024\n"
+    )
     summary = import_sites(io.BytesIO(text.encode("cp1252")), landlord=world.landlord, fmt="simple")
     assert [(e.line, e.column) for e in summary.errors] == [(2, "date_autorisation")]
 
@@ -135,8 +144,10 @@ def test_fifty_thousand_dwellings_import_quickly(world):
     lines = ["DEPCOM;CODEPOSTAL;NUMVOIE;TYPVOIE;NOMVOIE;IDENTPROG;IDENTBAT;ESCALIER;X;Y;EPSG"]
     for i in range(50_000):
         programme = i // 20
-        lines.append(f"60175;60100;{programme % 200};RUE;DES LILAS {programme};P{programme:05d};"
-                     f"B{i // 10 % 2};{'ABCD'[i % 4]};{661900 + i % 50};{6908500 + i % 70};2154")
+        lines.append(
+            f"60175;60100;{programme % 200};RUE;DES LILAS {programme};P{programme:05d};"
+            f"B{i // 10 % 2};{'ABCD'[i % 4]};{661900 + i % 50};{6908500 + i % 70};2154"
+        )
     data = ("\n".join(lines) + "\n").encode()
     start = time.perf_counter()
     summary = import_sites(io.BytesIO(data), landlord=world.landlord)

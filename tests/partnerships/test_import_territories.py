@@ -54,8 +54,9 @@ def test_territories_file_lists_every_conflict_and_writes_nothing(world):
     before = list(TerritoryAssignment.objects.values_list("id", "unit_id", "valid_until"))
     summary = run("territories_conflict.csv", fmt="simple")
     messages = [(e.line, e.column, e.message) for e in summary.errors]
-    conflict = ("la commune 60001 est revendiquée par « Brigade de Chambly » et par « Brigade de Méru » "
-                "(ligne 3)")
+    conflict = (
+        "la commune 60001 est revendiquée par « Brigade de Chambly » et par « Brigade de Méru » (ligne 3)"
+    )
     assert (4, "codes_insee", conflict) in messages
     assert any(line == 4 and "60175" in message for line, _c, message in messages)
     assert any(line == 5 and column == "type" and "douane" in message for line, column, message in messages)
@@ -67,8 +68,11 @@ def test_territories_file_lists_every_conflict_and_writes_nothing(world):
 
 
 def test_simple_file_creates_missing_units_under_their_parent_and_reports_uncovered_communes(world):
-    summary = run("unite;type;unite_de_rattachement;codes_insee\n"
-                  "Brigade de Chambly;gendarmerie;Compagnie du Pays de Thelle;60001\n", fmt="simple")
+    summary = run(
+        "unite;type;unite_de_rattachement;codes_insee\n"
+        "Brigade de Chambly;gendarmerie;Compagnie du Pays de Thelle;60001\n",
+        fmt="simple",
+    )
     assert summary.ok, summary.errors
     chambly = Organisation.objects.get(name="Brigade de Chambly")
     assert chambly.kind == "gendarmerie"
@@ -94,8 +98,9 @@ def test_a_moved_commune_waits_for_confirmation_when_open_fiches_would_change_un
 
 def test_confirmed_move_closes_the_old_assignment_and_reroutes_open_fiches_with_a_trace(world):
     alert = OpenAlertFactory(site=world.site_meru, routed_unit=world.gendarmerie)
-    closed = OpenAlertFactory(site=world.site_meru, routed_unit=world.gendarmerie,
-                              status=Status.CLOSED, outcome=Outcome.PATROL)
+    closed = OpenAlertFactory(
+        site=world.site_meru, routed_unit=world.gendarmerie, status=Status.CLOSED, outcome=Outcome.PATROL
+    )
     grant(organisation=world.gendarmerie, perms=("alerts.view_alert", "alerts.change_alert"), obj=alert)
     text = "unite;type;codes_insee\nCommissariat de Creil;police;60395\n"
     summary = run(text, fmt="simple", confirm_reroute=True, actor=world.prefect_agent)
@@ -134,8 +139,15 @@ def test_import_territories_command_reroutes_only_with_confirmation_and_an_actor
     assert current_unit(world.meru) == world.gendarmerie
     with pytest.raises(CommandError, match="--actor"):
         call_command("import_territories", move, "--format", "simple", "--confirm-reroute")
-    call_command("import_territories", move, "--format", "simple", "--confirm-reroute",
-                 "--actor", world.prefect_agent.email)
+    call_command(
+        "import_territories",
+        move,
+        "--format",
+        "simple",
+        "--confirm-reroute",
+        "--actor",
+        world.prefect_agent.email,
+    )
     alert.refresh_from_db()
     assert current_unit(world.meru) == world.police
     assert alert.routed_unit == world.police

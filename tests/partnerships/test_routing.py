@@ -34,7 +34,9 @@ def test_the_database_refuses_two_current_units_for_one_commune(world):
 
 def test_territory_assign_names_the_conflicting_communes_in_french(world):
     with pytest.raises(ApplicationError) as exc:
-        territory_assign(unit=world.gendarmerie, communes=[world.creil, CommuneFactory(department=world.oise)])
+        territory_assign(
+            unit=world.gendarmerie, communes=[world.creil, CommuneFactory(department=world.oise)]
+        )
     assert "Creil (Commissariat de Creil)" in exc.value.message
     assert TerritoryAssignment.objects.filter(unit=world.gendarmerie).count() == 1  # nothing half-written
 

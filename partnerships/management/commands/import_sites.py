@@ -8,8 +8,10 @@ from partnerships.models import Organisation, OrganisationKind
 
 
 class Command(BaseCommand):
-    help = ("Importe le patrimoine d'un bailleur : fichier au format RPLS (une ligne par logement, "
-            "regroupées en sites par programme ou par adresse) ou fichier simple (une ligne par site).")
+    help = (
+        "Importe le patrimoine d'un bailleur : fichier au format RPLS (une ligne par logement, "
+        "regroupées en sites par programme ou par adresse) ou fichier simple (une ligne par site)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
