@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partnerships.models import HousingSite, Role, User
 
-from . import services
+from . import notifications, services
 from .models import (
     Alert,
     AlertEvent,
@@ -92,6 +92,11 @@ SCENARIOS = [
 
 
 def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
+    with notifications.delivery_paused():
+        _load(orgs, stdout, per_site)
+
+
+def _load(orgs, stdout, per_site):
     rng = random.Random(2026)  # noqa: S311 - reproducible demo content
     now = timezone.now()
     landlord_ids = [o.pk for o in orgs.values() if o.is_landlord]
@@ -178,4 +183,9 @@ def _backdate(alert: Alert, *, days: int, rng: random.Random):
     Alert.objects.filter(pk=alert.pk).update(
         **{name: F(name) - delta for name, delta in moves.items() if getattr(alert, name, None) is not None}
     )
-    AlertEvent.objects.filter(alert_id=alert.pk).update(created_at=F("created_at") - shift)
+    events = AlertEvent.objects.filter(alert_id=alert.pk)
+    events.filter(to_status__in=["draft", "submitted"]).update(created_at=F("created_at") - filed)
+    events.filter(to_status="acknowledged").update(created_at=F("created_at") - shift - feedback_delay)
+    events.exclude(to_status__in=["draft", "submitted", "acknowledged"]).update(
+        created_at=F("created_at") - shift
+    )

@@ -174,6 +174,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # kombu polls the folder; its 1 s default makes a backlog of a few hundred tasks take minutes.
+        "polling_interval": 0.2,
     }
     # kombu's filesystem transport expects its folders: any process may publish first (demo data,
     # the web app), not only the worker.
