@@ -1,14 +1,14 @@
 """Reads of the fiches alertes, already scoped to the user by alert_policy and already joined for
 the pages and the API that render them (no query per row)."""
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from partnerships import scope
 from partnerships.models import User
 
-from .filters import AlertFilter
+from .filters import AlertFilter, overdue_q
 from .models import OPEN_STATUSES, URGENCY_RANK, Alert, AlertEvent, Attachment, EventKind, Status
 from .permissions import alert_policy
 
@@ -57,15 +57,9 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
 
 
 def overdue_rank_expression() -> Case:
-    """0 for a fiche past one of its due dates (acknowledgement or first feedback), else 1: the
-    triage queue shows what is late first."""
-    now = timezone.now()
-    late = Q(status=Status.SUBMITTED, ack_due_at__lt=now) | Q(
-        first_feedback_at__isnull=True,
-        status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS],
-        feedback_due_at__lt=now,
-    )
-    return Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+    """0 for a fiche past one of its due dates (filters.overdue_q), else 1: the triage queue shows
+    what is late first."""
+    return Case(When(overdue_q(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def alert_get(*, user: User, pk, action: str = "view") -> Alert:
