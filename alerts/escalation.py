@@ -176,7 +176,7 @@ def _escalate_batch(
     locked = locked.select_related("routed_unit")
     per_recipient: dict[int, list[tuple[Alert, int]]] = defaultdict(list)
     users: dict[int, User] = {}
-    events, in_app, raised = [], [], 0
+    events, in_app, raised, escalated = [], [], 0, []
     for alert in locked:
         current = getattr(alert, clock.level_field)
         target = target_level(getattr(alert, clock.due_field), clock.step(alert, policies), now)
@@ -208,10 +208,11 @@ def _escalate_batch(
                     )
                 )
             raised += 1
-        # The level only: escalation must not bump `version`, or an officer acknowledging at the
-        # same moment would be refused for a change they cannot see.
-        Alert.objects.filter(pk=alert.pk).update(**{clock.level_field: target})
         setattr(alert, clock.level_field, target)
+        escalated.append(alert)
+    # The level only: escalation must not bump `version`, or an officer acknowledging at the same
+    # moment would be refused for a change they cannot see.
+    Alert.objects.bulk_update(escalated, [clock.level_field])
     AlertEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(in_app)
     for user_id, items in per_recipient.items():

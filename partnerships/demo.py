@@ -424,17 +424,12 @@ def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
                 )
         say(f"  {orgs[landlord_key].name} : {len(rows)} sites")
 
-    for loader in _optional_loaders(with_alerts):
-        loader(orgs, stdout=stdout)
-    return orgs
-
-
-def _optional_loaders(with_alerts: bool):
-    """Conventions, then fiches alertes, from their apps' own demo modules."""
+    # Conventions, then fiches alertes, from their apps' own demo modules (imported here: both
+    # apps import partnerships).
+    from alerts.demo import load_demo_alerts
     from conventions.demo import load_demo_conventions
 
-    yield lambda orgs, stdout=None: load_demo_conventions(orgs)
+    load_demo_conventions(orgs)
     if with_alerts:
-        from alerts.demo import load_demo_alerts
-
-        yield load_demo_alerts
+        load_demo_alerts(orgs, stdout=stdout)
+    return orgs

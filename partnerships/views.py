@@ -3,8 +3,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import scope, selectors
-from .models import Commune, HousingSite, Organisation
+from . import selectors
+from .models import Commune, HousingSite, Organisation, OrganisationKind
 from .permissions import site_policy
 
 
@@ -30,9 +30,7 @@ def home(request):
         context.update(kind="force", assignments=assignments, site_count=site_policy.instances(user).count())
     elif org.is_prefecture:
         dept = org.department
-        units = Organisation.objects.filter(
-            department=dept, kind__in=[k.value for k in scope.OrganisationKind.forces()]
-        )
+        units = Organisation.objects.filter(department=dept, kind__in=OrganisationKind.forces())
         context.update(
             kind="prefecture",
             department=dept,

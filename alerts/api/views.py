@@ -2,7 +2,6 @@
 (writes). Another organisation's fiche is 404; a visible fiche the user may not act on is 403; an
 illegal transition is 400 with a French message."""
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,6 +14,7 @@ from ..filters import AlertFilter
 from ..models import Alert, Status
 from ..permissions import alert_policy
 from ..services.filing import parse_key
+from ..views.fiche import attachment_response
 from . import serializers as s
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -217,10 +217,4 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         filterset_class=None,
     )
     def download(self, request, pk=None, attachment_pk=None):
-        attachment = selectors.attachment_get(user=request.user, alert_pk=pk, pk=attachment_pk)
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
+        return attachment_response(request.user, pk, attachment_pk)

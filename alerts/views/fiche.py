@@ -182,7 +182,12 @@ def safe_next(request):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
-    attachment = selectors.attachment_get(user=request.user, alert_pk=pk, pk=attachment_pk)
+    return attachment_response(request.user, pk, attachment_pk)
+
+
+def attachment_response(user, alert_pk, attachment_pk) -> FileResponse:
+    """The file, as a download, for the page and the API alike: 404 unless the user sees the fiche."""
+    attachment = selectors.attachment_get(user=user, alert_pk=alert_pk, pk=attachment_pk)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

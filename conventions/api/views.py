@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from conventions import indicators, selectors
 from conventions.models import ActionItem, Commitment, Convention, Meeting, Signatory
 from conventions.permissions import indicator_reader
+from conventions.services import CONVENTION_FIELDS
 
 
 class SignatorySerializer(serializers.ModelSerializer):
@@ -52,20 +53,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 class ConventionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Convention
-        fields = [
-            "id",
-            "title",
-            "department",
-            "status",
-            "signed_on",
-            "effective_from",
-            "effective_until",
-            "tacit_renewal",
-            "parent",
-            "all_sites_of_signatories",
-            "periodic_review_months",
-            "updated_at",
-        ]
+        fields = ["id", "department", *CONVENTION_FIELDS, "updated_at"]
 
 
 class ConventionDetailSerializer(ConventionSerializer):
