@@ -121,6 +121,21 @@ class Recipients:
             ).select_related("substitute")
         }
 
+    def prefetch(self, organisation_ids: set) -> None:
+        """Members of a batch's units and their parents in one query (a query per unit made a scan of
+        thousands of due fiches slow)."""
+        missing = {pk for pk in organisation_ids if pk is not None and (pk, False) not in self._cache}
+        if not missing:
+            return
+        members: dict = {pk: [] for pk in missing}
+        for user in User.objects.filter(organisation_id__in=missing, is_active=True):
+            members[user.organisation_id].append(user)
+        for pk, users in members.items():
+            self._cache[(pk, False)] = [self._substitutes.get(u.pk, u) for u in users]
+            self._cache[(pk, True)] = [
+                self._substitutes.get(u.pk, u) for u in users if u.role in MANAGER_ROLES
+            ]
+
     def _members(self, organisation_id, managers_only: bool) -> list[User]:
         key = (organisation_id, managers_only)
         if key not in self._cache:
@@ -173,7 +188,21 @@ def _escalate_batch(
     locked = Alert.objects.filter(clock.open_q, pk__in=ids, **{f"{clock.level_field}__lt": MAX_LEVEL})
     if connection.features.has_select_for_update_skip_locked:
         locked = locked.select_for_update(skip_locked=True, of=("self",))
-    locked = locked.select_related("routed_unit")
+    # Only what the scan reads: the candidates include every late fiche not yet at the final level.
+    locked = list(
+        locked.select_related("routed_unit").only(
+            "reference",
+            "urgency",
+            "convention",
+            "department",
+            clock.due_field,
+            clock.level_field,
+            "routed_unit__parent",
+        )
+    )
+    recipients.prefetch(
+        {a.routed_unit_id for a in locked} | {a.routed_unit.parent_id for a in locked if a.routed_unit_id}
+    )
     per_recipient: dict[int, list[tuple[Alert, int]]] = defaultdict(list)
     users: dict[int, User] = {}
     events, in_app, raised, escalated = [], [], 0, []
@@ -182,6 +211,7 @@ def _escalate_batch(
         target = target_level(getattr(alert, clock.due_field), clock.step(alert, policies), now)
         if target <= current:
             continue
+        url = notifications.alert_url(alert)
         for level in range(current + 1, target + 1):
             told = recipients.at_level(alert, level)
             events.append(
@@ -204,7 +234,7 @@ def _escalate_batch(
                         message=f"{alert.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[
                             :300
                         ],
-                        url=notifications.alert_url(alert),
+                        url=url,
                     )
                 )
             raised += 1
@@ -215,12 +245,19 @@ def _escalate_batch(
     Alert.objects.bulk_update(escalated, [clock.level_field])
     AlertEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(in_app)
-    for user_id, items in per_recipient.items():
-        _grouped_email(users[user_id], clock, items)
+    _send_once([_grouped_email(users[user_id], clock, items) for user_id, items in per_recipient.items()])
     return raised
 
 
-def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> None:
+def _send_once(emails: list[OutboxEmail]) -> None:
+    """Queue the batch's messages in two queries whatever the number of recipients (a query per
+    recipient made the scan of 10,000 due fiches last minutes); a key already queued is skipped."""
+    existing = set(OutboxEmail.objects.filter(key__in=[e.key for e in emails]).values_list("key", flat=True))
+    for row in OutboxEmail.objects.bulk_create([e for e in emails if e.key not in existing]):
+        transaction.on_commit(lambda pk=row.pk: notifications.enqueue_delivery(pk))
+
+
+def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> OutboxEmail:
     """One message per person and scan, however many fiches fell due for them."""
     signature = ",".join(
         f"{alert.pk}.{level}" for alert, level in sorted(items, key=lambda i: (i[0].pk, i[1]))
@@ -242,11 +279,7 @@ def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> 
         + "\n".join(lines)
         + "\n\nCe message est envoyé automatiquement par Passerelle.\n"
     )
-    row, created = OutboxEmail.objects.get_or_create(
-        key=key, defaults={"to": [user.email], "subject": subject[:250], "body": body}
-    )
-    if created:
-        transaction.on_commit(lambda pk=row.pk: notifications.enqueue_delivery(pk))
+    return OutboxEmail(key=key, to=[user.email], subject=subject[:250], body=body)
 
 
 def digest_recipients():

@@ -76,9 +76,13 @@ class AlertFilter(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         user = user or getattr(request, "user", None)
         sites = site_policy.instances(user, "view") if user is not None else HousingSite.objects.none()
-        self.filters["site"].queryset = sites.order_by("name")
-        self.filters["commune"].queryset = Commune.objects.filter(pk__in=sites.values("commune_id")).order_by(
-            "name"
+        # Thousands of estates for a large landlord or unit: only what their labels show (name, commune),
+        # joined, never the communes' outlines (large GeoJSON).
+        self.filters["site"].queryset = (
+            sites.select_related("commune").only("name", "commune__name").order_by("name")
+        )
+        self.filters["commune"].queryset = (
+            Commune.objects.filter(pk__in=sites.values("commune_id")).defer("outline").order_by("name")
         )
         self.filters["landlord"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.LANDLORD, pk__in=sites.values("landlord_id")

@@ -10,7 +10,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 from partnerships.models import Organisation, OrganisationKind
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
-from .services.filing import DRAFT_FIELDS
+from .services.filing import DRAFT_FIELDS, facts_at_error
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -124,9 +124,9 @@ class AlertForm(DsfrForm, forms.ModelForm):
         category, sub = cleaned.get("category"), cleaned.get("subcategory")
         if sub and category and sub not in SUBCATEGORIES.get(category, []):
             self.add_error("subcategory", _("Cette sous-catégorie ne correspond pas à la catégorie choisie."))
-        facts_at = cleaned.get("facts_at")
-        if facts_at and facts_at > timezone.now() + timezone.timedelta(minutes=5):
-            self.add_error("facts_at", _("La date des faits ne peut pas être dans le futur."))
+        error = facts_at_error(cleaned.get("facts_at"))
+        if error:
+            self.add_error("facts_at", error)
         return cleaned
 
     def fieldsets(self):

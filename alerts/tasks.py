@@ -81,3 +81,12 @@ def send_daily_digests_task() -> int:
     from .escalation import send_daily_digests
 
     return send_daily_digests()
+
+
+@shared_task(acks_late=True)
+def run_retention_task() -> int:
+    """Beat task (daily, 3:30): anonymise the fiches past the retention period and purge orphan
+    private files (alerts/retention.py). Idempotent: a second run finds nothing left to do."""
+    from .retention import run_retention
+
+    return len(run_retention().anonymised)

@@ -126,7 +126,8 @@ class IndicatorFilterForm(DsfrBaseForm):
         orgs = Organisation.objects.filter(department_id=department_id).order_by("name")
         self.fields["landlord"].queryset = orgs.filter(kind=OrganisationKind.LANDLORD)
         self.fields["unit"].queryset = orgs.filter(kind__in=OrganisationKind.forces())
-        communes = Commune.objects.filter(department_id=department_id)
+        # Labels only: never the outlines (large GeoJSON); the site's label names its commune.
+        communes = Commune.objects.filter(department_id=department_id).defer("outline")
         if reader.communes:
             communes = communes.filter(id__in=reader.communes)
         self.fields["commune"].queryset = communes
@@ -136,7 +137,11 @@ class IndicatorFilterForm(DsfrBaseForm):
                 del self.fields[name]
             return
         self.fields["site"].queryset = (
-            site_policy.instances(user).filter(commune__department_id=department_id).order_by("name")
+            site_policy.instances(user)
+            .filter(commune__department_id=department_id)
+            .select_related("commune")
+            .only("name", "commune__name")
+            .order_by("name")
         )
         org = user.organisation
         if org.is_landlord:
@@ -184,7 +189,11 @@ class ProblemForm(DsfrBaseForm, forms.ModelForm):
         self.user = user
         department_id = user.organisation.department_id
         self.fields["site"].queryset = (
-            site_policy.instances(user).filter(commune__department_id=department_id).order_by("name")
+            site_policy.instances(user)
+            .filter(commune__department_id=department_id)
+            .select_related("commune")
+            .only("name", "commune__name")
+            .order_by("name")
         )
         self.fields["commune"].queryset = Commune.objects.filter(department_id=department_id)
         self.fields["commune"].required = False

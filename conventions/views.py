@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from partnerships.audit import audit_record, query_detail
 from partnerships.errors import ApplicationError
+from partnerships.models import AuditAction
 
 from . import charts, exports, indicators, selectors, services
 from .forms import (
@@ -162,6 +164,12 @@ def convention_edit(request, pk):
 def convention_document(request, pk, document_pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     document = get_object_or_404(convention.documents.all(), pk=document_pk)
+    audit_record(
+        request_or_actor=request,
+        action=AuditAction.DOWNLOAD,
+        obj=document,
+        department_id=convention.department_id,
+    )
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
@@ -174,6 +182,12 @@ def convention_document(request, pk, document_pk):
 def meeting_minutes(request, pk, meeting_pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     meeting = get_object_or_404(convention.meetings.exclude(minutes_file=""), pk=meeting_pk)
+    audit_record(
+        request_or_actor=request,
+        action=AuditAction.DOWNLOAD,
+        obj=meeting,
+        department_id=convention.department_id,
+    )
     return FileResponse(
         meeting.minutes_file.open("rb"), as_attachment=True, filename=f"compte-rendu-{meeting.date:%Y-%m-%d}"
     )
@@ -267,7 +281,7 @@ def indicators_page(request, pk=None):
         request,
         "conventions/indicators.html",
         {
-            "page_title": _("Indicateurs"),
+            "page_title": _("Indicateurs") + (f" — {convention.title}" if convention else ""),
             "form": form,
             "query": f"?{query}" if query else "",
             **indicator_context(reader, convention, form.filters()),
@@ -296,11 +310,22 @@ def convention_bilan(request, pk):
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
         stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))]
     )
+    audit_export(request, convention, "bilan", "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="bilan-convention-{convention.pk}-{filters.end:%Y-%m-%d}.pdf"'
     )
     return response
+
+
+def audit_export(request, convention, what: str, fmt: str) -> None:
+    audit_record(
+        request_or_actor=request,
+        action=AuditAction.EXPORT,
+        obj=convention,
+        object_type=f"conventions.{what}",
+        detail=query_detail(request, export=what, format=fmt),
+    )
 
 
 def _export_name(convention, what: str) -> str:
@@ -325,6 +350,7 @@ def indicators_export(request, fmt, pk=None):
             for h in shown["hotspots"]
         ],
     ]
+    audit_export(request, convention, "indicateurs", fmt)
     return exports.export(rows, _export_name(convention, "indicateurs"), fmt, _("Indicateurs"))
 
 
@@ -334,6 +360,7 @@ def fiches_export(request, fmt, pk=None):
     if not reader.can_list_fiches:
         raise Http404
     qs = indicators.fiches(reader, form.filters(), convention)
+    audit_export(request, convention, "fiches", fmt)
     return exports.export(exports.fiche_rows(qs), _export_name(convention, "fiches"), fmt, _("Fiches"))
 
 

@@ -37,7 +37,7 @@ def response_policy_edit(request, pk=None):
         request,
         "conventions/response_policy.html",
         {
-            "page_title": _("Délais de réponse"),
+            "page_title": _("Délais de réponse") + (f" — {convention.title}" if convention else ""),
             "form": form,
             "convention": convention,
             "department": org.department,

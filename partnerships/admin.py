@@ -7,6 +7,7 @@ from .models import (
     Commune,
     Department,
     HousingSite,
+    IdentityMapping,
     Organisation,
     SecurityCorrespondent,
     TerritoryAssignment,
@@ -94,3 +95,12 @@ class UserAdmin(BaseUserAdmin):
 
         super().save_model(request, obj, form, change)
         sync_membership(obj)
+
+
+@admin.register(IdentityMapping)
+class IdentityMappingAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind", "organisation", "role"]
+    list_filter = ["kind", "organisation__kind", "organisation__department"]
+    list_select_related = ["organisation"]
+    search_fields = ["value", "organisation__name"]
+    autocomplete_fields = ["organisation"]

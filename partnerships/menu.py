@@ -27,6 +27,7 @@ MENU = [
     ),
     ("directory", _("Annuaire"), None, False),
     ("imports:index", _("Imports"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, True),
+    ("audit:list", _("Journal d'audit"), {OrganisationKind.PREFECTURE}, True),
     ("alerts:notifications", _("Notifications"), None, False),
 ]
 

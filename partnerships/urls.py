@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import views, views_audit, views_public
+from .auth.views import LoginView, LogoutView
 
 sites_patterns = (
     [
@@ -13,12 +13,23 @@ sites_patterns = (
     "sites",
 )
 
+audit_patterns = (
+    [
+        path("", views_audit.audit_list, name="list"),
+        path("export.csv", views_audit.audit_export, name="export"),
+    ],
+    "audit",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", LoginView.as_view(), name="login"),
+    path("deconnexion/", LogoutView.as_view(), name="logout"),
+    path("", include("partnerships.auth.urls")),
     path("sites/", include(sites_patterns)),
     path("annuaire/", views.directory, name="directory"),
+    path("accessibilite/", views_public.accessibility, name="accessibility"),
+    path("audit/", include(audit_patterns)),
     path("fiches/", include("alerts.urls")),
     path("conventions/", include("conventions.urls")),
     path("imports/", include("partnerships.imports.urls")),
@@ -26,6 +37,8 @@ urlpatterns = [
     path("api/v1/", include("alerts.api.urls")),
     path("api/v1/", include("conventions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "partnerships.api.exception_handlers.page_not_found"

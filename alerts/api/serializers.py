@@ -12,15 +12,30 @@ from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
 
 
-class AlertListSerializer(serializers.ModelSerializer):
+class OutputSerializer(serializers.ModelSerializer):
+    """A read-only model serializer that still says which choice fields may be blank: DRF drops
+    `allow_blank` from read-only fields, and the schema would then promise a choice where the API
+    sends "" (an unset outcome, a comment's status)."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        allow_blank = kwargs.get("allow_blank", False) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
+class AlertListSerializer(OutputSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
     urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
     site_name = serializers.CharField(source="site.name", read_only=True)
     commune_name = serializers.CharField(source="site.commune.name", read_only=True)
     landlord_name = serializers.CharField(source="landlord.name", read_only=True)
-    routed_unit_name = serializers.CharField(source="routed_unit.name", read_only=True, default=None)
-    latest_feedback = serializers.CharField(read_only=True, default=None)
+    routed_unit_name = serializers.CharField(
+        source="routed_unit.name", read_only=True, default=None, allow_null=True
+    )
+    latest_feedback = serializers.CharField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Alert
@@ -57,9 +72,11 @@ class AlertListSerializer(serializers.ModelSerializer):
 class AlertDetailSerializer(AlertListSerializer):
     reporter = serializers.SerializerMethodField()
     complaint_reference = serializers.SerializerMethodField()
-    linked_to_reference = serializers.CharField(source="linked_to.reference", read_only=True, default=None)
+    linked_to_reference = serializers.CharField(
+        source="linked_to.reference", read_only=True, default=None, allow_null=True
+    )
     duplicate_of_reference = serializers.CharField(
-        source="duplicate_of.reference", read_only=True, default=None
+        source="duplicate_of.reference", read_only=True, default=None, allow_null=True
     )
 
     class Meta(AlertListSerializer.Meta):
@@ -153,7 +170,7 @@ class MergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(OutputSerializer):
     author = serializers.SerializerMethodField()
     internal = serializers.SerializerMethodField()
 

@@ -9,10 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from partnerships.audit import audit_record
+from partnerships.models import AuditAction
+
 from .. import selectors, services
 from ..filters import AlertFilter
 from ..models import Alert, Status
 from ..permissions import alert_policy
+from ..services.common import as_seen
 from ..services.filing import parse_key
 from ..views.fiche import attachment_response
 from . import serializers as s
@@ -24,6 +28,8 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     required=False,
     description="UUID choisi par le client : renvoyer la même requête ne crée jamais deux fiches.",
 )
+# What alerts.services.attachments.sniff_content_type accepts, and so what a download may be.
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
 ERRORS = {
     400: OpenApiResponse(description="Transition interdite ou données invalides (message en français)"),
     403: OpenApiResponse(description="Fiche visible mais action réservée à une autre partie"),
@@ -31,10 +37,20 @@ ERRORS = {
 }
 
 
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="`version` de la fiche lue par le client : si elle a changé depuis, refus (400, conflict).",
+)
+
+
 def transition_schema(summary: str, request=None):
     return extend_schema(
         summary=summary,
         request=request,
+        parameters=[IF_MATCH_HEADER],
         responses={
             200: s.AlertDetailSerializer,
             204: OpenApiResponse(description="Fait ; la fiche n'est plus visible"),
@@ -64,7 +80,14 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return s.AlertListSerializer if self.action == "list" else s.AlertDetailSerializer
 
     def get_object(self) -> Alert:
-        return selectors.alert_get(user=self.request.user, pk=self.kwargs["pk"])
+        alert = selectors.alert_get(user=self.request.user, pk=self.kwargs["pk"])
+        # The `version` the client read: a change on a fiche changed since is a 400 "conflict".
+        return as_seen(alert, self.request.headers.get("If-Match"))
+
+    def retrieve(self, request, *args, **kwargs):
+        alert = self.get_object()
+        audit_record(request_or_actor=request, action=AuditAction.VIEW, obj=alert)
+        return Response(self.get_serializer(alert).data)
 
     def detail_response(self, alert: Alert, code=status.HTTP_200_OK) -> Response:
         # A redirect or a return takes the fiche out of the unit's sight: done, nothing to show.
@@ -206,7 +229,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Télécharger une pièce jointe",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+        responses={**{(200, media): OpenApiTypes.BINARY for media in ATTACHMENT_TYPES}, 404: ERRORS[404]},
     )
     @action(
         detail=True,

@@ -151,6 +151,11 @@ class Alert(models.Model):
             models.Index(fields=["landlord", "-created_at"], name="alert_landlord_created_idx"),
             models.Index(fields=["department", "status", "-created_at"], name="alert_dept_status_idx"),
             models.Index(fields=["site", "category", "-created_at"], name="alert_site_category_idx"),
+            # Indicators read a period of a convention or a département: only that period's rows.
+            models.Index(fields=["convention", "submitted_at"], name="alert_convention_submitted_idx"),
+            models.Index(fields=["department", "submitted_at"], name="alert_dept_submitted_idx"),
+            # The landlord's status tabs are counted from the index alone.
+            models.Index(fields=["landlord", "status"], name="alert_landlord_status_idx"),
             models.Index(fields=["ack_due_at"], condition=Q(status="submitted"), name="alert_ack_due_idx"),
             models.Index(
                 fields=["feedback_due_at"],

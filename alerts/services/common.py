@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.utils import timezone
 
+from partnerships.audit import audit_record
 from partnerships.errors import ApplicationError
-from partnerships.models import Organisation, User
+from partnerships.models import AuditAction, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
 from ..models import Alert, AlertEvent, EventKind
@@ -23,6 +24,19 @@ def authorise(actor: User, name: str, alert: Alert) -> None:
         raise ApplicationError(error, code="illegal_transition", extra={"status": alert.status})
     if not alert_policy.can(actor, name, alert):
         raise PermissionDenied(f"Vous n'êtes pas autorisé à {TRANSITIONS[name].label} cette fiche.")
+
+
+MAX_VERSION = 2**31 - 1
+
+
+def as_seen(alert: Alert, version: str | None) -> Alert:
+    """`alert` at the version its client read (a page's hidden field, an API If-Match header), so
+    that save_changes refuses a change if someone changed the fiche since. Anything but a number
+    leaves the fiche as read now; a number past any real version is stale, not a database overflow."""
+    seen = (version or "").strip().strip('"')
+    if seen.isdigit():
+        alert.version = min(int(seen), MAX_VERSION)
+    return alert
 
 
 def save_changes(alert: Alert, **changes) -> Alert:
@@ -57,8 +71,15 @@ def record_event(
     data: dict | None = None,
     internal: bool = False,
 ) -> AlertEvent:
-    """One line of the fiche's timeline; `internal` restricts it to the actor's organisation."""
+    """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
+    change of a fiche passes here, so here it is audited too (without the message: free text)."""
     organisation_id = actor.organisation_id if actor else None
+    audit_record(
+        request_or_actor=actor,
+        action=AuditAction.CREATE if kind == EventKind.TRANSITION and not from_status else AuditAction.CHANGE,
+        obj=alert,
+        detail={"event": kind, "from_status": from_status, "to_status": to_status},
+    )
     return AlertEvent.objects.create(
         alert=alert,
         kind=kind,

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conventions.models import Convention, ConventionStatus
 from conventions.policy import deadlines
@@ -58,8 +59,26 @@ def parse_key(idempotency_key) -> uuid.UUID | None:
         raise ApplicationError("La clé d'idempotence doit être un UUID.", code="invalid") from None
 
 
+# A typo guard (year 0026 for 2026): no fiche is about facts older than this. Such dates would not
+# even serialise as RFC 3339 in Europe/Paris, whose offset had seconds before 1911.
+EARLIEST_FACTS = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def facts_at_error(facts_at: datetime.datetime | None) -> str | None:
+    """Why a date of facts cannot be right, or None: the form shows it on the field, the services
+    refuse it (so the API does too)."""
+    if facts_at is None:
+        return None
+    if facts_at > timezone.now() + datetime.timedelta(minutes=5):
+        return _("La date des faits ne peut pas être dans le futur.")
+    if facts_at < EARLIEST_FACTS:
+        return _("La date des faits est trop ancienne : vérifiez l'année.")
+    return None
+
+
 def clean_data(site: HousingSite, data: dict) -> dict:
-    """Refuse fields a landlord may not set, a building of another estate, a mismatched sub-category."""
+    """Refuse fields a landlord may not set, a building of another estate, a mismatched sub-category,
+    an impossible date of facts."""
     unknown = set(data) - set(DRAFT_FIELDS)
     if unknown:
         raise ApplicationError("Champs non reconnus : " + ", ".join(sorted(unknown)), code="invalid")
@@ -71,6 +90,9 @@ def clean_data(site: HousingSite, data: dict) -> dict:
         raise ApplicationError(
             "Cette sous-catégorie ne correspond pas à la catégorie choisie.", code="invalid"
         )
+    error = facts_at_error(data.get("facts_at"))
+    if error:
+        raise ApplicationError(error, code="invalid_facts_at")
     return data
 
 

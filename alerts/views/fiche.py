@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from partnerships import scope
+from partnerships.audit import audit_policy, audit_record
 from partnerships.errors import ApplicationError
+from partnerships.models import AuditAction
 
 from .. import selectors, services
 from ..forms import (
@@ -32,6 +34,7 @@ from ..forms import (
     UnitForm,
 )
 from ..permissions import alert_policy
+from ..services.common import as_seen
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def alert_detail(request, pk):
         for name, action in ACTIONS.items()
         if alert_policy.can(user, name, alert)
     ]
+    audit_record(request_or_actor=request, action=AuditAction.VIEW, obj=alert)
     return render(
         request,
         "alerts/alert_detail.html",
@@ -140,6 +144,7 @@ def alert_detail(request, pk):
             "show_procedure": not scope.is_landlord(user),
             "actions": actions,
             "can_edit": alert_policy.can(user, "update_draft", alert),
+            "can_read_audit": audit_policy.may_read(user),
         },
     )
 
@@ -151,6 +156,8 @@ def alert_transition(request, pk, action):
     alert = selectors.alert_get(user=user, pk=pk)
     if action not in ACTIONS:
         raise Http404
+    # The version the page showed: if someone changed the fiche since, the action is refused.
+    alert = as_seen(alert, request.POST.get("version"))
     form = action_form(action, user=user, alert=alert, data=request.POST, files=request.FILES)
     if form is not None and not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
@@ -188,6 +195,7 @@ def attachment_download(request, pk, attachment_pk):
 def attachment_response(user, alert_pk, attachment_pk) -> FileResponse:
     """The file, as a download, for the page and the API alike: 404 unless the user sees the fiche."""
     attachment = selectors.attachment_get(user=user, alert_pk=alert_pk, pk=attachment_pk)
+    audit_record(request_or_actor=user, action=AuditAction.DOWNLOAD, obj=attachment, alert=attachment.alert)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

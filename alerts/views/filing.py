@@ -72,7 +72,7 @@ def alert_create(request):
         request,
         "alerts/alert_form.html",
         {
-            "page_title": _("Nouvelle fiche alerte"),
+            "page_title": _("Nouvelle fiche alerte — décrire les faits"),
             "form": form,
             "site": site,
             "duplicates": duplicates,

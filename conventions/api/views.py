@@ -1,5 +1,4 @@
 from django.http import Http404
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -7,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from conventions import indicators, selectors
+from conventions.forms import IndicatorFilterForm
 from conventions.models import ActionItem, Commitment, Convention, Meeting, Signatory
 from conventions.permissions import indicator_reader
 from conventions.services import CONVENTION_FIELDS
@@ -93,10 +93,6 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _int(value):
-    return int(value) if value and value.isdigit() else None
-
-
 @extend_schema_view(
     list=extend_schema(summary="Conventions visibles par l'utilisateur"),
     retrieve=extend_schema(
@@ -125,19 +121,11 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         reader = indicator_reader(request.user)
         if reader is None:
             raise Http404
-        params = request.query_params
-        default = indicators.Filters.last_twelve_months()
-        start = parse_date(params.get("start", "") or "") or default.start
-        end = parse_date(params.get("end", "") or "") or default.end
-        filters = indicators.Filters(
-            start=min(start, end),
-            end=max(start, end),
-            landlord_id=_int(params.get("landlord")),
-            unit_id=_int(params.get("unit")),
-            commune_id=_int(params.get("commune")),
-            site_id=_int(params.get("site")),
-            category=params.get("category", ""),
-        )
+        # The page's form parses the filters: same scoping (no site filter for a mayor), and an
+        # invalid value (an impossible date, an id past the bigint range) is dropped, never a 500.
+        filters = IndicatorFilterForm(
+            request.query_params, reader=reader, user=request.user, department_id=convention.department_id
+        ).filters()
         shown = indicators.present(indicators.compute(reader, filters, convention), reader)
         return Response(
             {

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound("Ressource introuvable.")
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied("Action non autorisée.")
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's parsers word it in English with the parser's internals ("JSON parse error - ...").
+        exc = exceptions.ParseError("Corps de la requête illisible : JSON ou formulaire mal formé.")
     if isinstance(exc, ApplicationError):
         from rest_framework.response import Response
 
@@ -38,3 +42,13 @@ def exception_handler(exc, context):
             "extra": {},
         }
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 for a URL that no route matches (an id such as `1.5`): JSON under /api/, as
+    every other API error, so a client never has to parse the HTML error page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"message": "Ressource introuvable.", "code": "not_found", "extra": {}}, status=404
+        )
+    return defaults.page_not_found(request, exception)

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from partnerships import selectors
@@ -40,7 +41,10 @@ class HousingSiteSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Sites visibles par l'utilisateur"),
+    list=extend_schema(
+        summary="Sites visibles par l'utilisateur",
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Nom du site ou de sa commune")],
+    ),
     retrieve=extend_schema(summary="Un site (404 s'il n'est pas visible)"),
     partial_update=extend_schema(summary="Modifier un site (référent du bailleur propriétaire)"),
 )

@@ -1,10 +1,13 @@
 """Settings shared by every environment. Each value that varies is read from the environment
 (see README, "Configuration"); local/test/production import * from here and change little."""
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PASSERELLE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -19,6 +22,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("PASSERELLE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where users report an accessibility defect (the accessibility statement, RGAA); empty: not shown.
+PASSERELLE_ACCESSIBILITY_CONTACT = env("PASSERELLE_ACCESSIBILITY_CONTACT", default="")
 
 ROOT_URLCONF = "partnerships.urls"
 WSGI_APPLICATION = "partnerships.wsgi.application"
@@ -44,6 +49,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "mozilla_django_oidc",
     "partnerships",
     "alerts",
     "conventions",
@@ -57,8 +66,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "partnerships.auth.otp.SecondFactorMiddleware",
+    # The client address for the audit entries written by services (partnerships/audit.py).
+    "partnerships.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during the view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -98,6 +114,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "partnerships.User"
 AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out e-mail + address pair before the real backends look at the password.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -118,10 +136,79 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
+# Login throttling (django-axes, README "Authentication"): after N failures for one e-mail from one
+# address, that pair is refused for the cool-off period, on the login page and on the API's Basic
+# authentication alike. `manage.py axes_reset_username <e-mail>` lifts a lockout early.
+AXES_FAILURE_LIMIT = env.int("PASSERELLE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PASSERELLE_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "partnerships.auth.lockout.attempted_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "partnerships.auth.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "partnerships.auth.lockout.client_address"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: none, trust only
+# the socket address, so a forged header cannot dodge the lockout).
+PASSERELLE_TRUSTED_PROXY_COUNT = env.int("PASSERELLE_TRUSTED_PROXY_COUNT", default=0)
+
+# Second factor (django-otp, TOTP): optional for everyone, required for the organisation kinds listed.
+PASSERELLE_OTP_REQUIRED_KINDS = env.list("PASSERELLE_OTP_REQUIRED_KINDS", default=[])
+OTP_TOTP_ISSUER = "Passerelle"
+
+# OpenID Connect login (mozilla-django-oidc), e.g. ProConnect: enabled when a client id is set.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email given_name usual_name siret")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="ProConnect")
+# The id token is the id_token_hint of the provider's end-session endpoint at logout.
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = 10
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(2, "partnerships.auth.oidc.OidcBackend")
+
 # django-guardian: no anonymous user object, our own direct-FK tables per protected model.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
+
+# ------------------------------------------------------------------------------
+# Browser security headers
+# ------------------------------------------------------------------------------
+# No inline script nor style attribute anywhere: scripts are static files, or carry the request's
+# nonce (django-dsfr's loader, the API docs). tests/browser/test_csp.py checks the main pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Forms post here only; the OpenID provider (if any) receives the redirections that follow them.
+        "form-action": [
+            SELF,
+            *sorted(
+                {
+                    "{0.scheme}://{0.netloc}".format(urlsplit(url))
+                    for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
+                    if url
+                }
+            ),
+        ],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # ------------------------------------------------------------------------------
 # Internationalisation
@@ -221,6 +308,13 @@ CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
     "task": "alerts.tasks.send_daily_digests_task",
     "schedule": crontab(hour=7, minute=0),
 }
+# Retention (RGPD): a fiche closed for longer than this is anonymised by the daily task below (free
+# text and files purged, statistics kept). Three years by default: the span of a convention's reviews.
+PASSERELLE_RETENTION_DAYS = env.int("PASSERELLE_RETENTION_DAYS", default=1095)
+CELERY_BEAT_SCHEDULE["alerts-retention"] = {
+    "task": "alerts.tasks.run_retention_task",
+    "schedule": crontab(hour=3, minute=30),
+}
 # Days after closure during which the landlord may reopen a fiche.
 PASSERELLE_REOPEN_WINDOW_DAYS = env.int("PASSERELLE_REOPEN_WINDOW_DAYS", default=15)
 # A partner mayor's indicators show counts below this threshold as "< N" (statistical secrecy).
@@ -232,10 +326,10 @@ PASSERELLE_SMALL_COUNT_THRESHOLD = env.int("PASSERELLE_SMALL_COUNT_THRESHOLD", d
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "partnerships.auth.api.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "partnerships.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
@@ -248,6 +342,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or an "outcome": one explicit name per choice set (and no
+    # warning left for `check --deploy`).
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "alerts.models.choices.Status",
+        "AlertOutcomeEnum": "alerts.models.choices.Outcome",
+        "ConventionStatusEnum": "conventions.models.ConventionStatus",
+    },
 }
 
 # ------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL=postgres://…")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL"))
+# Force and prefecture accounts read every fiche of their territory: a TOTP code after the password
+# unless the operator lists other kinds (README, "Authentication").
+PASSERELLE_OTP_REQUIRED_KINDS = env.list(
+    "PASSERELLE_OTP_REQUIRED_KINDS", default=["police", "gendarmerie", "prefecture"]
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -1,0 +1,617 @@
+"""The access matrix (issue #6, point 1): every URL pattern of the resolver and every operation of the
+OpenAPI schema has a declared expectation below, and every role of DESIGN.md ("Who sees what") is sent
+to it with the objects of ANOTHER organisation (tests/security/conftest.py): it gets a 404 (or the
+declared refusal for a page that is not its own at all), never the object, and lists, exports, counts,
+downloads and notifications show none of the foreign markers. A role that owns the objects (the
+"control") reaches the same URL, so a wrong declaration cannot pass by answering 404 to everyone.
+
+A route added without a declaration fails `test_every_url_pattern_has_a_declared_expectation`."""
+
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
+from openpyxl import load_workbook
+
+from alerts.models import Notification
+from alerts.views.fiche import ACTIONS
+from tests.alerts.factories import JPEG, alert_data
+
+ANONYMOUS = "anonymous"
+LANDLORDS = frozenset({"landlord_agent", "landlord_manager", "other_landlord_agent"})
+FORCES = frozenset({"officer", "police_manager", "ddsp_manager", "gendarme"})
+PREFECTURES = frozenset({"prefect_agent", "prefect_972"})
+# conventions.permissions.indicator_reader: prefecture, landlord and force managers, partner mayor.
+READERS = PREFECTURES | {"landlord_manager", "police_manager", "ddsp_manager", "mayor"}
+IMPORTERS = PREFECTURES | {"landlord_manager", "admin"}  # partnerships.imports.access
+AUDITORS = PREFECTURES | {"admin"}  # partnerships.audit.audit_policy: prefecture managers
+AUTHENTICATED = LANDLORDS | FORCES | PREFECTURES | {"mayor", "admin"}
+ROLES = (ANONYMOUS, *sorted(AUTHENTICATED - {"admin"}))
+
+# The bundle of conftest.py that belongs to another organisation, for each role: the Oise one (the other
+# landlord's estate at Méru, routed to the gendarmerie) unless the role owns or handles it, then the
+# Martinique one. The platform administrator sees everything: it has none.
+FOREIGN = {
+    ANONYMOUS: "oise",
+    "landlord_agent": "oise",
+    "landlord_manager": "oise",
+    "other_landlord_agent": "martinique",
+    "officer": "oise",
+    "police_manager": "oise",
+    "ddsp_manager": "oise",
+    "gendarme": "martinique",
+    "prefect_agent": "martinique",
+    "prefect_972": "oise",
+    "mayor": "oise",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call a route with another organisation's objects and what each role must get.
+
+    variants: from a bundle, the calls to make, each a dict of `kwargs` (URL), `query`, `data` and
+    optionally its own `method`, `ok` and `reach`.
+
+    foreign: the URL names a foreign object, so every authenticated role gets 404 (or `refused` when
+    outside `reach`). Otherwise roles in `reach` get `ok`, others `refused` (per-role `overrides`).
+    lists: the body must contain none of the foreign markers (and does contain the control's)."""
+
+    variants: Callable[..., list[dict]] = lambda b: [{}]
+    method: str = "get"
+    reach: frozenset = AUTHENTICATED
+    ok: int = 200
+    refused: int = 403
+    overrides: Mapping[str, int] = field(default_factory=dict)
+    foreign: bool = False
+    lists: bool = False
+    control: str | None = None  # a role of the Oise bundle's side: must reach the route
+    control_sees: bool = True  # for lists: the control finds a marker in the body
+    public: bool = False  # reachable without logging in (login, logout)
+
+
+def formats(b, **kwargs):
+    return [{"kwargs": {**kwargs, "fmt": fmt}} for fmt in ("csv", "xlsx")]
+
+
+PAGES: dict[str, Route] = {
+    "home": Route(lists=True, control="other_landlord_agent"),
+    "login": Route(public=True, overrides={role: 302 for role in AUTHENTICATED}),
+    "logout": Route(public=True, method="post", ok=302),
+    "directory": Route(lists=True, control="other_landlord_agent"),
+    "sites:list": Route(lists=True, control="other_landlord_agent"),
+    "sites:detail": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.site.pk}}], foreign=True, control="other_landlord_agent"
+    ),
+    "alerts:list": Route(
+        lists=True,
+        reach=LANDLORDS | PREFECTURES,
+        overrides={role: 302 for role in FORCES},  # forces are sent to their triage dashboard
+        control="other_landlord_agent",
+    ),
+    "alerts:create": Route(
+        variants=lambda b: [{"query": {"site": b.site.pk}}],
+        foreign=True,
+        reach=LANDLORDS,
+        control="other_landlord_agent",
+    ),
+    "alerts:dashboard": Route(lists=True, reach=FORCES, control="gendarme"),
+    "alerts:bulk_acknowledge": Route(
+        variants=lambda b: [{"data": {"alerts": [b.alert.pk, b.queued.pk]}}], method="post", ok=302
+    ),
+    "alerts:export": Route(lists=True, control="other_landlord_agent"),
+    "alerts:routing_queue": Route(lists=True, reach=PREFECTURES, control="prefect_agent"),
+    "alerts:notifications": Route(
+        variants=lambda b: [
+            {},
+            # Marking someone else's notification read: refused silently, it stays unread.
+            {
+                "method": "post",
+                "data": {"notification": [n.pk for n in Notification.objects.filter(alert=b.alert)]},
+                "ok": 302,
+            },
+        ],
+        lists=True,
+        control="gendarme",
+    ),
+    "alerts:detail": Route(
+        variants=lambda b: [{"kwargs": {"pk": a.pk}} for a in (b.alert, b.queued, b.draft)],
+        foreign=True,
+        control="other_landlord_agent",
+    ),
+    "alerts:confirmation": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True, control="other_landlord_agent"
+    ),
+    "alerts:edit": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.draft.pk}}], foreign=True, control="other_landlord_agent"
+    ),
+    "alerts:attachment": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.attachment.pk}}],
+        foreign=True,
+        control="other_landlord_agent",
+    ),
+    "alerts:transition": Route(
+        variants=lambda b: [
+            {
+                "kwargs": {"pk": b.alert.pk, "action": action},
+                "data": {
+                    f"{action}-message": "Message",
+                    f"{action}-reason": "Motif",
+                    f"{action}-outcome": "no_follow_up",
+                    f"{action}-into": b.queued.reference,
+                },
+            }
+            for action in ACTIONS
+        ],
+        method="post",
+        ok=302,
+        foreign=True,
+        control="gendarme",
+    ),
+    "conventions:list": Route(lists=True, control="prefect_agent"),
+    "conventions:create": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:response_policy": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:indicators": Route(lists=True, reach=READERS, refused=404, control="prefect_agent"),
+    # Figures only: a single fiche per estate names no hotspot, so the control finds no marker here.
+    "conventions:indicators_export": Route(
+        variants=formats, lists=True, reach=READERS, refused=404, control="prefect_agent", control_sees=False
+    ),
+    "conventions:fiches_export": Route(
+        variants=formats, lists=True, reach=READERS - {"mayor"}, refused=404, control="prefect_agent"
+    ),
+    "conventions:problems": Route(lists=True, control="prefect_agent"),
+    "conventions:problem_create": Route(
+        variants=lambda b: [
+            {},
+            # Someone else's estate and fiche cannot be attached to a new problem.
+            {
+                "method": "post",
+                "data": {
+                    "title": "Problème",
+                    "commune": b.site.commune_id,
+                    "site": b.site.pk,
+                    "alert_references": b.alert.reference,
+                },
+            },
+        ],
+        reach=PREFECTURES | FORCES,
+        refused=404,
+        lists=True,
+        control="prefect_agent",
+    ),
+    "conventions:problem_detail": Route(
+        variants=lambda b: [
+            {"kwargs": {"pk": b.problem.pk}},
+            {"kwargs": {"pk": b.problem.pk}, "method": "post", "data": {"status": "resolved"}},
+        ],
+        foreign=True,
+        control="prefect_agent",
+    ),
+    "conventions:detail": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
+    "conventions:edit": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_response_policy": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}],
+        foreign=True,
+        reach=PREFECTURES,
+        refused=404,
+        control="prefect_agent",
+    ),
+    "conventions:document": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk, "document_pk": b.document.pk}}],
+        foreign=True,
+        control="prefect_agent",
+    ),
+    "conventions:meeting_minutes": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk, "meeting_pk": b.meeting.pk}}],
+        foreign=True,
+        control="prefect_agent",
+    ),
+    "conventions:follow_up_create": Route(
+        variants=lambda b: [
+            {"kwargs": {"pk": b.convention.pk, "kind": kind}} for kind in ("engagement", "reunion", "action")
+        ],
+        foreign=True,
+        control="prefect_agent",
+    ),
+    "conventions:follow_up_status": Route(
+        variants=lambda b: [
+            {"kwargs": {"pk": b.convention.pk, "kind": "engagement", "item_pk": b.commitment.pk}},
+            {"kwargs": {"pk": b.convention.pk, "kind": "action", "item_pk": b.action_item.pk}},
+        ],
+        method="post",
+        ok=302,
+        foreign=True,
+        control="prefect_agent",
+    ),
+    "conventions:bilan": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_indicators": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_indicators_export": Route(
+        variants=lambda b: formats(b, pk=b.convention.pk), foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_fiches_export": Route(
+        variants=lambda b: formats(b, pk=b.convention.pk), foreign=True, control="prefect_agent"
+    ),
+    "imports:index": Route(reach=IMPORTERS, refused=404, control="prefect_agent"),
+    "imports:upload": Route(
+        variants=lambda b: [
+            {"kwargs": {"kind": "sites"}},
+            {"kwargs": {"kind": "territories"}, "reach": PREFECTURES | {"admin"}},
+        ],
+        reach=IMPORTERS,
+        refused=404,
+        control="prefect_agent",
+    ),
+    # The token names a file waiting in the uploader's own session: anyone else's is unknown here.
+    "imports:commit": Route(
+        variants=lambda b: [{"kwargs": {"kind": "sites", "token": "0" * 32}}],
+        method="post",
+        foreign=True,
+        refused=404,
+    ),
+    # Second factor pages: one's own device only; without one, verification sends to enrolment.
+    "otp_enrol": Route(),
+    "otp_verify": Route(ok=302),
+    "oidc_failure": Route(public=True),
+    "accessibility": Route(public=True),
+    # The audit trail: prefecture referents read their département's entries only.
+    "audit:list": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
+    "audit:export": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
+}
+
+SKIPPED = {
+    "oidc_authentication_init": "OpenID Connect is off in the tests (404); test_auth_oidc.py runs its flow",
+    "oidc_authentication_callback": "OpenID Connect is off in the tests (404); test_auth_oidc.py runs its flow",
+    "admin": "Django admin: behind admin_site.admin_view (staff only), outside the organisations' scope",
+    "schema": "the OpenAPI schema describes the API and holds no data",
+    "swagger-ui": "the API documentation viewer holds no data",
+    "api": "DRF router patterns: each operation is declared in API_OPERATIONS, from the OpenAPI schema",
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """(key, route, pattern) of every URL of the project; the key is the URL name with its namespace,
+    or the route itself for an unnamed pattern."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(n for n in (namespace, pattern.namespace) if n) or None
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield (name or route), route, pattern
+
+
+def skip_reason(key, route, pattern) -> str | None:
+    if route.startswith("admin/"):
+        return SKIPPED["admin"]
+    if getattr(pattern.callback, "cls", None) is not None and route.startswith("api/v1/"):
+        return SKIPPED["api"]
+    return SKIPPED.get(key)
+
+
+def undeclared(found: list[str], declared) -> list[str]:
+    return [f"route {key} has no declared expectation" for key in found if key not in declared]
+
+
+def vanished(found: list[str], declared) -> list[str]:
+    return [f"route {key} is declared but no longer exists" for key in declared if key not in found]
+
+
+def test_every_url_pattern_has_a_declared_expectation():
+    found = [key for key, route, pattern in url_patterns() if skip_reason(key, route, pattern) is None]
+    problems = undeclared(found, PAGES) + vanished(found, PAGES)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_new_route_without_a_declaration_is_reported_by_name():
+    found = ["home", "alerts:list", "alerts:nouvelle_page"]
+    assert undeclared(found, PAGES) == ["route alerts:nouvelle_page has no declared expectation"]
+    declared = {"home": Route(), "alerts:list": Route(), "ancienne": Route()}
+    assert vanished(found, declared) == ["route ancienne is declared but no longer exists"]
+
+
+def api_operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [(method.upper(), path) for path, item in schema["paths"].items() for method in item]
+
+
+@dataclass(frozen=True)
+class Api:
+    """One API operation: `params` fills the path, `data` the body (JSON unless `multipart`)."""
+
+    params: Callable = lambda b: {}
+    data: Callable | None = None
+    multipart: bool = False
+    foreign: bool = True
+    ok: int = 200  # status of a role that reaches a list with its own objects
+    lists: bool = False
+    control: str | None = None
+
+
+def alert_op(control="gendarme", data=None, multipart=False):
+    return Api(params=lambda b: {"id": b.alert.pk}, data=data, multipart=multipart, control=control)
+
+
+def filing_payload(b):
+    data = alert_data(site=b.site.pk)
+    data["facts_at"] = data["facts_at"].isoformat()
+    return data
+
+
+API_OPERATIONS: dict[tuple[str, str], Api] = {
+    ("GET", "/api/v1/alerts/"): Api(foreign=False, lists=True, control="other_landlord_agent"),
+    # Someone else's estate is not a choice: 400 on `site`, and no fiche is created.
+    ("POST", "/api/v1/alerts/"): Api(
+        data=filing_payload, foreign=False, ok=400, control="other_landlord_agent"
+    ),
+    ("GET", "/api/v1/alerts/{id}/"): alert_op(),
+    ("POST", "/api/v1/alerts/{id}/acknowledge/"): alert_op(),
+    ("POST", "/api/v1/alerts/{id}/start/"): alert_op(data=lambda b: {"message": "Patrouille"}),
+    ("POST", "/api/v1/alerts/{id}/feedback/"): alert_op(data=lambda b: {"message": "Retour"}),
+    ("POST", "/api/v1/alerts/{id}/close/"): alert_op(data=lambda b: {"outcome": "no_follow_up"}),
+    ("POST", "/api/v1/alerts/{id}/redirect/"): alert_op(
+        data=lambda b: {"unit": b.alert.routed_unit_id, "reason": "Hors zone"}
+    ),
+    ("POST", "/api/v1/alerts/{id}/return/"): alert_op(data=lambda b: {"reason": "out_of_area"}),
+    ("POST", "/api/v1/alerts/{id}/reopen/"): alert_op(
+        control="other_landlord_agent", data=lambda b: {"reason": "Ça recommence"}
+    ),
+    # The prefecture sees both fiches of the bundle, so it reaches the merge (and is refused it, 403).
+    ("POST", "/api/v1/alerts/{id}/merge/"): alert_op(
+        control="prefect_agent", data=lambda b: {"into": b.queued.pk}
+    ),
+    ("POST", "/api/v1/alerts/{id}/comment/"): alert_op(data=lambda b: {"message": "Commentaire"}),
+    ("GET", "/api/v1/alerts/{id}/events/"): alert_op(),
+    ("GET", "/api/v1/alerts/{id}/attachments/"): alert_op(),
+    ("POST", "/api/v1/alerts/{id}/attachments/"): alert_op(
+        control="other_landlord_agent",
+        data=lambda b: {"file": SimpleUploadedFile("photo.jpg", JPEG)},
+        multipart=True,
+    ),
+    ("GET", "/api/v1/alerts/{id}/attachments/{attachment_pk}/download/"): Api(
+        params=lambda b: {"id": b.alert.pk, "attachment_pk": b.attachment.pk}, control="other_landlord_agent"
+    ),
+    ("GET", "/api/v1/conventions/"): Api(foreign=False, lists=True, control="prefect_agent"),
+    ("GET", "/api/v1/conventions/{id}/"): Api(
+        params=lambda b: {"id": b.convention.pk}, control="prefect_agent"
+    ),
+    ("GET", "/api/v1/conventions/{id}/indicators/"): Api(
+        params=lambda b: {"id": b.convention.pk}, control="prefect_agent"
+    ),
+    ("GET", "/api/v1/sites/"): Api(foreign=False, lists=True, control="other_landlord_agent"),
+    ("GET", "/api/v1/sites/{id}/"): Api(params=lambda b: {"id": b.site.pk}, control="other_landlord_agent"),
+    ("PATCH", "/api/v1/sites/{id}/"): Api(
+        params=lambda b: {"id": b.site.pk},
+        data=lambda b: {"name": "Renommé"},
+        control="other_landlord_manager",
+    ),
+}
+
+
+def test_every_api_operation_has_a_declared_expectation():
+    found = [f"{method} {path}" for method, path in api_operations()]
+    declared = [f"{method} {path}" for method, path in API_OPERATIONS]
+    problems = undeclared(found, declared) + vanished(found, declared)
+    assert not problems, "\n".join(problems)
+
+
+# --- running the matrix ---------------------------------------------------------------------------
+
+
+def user_of(world, role):
+    return None if role == ANONYMOUS else getattr(world, role)
+
+
+def body(response) -> str:
+    """The text a user would read: HTML, JSON, CSV, or the cells of an XLSX."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+        )
+    return content.decode("utf-8", errors="replace")
+
+
+def leaked(text: str, bundle, posted=None) -> list[str]:
+    """Foreign markers in a body, except those the user posted (a form may echo its own input)."""
+    echoed = str(posted or "")
+    return [marker for marker in bundle.markers if marker in text and marker not in echoed]
+
+
+def call(client, method, url, data=None, query=None, multipart=False, api=False):
+    if method == "get":
+        return client.get(url, query or {})
+    if api and not multipart:
+        return client.generic(
+            method.upper(), url, data=json.dumps(data or {}), content_type="application/json"
+        )
+    return client.post(url + (f"?{urlencode(query, doseq=True)}" if query else ""), data or {})
+
+
+def page_expectation(route: Route, variant: dict, role: str) -> set[int]:
+    if role == ANONYMOUS:
+        return {200, 302} if route.public else {302}
+    if role in route.overrides:
+        return {route.overrides[role]}
+    if role not in variant.get("reach", route.reach):
+        return {route.refused}
+    if route.public:
+        return {variant.get("ok", route.ok)}
+    return {404} if route.foreign else {variant.get("ok", route.ok)}
+
+
+def pages_in_order():
+    """Logout last: it ends the session the other pages are requested with."""
+    return sorted(PAGES.items(), key=lambda item: item[0] == "logout")
+
+
+def page_requests(name: str, route: Route, bundle):
+    """(variant, (method, url, data, query)) of every call the route is declared with."""
+    for variant in route.variants(bundle):
+        url = reverse(name, kwargs=variant.get("kwargs"))
+        yield variant, (variant.get("method", route.method), url, variant.get("data"), variant.get("query"))
+
+
+def login_as(client, world, role):
+    client.logout()
+    if role != ANONYMOUS:
+        client.force_login(getattr(world, role))
+
+
+def test_no_page_shows_another_organisations_objects(world, bundles, client):
+    """Every page x every role x every foreign bundle (one world for all: the requests change nothing,
+    which is asserted)."""
+    failures = []
+    for role in ROLES:
+        login_as(client, world, role)
+        bundle = bundles[FOREIGN[role]]
+        before = bundle.state()
+        for name, route in pages_in_order():
+            for variant, request in page_requests(name, route, bundle):
+                response = call(client, *request)
+                expected = page_expectation(route, variant, role)
+                where = f"{name} {variant} as {role} with the {FOREIGN[role]} bundle"
+                if response.status_code not in expected:
+                    failures.append(f"{where}: {response.status_code}, expected {sorted(expected)}")
+                    continue
+                if role == ANONYMOUS and not route.public and "/connexion/" not in response["Location"]:
+                    failures.append(f"{where}: redirected to {response['Location']}, not to the login page")
+                if response.status_code == 200 and (found := leaked(body(response), bundle, request[2])):
+                    failures.append(f"{where}: shows {found}")
+                # Reads cannot write: the state is compared after each write, and at the end.
+                if request[0] != "get" and bundle.state() != before:
+                    failures.append(f"{where}: changed another organisation's objects")
+        if bundle.state() != before:
+            failures.append(f"{role}: the pages changed another organisation's objects")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_owner_side_reaches_each_page_so_the_matrix_can_fail(world, bundles, client):
+    bundle = bundles["oise"]
+    failures = []
+    for name, route in PAGES.items():
+        if route.control is None:
+            continue
+        login_as(client, world, route.control)
+        for variant, request in page_requests(name, route, bundle):
+            response = call(client, *request)
+            where = f"{name} {variant} as {route.control}"
+            if response.status_code not in (200, 302):
+                failures.append(f"{where}: {response.status_code}")
+            elif route.lists and route.control_sees and response.status_code == 200:
+                if not leaked(body(response), bundle):
+                    failures.append(f"{where}: the owner's own objects are not listed")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_platform_administrator_meets_no_server_error(world, bundles, client):
+    client.force_login(world.admin)
+    failures = []
+    for name, route in PAGES.items():
+        for variant, request in page_requests(name, route, bundles["oise"]):
+            response = call(client, *request)
+            if response.status_code >= 500:
+                failures.append(f"{name} {variant}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_api_operation_gives_another_organisations_objects(world, bundles, client):
+    failures = []
+    for role in ROLES:
+        login_as(client, world, role)
+        bundle = bundles[FOREIGN[role]]
+        before = bundle.state()
+        for (method, path), op in API_OPERATIONS.items():
+            url = path.format(**op.params(bundle))
+            data = op.data(bundle) if op.data else None
+            response = call(client, method.lower(), url, data, multipart=op.multipart, api=True)
+            if role == ANONYMOUS:
+                expected = {401, 403}
+            else:
+                expected = {404} if op.foreign else {op.ok}
+            where = f"{method} {url} as {role} with the {FOREIGN[role]} bundle"
+            if response.status_code not in expected:
+                failures.append(f"{where}: {response.status_code}, expected {sorted(expected)}")
+                continue
+            if found := leaked(body(response), bundle):
+                failures.append(f"{where}: shows {found}")
+            if response.status_code == 400 and not response.json().get("message"):
+                failures.append(f"{where}: 400 without a French message")
+            if method != "GET" and bundle.state() != before:
+                failures.append(f"{where}: changed another organisation's objects")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_owner_side_reaches_each_api_operation_so_the_matrix_can_fail(world, bundles, client):
+    bundle = bundles["oise"]
+    failures = []
+    for (method, path), op in API_OPERATIONS.items():
+        login_as(client, world, op.control)
+        url = path.format(**op.params(bundle))
+        data = op.data(bundle) if op.data else None
+        response = call(client, method.lower(), url, data, multipart=op.multipart, api=True)
+        where = f"{method} {url} as {op.control}"
+        # 403 is "visible but not yours to do": the URL did reach the object.
+        if response.status_code in (401, 404) or response.status_code >= 500:
+            failures.append(f"{where}: {response.status_code}")
+        elif op.lists and not leaked(body(response), bundle):
+            failures.append(f"{where}: the owner's own objects are not listed")
+    assert not failures, "\n".join(failures)
+
+
+def figure(response, label):
+    return dict(response.context["figures"])[label]
+
+
+# (role, URL name, what the page counts, expected): only the bundle the role owns or handles is counted.
+COUNTS = [
+    ("landlord_agent", "alerts:list", lambda r: r.context["page_obj"].paginator.count, 0),
+    ("other_landlord_agent", "alerts:list", lambda r: r.context["page_obj"].paginator.count, 3),
+    (
+        "prefect_agent",
+        "alerts:list",
+        lambda r: {c["status"]: c["count"] for c in r.context["counts"]}["submitted"],
+        2,
+    ),
+    ("prefect_972", "alerts:routing_queue", lambda r: r.context["page_obj"].paginator.count, 1),
+    ("officer", "alerts:dashboard", lambda r: r.context["page_obj"].paginator.count, 0),
+    ("gendarme", "alerts:dashboard", lambda r: r.context["page_obj"].paginator.count, 1),
+    ("officer", "alerts:notifications", lambda r: r.context["unread_count"], 0),
+    ("landlord_agent", "home", lambda r: r.context["site_count"], 3),
+    ("landlord_manager", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 0),
+    ("ddsp_manager", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 0),
+    ("prefect_agent", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 2),
+]
+
+
+def test_counts_exclude_the_objects_of_other_organisations(world, bundles, client):
+    failures = []
+    for role, name, count, expected in COUNTS:
+        login_as(client, world, role)
+        response = client.get(reverse(name), {"start": "2020-01-01", "end": "2030-12-31"})
+        if (found := count(response)) != expected:
+            failures.append(f"{name} as {role}: counts {found}, expected {expected}")
+    api = {"landlord_agent": 0, "officer": 0, "gendarme": 1, "prefect_agent": 2, "prefect_972": 2, "mayor": 0}
+    for role, expected in api.items():
+        login_as(client, world, role)
+        if (found := client.get("/api/v1/alerts/").json()["count"]) != expected:
+            failures.append(f"/api/v1/alerts/ as {role}: counts {found}, expected {expected}")
+    assert not failures, "\n".join(failures)
