@@ -73,6 +73,7 @@ def anonymise_batch(now: datetime.datetime, batch_size: int, report: RetentionRe
         # The version bump makes a form opened before the anonymisation fail instead of writing back.
         Alert.objects.filter(pk__in=ids).update(
             **dict.fromkeys(FREE_TEXT_FIELDS, ""),
+            reporter=None,
             reporter_visible=False,
             anonymised_at=now,
             version=F("version") + 1,

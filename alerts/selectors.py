@@ -96,6 +96,8 @@ def reporter_visible_to(alert: Alert, user: User) -> bool:
 
 def reporter_label(alert: Alert, user: User) -> str:
     """The reporter as shown to `user`: name and e-mail, or the landlord only (protection of staff)."""
+    if alert.reporter_id is None:
+        return f"Un agent de {alert.landlord.name} (identité effacée)"
     if reporter_visible_to(alert, user):
         reporter = alert.reporter
         name = reporter.get_full_name() or reporter.email

@@ -41,9 +41,12 @@ class Alert(models.Model):
         verbose_name=_("bâtiment"),
     )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="alerts")
+    # Emptied when the fiche is anonymised at the end of its retention period (alerts/retention.py).
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="reported_alerts",
         verbose_name=_("déclarant"),
     )

@@ -30,7 +30,7 @@ from .filing import announce_routing
 def notify_reporter(alert: Alert, *, kind: str, message: str, body: str = "") -> None:
     """Tell the landlord agent who filed the fiche (feedback, closure, merge)."""
     notifications.notify(
-        recipients=[alert.reporter],
+        recipients=[alert.reporter] if alert.reporter_id else [],
         alert=alert,
         kind=kind,
         message=message,

@@ -116,6 +116,7 @@ def test_a_fiche_closed_longer_than_the_retention_period_loses_its_free_text_and
     assert old.anonymised_at is not None
     assert (old.description, old.outcome_comment) == ("", "")
     assert (old.complaint_service, old.complaint_reference) == ("", "")
+    assert old.reporter_id is None
     assert not AlertEvent.objects.filter(alert=old).exclude(message="").exists()
     assert not Attachment.objects.filter(alert=old).exists()
     assert not default_storage.exists(file_name)
@@ -148,6 +149,7 @@ def test_recent_or_open_fiches_are_left_alone(world):
         alert.refresh_from_db()
         assert alert.anonymised_at is None
         assert alert.description
+        assert alert.reporter_id == world.landlord_agent.pk
     assert Attachment.objects.filter(alert=recent).exists()
 
 
@@ -183,6 +185,11 @@ def test_an_anonymised_fiche_says_so_on_its_page(world, login):
     page = login(world.landlord_agent).get(reverse("alerts:detail", args=[old.pk])).content.decode()
     assert 'data-testid="anonymised"' in page
     assert "Dupont" not in page
+    # The reporter is unlinked: even the landlord and the prefecture no longer see who filed it.
+    prefecture_page = login(world.prefect_agent).get(reverse("alerts:detail", args=[old.pk])).content.decode()
+    for body in (page, prefecture_page):
+        assert world.landlord_agent.email not in body
+        assert "identité effacée" in body
 
 
 def age(name: str, days: int) -> None:
