@@ -18,19 +18,21 @@ schedulers running by mistake."""
 
 import datetime
 import hashlib
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from conventions.policy import policy_for
+from conventions.models import ResponsePolicy
 from partnerships.models import OrganisationKind, Role, Substitution, User
 
 from . import notifications
-from .models import Alert, AlertEvent, EventKind, Notification, OutboxEmail, Status
+from .models import Alert, AlertEvent, EventKind, Notification, OutboxEmail, Status, Urgency
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,8 @@ class Clock:
     level_field: str
     open_q: Q
 
-    def step(self, alert: Alert, policies: "Policies") -> datetime.timedelta:
-        ack_hours, feedback_days = policies.get(alert).windows(alert.urgency)
+    def step(self, policy: ResponsePolicy, urgency: str) -> datetime.timedelta:
+        ack_hours, feedback_days = policy.windows(urgency)
         # Calendar days between further steps, even where the first feedback is due in working days.
         return (
             datetime.timedelta(hours=ack_hours)
@@ -75,37 +77,67 @@ CLOCKS = (
         ),
     ),
 )
+# The urgencies ResponsePolicy.windows tells apart: its own delays for these two, "normale" for the rest.
+URGENCY_GROUPS = (
+    (Urgency.IMMEDIATE, Q(urgency=Urgency.IMMEDIATE)),
+    (Urgency.HIGH, Q(urgency=Urgency.HIGH)),
+    (Urgency.NORMAL, ~Q(urgency__in=[Urgency.IMMEDIATE, Urgency.HIGH])),
+)
+MIN_STEP = datetime.timedelta(minutes=1)
 
 
 def target_level(due: datetime.datetime, step: datetime.timedelta, now: datetime.datetime) -> int:
     if due is None or now < due:
         return 0
-    return min(MAX_LEVEL, 1 + int((now - due) / max(step, datetime.timedelta(minutes=1))))
-
-
-def due_candidates(clock: Clock, now: datetime.datetime):
-    """Ids of fiches whose clock is past due and not at the final level: served by the partial
-    indexes on the due dates, so the scan grows with due fiches, not with all fiches."""
-    return (
-        Alert.objects.filter(
-            clock.open_q, **{f"{clock.due_field}__lte": now, f"{clock.level_field}__lt": MAX_LEVEL}
-        )
-        .order_by(clock.due_field, "pk")
-        .values_list("pk", flat=True)
-    )
+    return min(MAX_LEVEL, 1 + int((now - due) / max(step, MIN_STEP)))
 
 
 class Policies:
-    """The response policy of each fiche's convention or département, read once per scan."""
+    """Every response policy, read in one query per scan (a query per convention made scans slow) and
+    resolved like conventions.policy.policy_for: the convention's, else the département's, else the
+    defaults."""
 
     def __init__(self):
-        self._cache: dict = {}
+        self._by_convention: dict = {}
+        self._by_department: dict = {}
+        for policy in ResponsePolicy.objects.all():
+            if policy.convention_id:
+                self._by_convention[policy.convention_id] = policy
+            else:
+                self._by_department[policy.department_id] = policy
+        self._defaults: dict = {}
 
-    def get(self, alert: Alert):
-        key = (alert.convention_id, alert.department_id)
-        if key not in self._cache:
-            self._cache[key] = policy_for(alert.convention_id, alert.department_id)
-        return self._cache[key]
+    def get(self, convention_id, department_id) -> ResponsePolicy:
+        found = self._by_convention.get(convention_id) or self._by_department.get(department_id)
+        if found is not None:
+            return found
+        if department_id not in self._defaults:
+            self._defaults[department_id] = ResponsePolicy(department_id=department_id)
+        return self._defaults[department_id]
+
+    def shortest_step(self, clock: Clock, urgency: str) -> datetime.timedelta:
+        """The shortest step any fiche of this urgency can have: a lower bound for the due query."""
+        policies = [*self._by_convention.values(), *self._by_department.values(), ResponsePolicy()]
+        return max(min(clock.step(policy, urgency) for policy in policies), MIN_STEP)
+
+
+def due_candidates(clock: Clock, now: datetime.datetime, policies: Policies):
+    """Ids of fiches with a level to raise on this clock: past due by as many steps as their level
+    (the shortest step of their urgency, exact while a single policy applies; the batch checks each
+    fiche's own), below the final level. Served by the partial indexes on the due dates; a late fiche
+    already at its level is not read again by every scan, so a scan grows with what is due."""
+    raised_now = Q(**{clock.level_field: 0, f"{clock.due_field}__lte": now})
+    for level in range(1, MAX_LEVEL):
+        for urgency, urgency_q in URGENCY_GROUPS:
+            step = policies.shortest_step(clock, urgency)
+            raised_now |= urgency_q & Q(
+                **{clock.level_field: level, f"{clock.due_field}__lte": now - level * step}
+            )
+    return (
+        Alert.objects.filter(clock.open_q, raised_now)
+        .order_by(clock.due_field, "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 class Recipients:
@@ -157,118 +189,170 @@ class Recipients:
             self._cache[key] = [self._substitutes.get(u.pk, u) for u in qs]
         return self._cache[key]
 
-    def at_level(self, alert: Alert, level: int) -> list[User]:
-        unit = alert.routed_unit
-        if unit is None or level == MAX_LEVEL:
+    def at_level(self, fiche, level: int) -> list[User]:
+        if fiche.routed_unit_id is None or level == MAX_LEVEL:
             # A fiche nobody is competent for waits at the prefecture: its referents hear of it.
-            return self._prefecture(alert.department_id)
+            return self._prefecture(fiche.department_id)
         if level == 1:
-            return self._members(unit.pk, managers_only=False)
+            return self._members(fiche.routed_unit_id, managers_only=False)
         if level == 2:
-            return self._members(unit.pk, managers_only=True)
-        return self._members(unit.parent_id, managers_only=True) if unit.parent_id else []
+            return self._members(fiche.routed_unit_id, managers_only=True)
+        return self._members(fiche.unit_parent_id, managers_only=True) if fiche.unit_parent_id else []
 
 
-def scan_escalations(*, now: datetime.datetime | None = None, batch_size: int = 200) -> int:
+@dataclass(frozen=True)
+class FicheUrls:
+    """The fiche page's path, resolved once per scan: a reverse() per fiche and recipient cost more
+    than the rest of the scan's work."""
+
+    pattern: str
+    site_url: str
+    SENTINEL = "987654321"
+
+    @classmethod
+    def resolve(cls) -> "FicheUrls":
+        return cls(notifications.alert_url(Alert(pk=int(cls.SENTINEL))), settings.SITE_URL)
+
+    def path(self, pk: int) -> str:
+        return self.pattern.replace(self.SENTINEL, str(pk))
+
+    def absolute(self, pk: int) -> str:
+        return self.site_url + self.path(pk)
+
+
+def scan_escalations(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> int:
     """Raise every due escalation level once. Returns the number of levels raised."""
     now = now or timezone.now()
     recipients, policies = Recipients(timezone.localdate(now)), Policies()
+    urls = FicheUrls.resolve()
     raised = 0
     for clock in CLOCKS:
-        ids = list(due_candidates(clock, now))
+        ids = list(due_candidates(clock, now, policies))
         for start in range(0, len(ids), batch_size):
-            raised += _escalate_batch(clock, ids[start : start + batch_size], now, recipients, policies)
+            raised += _escalate_batch(clock, ids[start : start + batch_size], now, recipients, policies, urls)
     return raised
 
 
 @transaction.atomic
 def _escalate_batch(
-    clock: Clock, ids: list[int], now: datetime.datetime, recipients: Recipients, policies: Policies
+    clock: Clock,
+    ids: list[int],
+    now: datetime.datetime,
+    recipients: Recipients,
+    policies: Policies,
+    urls: FicheUrls,
 ) -> int:
     locked = Alert.objects.filter(clock.open_q, pk__in=ids, **{f"{clock.level_field}__lt": MAX_LEVEL})
     if connection.features.has_select_for_update_skip_locked:
         locked = locked.select_for_update(skip_locked=True, of=("self",))
-    # Only what the scan reads: the candidates include every late fiche not yet at the final level.
+    # Plain rows of the columns the scan reads: model instances of thousands of fiches cost more
+    # than the rest of the batch.
     locked = list(
-        locked.select_related("routed_unit").only(
+        locked.annotate(
+            due=F(clock.due_field), level=F(clock.level_field), unit_parent_id=F("routed_unit__parent")
+        ).values_list(
+            "pk",
             "reference",
             "urgency",
-            "convention",
-            "department",
-            clock.due_field,
-            clock.level_field,
-            "routed_unit__parent",
+            "convention_id",
+            "department_id",
+            "routed_unit_id",
+            "unit_parent_id",
+            "due",
+            "level",
+            named=True,
         )
     )
-    recipients.prefetch(
-        {a.routed_unit_id for a in locked} | {a.routed_unit.parent_id for a in locked if a.routed_unit_id}
-    )
-    per_recipient: dict[int, list[tuple[Alert, int]]] = defaultdict(list)
+    recipients.prefetch({f.routed_unit_id for f in locked} | {f.unit_parent_id for f in locked})
+    per_recipient: dict[int, list[tuple]] = defaultdict(list)
     users: dict[int, User] = {}
-    events, in_app, raised, escalated = [], [], 0, []
-    for alert in locked:
-        current = getattr(alert, clock.level_field)
-        target = target_level(getattr(alert, clock.due_field), clock.step(alert, policies), now)
-        if target <= current:
+    events, in_app, raised = [], [], 0
+    escalated: dict[int, list[int]] = defaultdict(list)
+    for fiche in locked:
+        step = clock.step(policies.get(fiche.convention_id, fiche.department_id), fiche.urgency)
+        target = target_level(fiche.due, step, now)
+        if target <= fiche.level:
             continue
-        url = notifications.alert_url(alert)
-        for level in range(current + 1, target + 1):
-            told = recipients.at_level(alert, level)
+        url = urls.path(fiche.pk)
+        for level in range(fiche.level + 1, target + 1):
+            told = recipients.at_level(fiche, level)
             events.append(
-                AlertEvent(
-                    alert=alert,
-                    kind=EventKind.ESCALATION,
-                    message=f"Délai de {clock.label} dépassé : {LEVEL_LABELS[level]}"
+                (
+                    fiche.pk,
+                    EventKind.ESCALATION,
+                    f"Délai de {clock.label} dépassé : {LEVEL_LABELS[level]}"
                     + ("" if told else " (aucun destinataire à cet échelon)"),
-                    data={"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
+                    {"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
                 )
             )
+            message = f"{fiche.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300]
             for user in told:
                 users[user.pk] = user
-                per_recipient[user.pk].append((alert, level))
-                in_app.append(
-                    Notification(
-                        recipient=user,
-                        alert=alert,
-                        kind=f"escalation_{clock.name}",
-                        message=f"{alert.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[
-                            :300
-                        ],
-                        url=url,
-                    )
-                )
+                per_recipient[user.pk].append((fiche, level))
+                in_app.append((user.pk, fiche.pk, f"escalation_{clock.name}", message, url))
             raised += 1
-        setattr(alert, clock.level_field, target)
-        escalated.append(alert)
-    # The level only: escalation must not bump `version`, or an officer acknowledging at the same
-    # moment would be refused for a change they cannot see.
-    Alert.objects.bulk_update(escalated, [clock.level_field])
-    AlertEvent.objects.bulk_create(events)
-    Notification.objects.bulk_create(in_app)
-    _send_once([_grouped_email(users[user_id], clock, items) for user_id, items in per_recipient.items()])
+        escalated[target].append(fiche.pk)
+    # The level only, one UPDATE per level reached: escalation must not bump `version`, or an
+    # officer acknowledging at the same moment would be refused for a change they cannot see.
+    for target, pks in escalated.items():
+        Alert.objects.filter(pk__in=pks).update(**{clock.level_field: target})
+    _insert(AlertEvent, ["alert_id", "kind", "message", "data"], events)
+    _insert(Notification, ["recipient_id", "alert_id", "kind", "message", "url"], in_app)
+    urgencies = {value: str(label) for value, label in Urgency.choices}
+    _send_once(
+        [
+            _grouped_email(users[user_id], clock, items, urls, urgencies)
+            for user_id, items in per_recipient.items()
+        ]
+    )
     return raised
 
 
-def _send_once(emails: list[OutboxEmail]) -> None:
-    """Queue the batch's messages in two queries whatever the number of recipients (a query per
-    recipient made the scan of 10,000 due fiches last minutes); a key already queued is skipped."""
-    existing = set(OutboxEmail.objects.filter(key__in=[e.key for e in emails]).values_list("key", flat=True))
-    for row in OutboxEmail.objects.bulk_create([e for e in emails if e.key not in existing]):
-        transaction.on_commit(lambda pk=row.pk: notifications.enqueue_delivery(pk))
+def _insert(model, fields: list[str], rows: list[tuple]) -> None:
+    """Write a batch's events, notifications or e-mails without model instances: COPY on PostgreSQL
+    (a scan of 10,000 due fiches writes some 80,000 rows, and bulk_create spent seconds building and
+    quoting them), bulk_create elsewhere. Other columns get what bulk_create would give them."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
+        return
+    now = timezone.now()
+    given = [model._meta.get_field(name) for name in fields]
+    rest = [f for f in model._meta.concrete_fields if not (f.primary_key or f.null or f in given)]
+    defaults = [now if getattr(f, "auto_now_add", False) else f.get_default() for f in rest]
+    is_json = [f.get_internal_type() == "JSONField" for f in given]
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in [*given, *rest])}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(v) if j else v for v, j in zip(row, is_json, strict=True)] + defaults)
 
 
-def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> OutboxEmail:
+def _send_once(emails: list[tuple]) -> None:
+    """Queue the batch's messages (key, to, subject, body) in three queries whatever the number of
+    recipients (a query per recipient made the scan of 10,000 due fiches last minutes); a key
+    already queued is skipped."""
+    keys = [email[0] for email in emails]
+    existing = set(OutboxEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    _insert(OutboxEmail, ["key", "to", "subject", "body"], [e for e in emails if e[0] not in existing])
+    queued = OutboxEmail.objects.filter(key__in=set(keys) - existing).values_list("pk", flat=True)
+    for pk in queued:
+        transaction.on_commit(lambda pk=pk: notifications.enqueue_delivery(pk))
+
+
+def _grouped_email(
+    user: User, clock: Clock, items: list[tuple], urls: FicheUrls, urgencies: dict[str, str]
+) -> tuple:
     """One message per person and scan, however many fiches fell due for them."""
     signature = ",".join(
-        f"{alert.pk}.{level}" for alert, level in sorted(items, key=lambda i: (i[0].pk, i[1]))
+        f"{fiche.pk}.{level}" for fiche, level in sorted(items, key=lambda i: (i[0].pk, i[1]))
     )
     key = f"escalation:{clock.name}:{user.pk}:{hashlib.sha256(signature.encode()).hexdigest()[:32]}"
     lines = [
-        f"- {alert.reference} ({alert.get_urgency_display()}) — {LEVEL_LABELS[level]} : "
-        f"{notifications.alert_absolute_url(alert)}"
-        for alert, level in items
+        f"- {fiche.reference} ({urgencies.get(fiche.urgency, fiche.urgency)}) — {LEVEL_LABELS[level]} : "
+        f"{urls.absolute(fiche.pk)}"
+        for fiche, level in items
     ]
-    count = len({alert.pk for alert, _ in items})
+    count = len({fiche.pk for fiche, _ in items})
     subject = (
         f"[Passerelle] {count} fiche(s) en attente de {clock.label}"
         if count > 1
@@ -279,7 +363,7 @@ def _grouped_email(user: User, clock: Clock, items: list[tuple[Alert, int]]) -> 
         + "\n".join(lines)
         + "\n\nCe message est envoyé automatiquement par Passerelle.\n"
     )
-    return OutboxEmail(key=key, to=[user.email], subject=subject[:250], body=body)
+    return key, [user.email], subject[:250], body
 
 
 def digest_recipients():

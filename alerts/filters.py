@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
+from partnerships.widgets import FastSelect
 
 from .models import Alert, Category, Status, Urgency
 from .models.lifecycle import WORKING
@@ -42,11 +43,16 @@ class AlertFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Statut"), choices=Status.choices)
     category = django_filters.ChoiceFilter(label=_("Catégorie"), choices=Category.choices)
     urgency = django_filters.ChoiceFilter(label=_("Urgence"), choices=Urgency.choices)
+    # Hundreds to thousands of options for a large unit or landlord: FastSelect renders them.
     commune = django_filters.ModelChoiceFilter(
-        label=_("Commune"), field_name="site__commune", queryset=Commune.objects.none()
+        label=_("Commune"), field_name="site__commune", queryset=Commune.objects.none(), widget=FastSelect
     )
-    site = django_filters.ModelChoiceFilter(label=_("Site"), queryset=HousingSite.objects.none())
-    landlord = django_filters.ModelChoiceFilter(label=_("Bailleur"), queryset=Organisation.objects.none())
+    site = django_filters.ModelChoiceFilter(
+        label=_("Site"), queryset=HousingSite.objects.none(), widget=FastSelect
+    )
+    landlord = django_filters.ModelChoiceFilter(
+        label=_("Bailleur"), queryset=Organisation.objects.none(), widget=FastSelect
+    )
     submitted_from = django_filters.DateFilter(
         label=_("Transmise à partir du"), field_name="submitted_at", lookup_expr="date__gte"
     )

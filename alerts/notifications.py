@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -55,17 +55,44 @@ def notify(
             for user in users
         ]
     )
-    outbox = []
-    for user in users:
-        row, created = OutboxEmail.objects.get_or_create(
-            key=f"{kind}:{alert.pk}:{user.pk}:{alert.version}",
-            defaults={"to": [user.email], "subject": subject, "body": body},
-        )
-        if created:
-            outbox.append(row)
+    outbox = outbox_add(
+        [
+            OutboxEmail(
+                key=f"{kind}:{alert.pk}:{user.pk}:{alert.version}",
+                to=[user.email],
+                subject=subject,
+                body=body,
+            )
+            for user in users
+        ]
+    )
     for row in outbox:
         transaction.on_commit(lambda pk=row.pk: enqueue_delivery(pk))
     return outbox
+
+
+def outbox_add(rows: list[OutboxEmail]) -> list[OutboxEmail]:
+    """Save the rows whose key is new, in one INSERT; returns those saved. The keys already there are
+    read first; a concurrent writer of the same key makes the INSERT fail, and the row-by-row
+    get_or_create then keeps each key exactly once."""
+    existing = set(
+        OutboxEmail.objects.filter(key__in=[row.key for row in rows]).values_list("key", flat=True)
+    )
+    missing = [row for row in rows if row.key not in existing]
+    if not missing:
+        return []
+    try:
+        with transaction.atomic():
+            return OutboxEmail.objects.bulk_create(missing)
+    except IntegrityError:
+        created = []
+        for row in missing:
+            saved, is_new = OutboxEmail.objects.get_or_create(
+                key=row.key, defaults={"to": row.to, "subject": row.subject, "body": row.body}
+            )
+            if is_new:
+                created.append(saved)
+        return created
 
 
 # After a failed publish, skip the broker for a while: one change may enqueue many e-mails, and each

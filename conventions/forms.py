@@ -6,6 +6,7 @@ from alerts.models import Alert, Category
 from partnerships import scope
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
+from partnerships.widgets import FastSelect
 
 from . import indicators
 from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem, ResponsePolicy
@@ -113,12 +114,19 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
 class IndicatorFilterForm(DsfrBaseForm):
     start = forms.DateField(label=_("Du"), widget=DateInput(), required=False)
     end = forms.DateField(label=_("Au"), widget=DateInput(), required=False)
+    # A department's communes and estates run into the thousands: FastSelect renders them.
     landlord = forms.ModelChoiceField(
-        label=_("Bailleur"), queryset=Organisation.objects.none(), required=False
+        label=_("Bailleur"), queryset=Organisation.objects.none(), required=False, widget=FastSelect
     )
-    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Organisation.objects.none(), required=False)
-    commune = forms.ModelChoiceField(label=_("Commune"), queryset=Commune.objects.none(), required=False)
-    site = forms.ModelChoiceField(label=_("Site"), queryset=HousingSite.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unité"), queryset=Organisation.objects.none(), required=False, widget=FastSelect
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune"), queryset=Commune.objects.none(), required=False, widget=FastSelect
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=HousingSite.objects.none(), required=False, widget=FastSelect
+    )
     category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices], required=False)
 
     def __init__(self, *args, reader, user, department_id, **kwargs):

@@ -6,6 +6,8 @@ default, has no such aggregate: there only, the durations are read in one values
 interpolated the same way in Python, so both backends return the same numbers."""
 
 import datetime
+import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,9 +20,7 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
-    Sum,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from alerts.models import Alert, AlertEvent, Category, EventKind, Status
@@ -106,11 +106,7 @@ class Indicators:
 
 def _bounds(filters: Filters) -> tuple[datetime.datetime, datetime.datetime]:
     """The period as [first midnight, midnight after the last day) in local time."""
-
-    def midnight(day):
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-    return midnight(filters.start), midnight(filters.end + datetime.timedelta(days=1))
+    return _midnight(filters.start), _midnight(filters.end + datetime.timedelta(days=1))
 
 
 def fiches(reader: IndicatorReader, filters: Filters, convention: Convention | None = None) -> QuerySet:
@@ -134,16 +130,21 @@ def fiches(reader: IndicatorReader, filters: Filters, convention: Convention | N
 DURATION_ENDS = {"ack": "acknowledged_at", "feedback": "first_feedback_at"}
 
 
+def _percentile_aggregates() -> dict:
+    return {
+        f"{key}_{name}": Percentile(_duration(end), p)
+        for key, end in DURATION_ENDS.items()
+        for name, p in PERCENTILES.items()
+    }
+
+
+def _percentile_hours(row: dict) -> dict:
+    return {key: {name: _hours(row[f"{key}_{name}"]) for name in PERCENTILES} for key in DURATION_ENDS}
+
+
 def percentiles_in_database(qs: QuerySet) -> dict:
     """{"ack": {"median": h, "p90": h}, "feedback": {...}} in one aggregate query (PostgreSQL)."""
-    row = qs.aggregate(
-        **{
-            f"{key}_{name}": Percentile(_duration(end), p)
-            for key, end in DURATION_ENDS.items()
-            for name, p in PERCENTILES.items()
-        }
-    )
-    return {key: {name: _hours(row[f"{key}_{name}"]) for name in PERCENTILES} for key in DURATION_ENDS}
+    return _percentile_hours(qs.aggregate(**_percentile_aggregates()))
 
 
 def percentiles_in_python(qs: QuerySet) -> dict:
@@ -162,60 +163,101 @@ def percentiles_in_python(qs: QuerySet) -> dict:
 def compute(
     reader: IndicatorReader, filters: Filters, convention: Convention | None = None, with_map: bool = False
 ) -> Indicators:
+    # Every query below reads all the fiches of the period (tens of thousands for a large
+    # convention): the counts per month and per category are filtered counts of the totals' query,
+    # so that the fiches are read twice (totals, sites), not six times.
     qs = fiches(reader, filters, convention)
+    postgresql = connection.vendor == "postgresql"
+    months = _months(filters)
     totals = qs.aggregate(
         total=Count("id"),
         within_policy=Count("id", filter=Q(acknowledged_at__lte=F("ack_due_at"))),
         with_policy=Count("id", filter=Q(ack_due_at__isnull=False)),
         staff_aggressions=Count("id", filter=Q(staff_victim=True)),
         complaints_filed=Count("id", filter=Q(complaint="filed")),
+        **{
+            f"month_{i}": Count(
+                "id", filter=Q(submitted_at__gte=_midnight(first), submitted_at__lt=_midnight(after))
+            )
+            for i, (first, after) in enumerate(months)
+        },
+        **{f"category_{code}": Count("id", filter=Q(category=code)) for code in Category.values},
+        **(_percentile_aggregates() if postgresql else {}),
     )
-    months = qs.annotate(month=TruncMonth("submitted_at")).values("month").annotate(n=Count("id"))
-    per_month = [(_day(row["month"]), row["n"]) for row in months.order_by("month")]
-    labels = dict(Category.choices)
-    per_category = [
-        (row["category"], str(labels.get(row["category"], row["category"])), row["n"])
-        for row in qs.values("category").annotate(n=Count("id")).order_by("-n", "category")
-    ]
-    postgresql = connection.vendor == "postgresql"
-    durations = percentiles_in_database(qs) if postgresql else percentiles_in_python(qs)
+    durations = _percentile_hours(totals) if postgresql else percentiles_in_python(qs)
+    per_category = sorted(
+        (
+            (code, str(label), totals[f"category_{code}"])
+            for code, label in Category.choices
+            if totals[f"category_{code}"]
+        ),
+        key=lambda row: (-row[2], row[0]),
+    )
+    # Grouped by site id alone: joining the sites before grouping costs the planner a nested loop
+    # per fiche. Their names and communes are read afterwards, for the few sites that need them.
+    per_site = dict(qs.values("site_id").annotate(n=Count("id")).order_by().values_list("site_id", "n"))
     redirections = AlertEvent.objects.filter(kind=EventKind.REDIRECT, alert__in=qs.values("id")).count()
-    hotspots = list(
-        qs.values("site_id", "site__name", "site__commune__name")
-        .annotate(n=Count("id"))
-        .filter(n__gte=HOTSPOT_MIN_FICHES)
-        .order_by("-n", "site__name")[:HOTSPOT_LIMIT]
-    )
     problems_identified, problems_resolved = _problems(reader, filters, convention)
     return Indicators(
-        per_month=_fill_months(per_month, filters),
+        total=totals["total"],
+        within_policy=totals["within_policy"],
+        with_policy=totals["with_policy"],
+        staff_aggressions=totals["staff_aggressions"],
+        complaints_filed=totals["complaints_filed"],
+        per_month=[(first, totals[f"month_{i}"]) for i, (first, _after) in enumerate(months)],
         per_category=per_category,
         ack_hours=durations["ack"],
         feedback_hours=durations["feedback"],
         redirections=redirections,
-        hotspots=hotspots,
+        hotspots=_hotspots(per_site),
         problems_identified=problems_identified,
         problems_resolved=problems_resolved,
         communes=commune_rates(
-            qs, convention.department_id if convention else reader.department_id, reader.communes
+            per_site, convention.department_id if convention else reader.department_id, reader.communes
         )
         if with_map
         else [],
-        **totals,
     )
 
 
-def _day(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
+def _hotspots(per_site: dict[int, int]) -> list[dict]:
+    """The sites with the most fiches (at least HOTSPOT_MIN_FICHES), by count then name."""
+    ranked = heapq.nlargest(HOTSPOT_LIMIT, per_site.values())
+    # The names of the best-ranked sites (with those tied with the last one) are read even when none
+    # reaches the minimum: one query as soon as there is a fiche, so the query count is constant.
+    cutoff = ranked[-1] if ranked else 0
+    sites = (
+        HousingSite.objects.filter(id__in=[site_id for site_id, n in per_site.items() if n >= cutoff])
+        .order_by("name")
+        .values_list("id", "name", "commune__name")
+    )
+    # The database orders the names (its collation); the stable sort by count keeps that order.
+    rows = sorted(
+        (
+            {"site_id": site_id, "site__name": name, "site__commune__name": commune, "n": per_site[site_id]}
+            for site_id, name, commune in sites
+            if per_site[site_id] >= HOTSPOT_MIN_FICHES
+        ),
+        key=lambda row: -row["n"],
+    )
+    return rows[:HOTSPOT_LIMIT]
 
 
-def _fill_months(rows, filters: Filters) -> list[tuple[datetime.date, int]]:
-    """Every month of the period, with 0 where no fiche was filed, so a chart's axis has no gaps."""
-    counts = dict(rows)
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _months(filters: Filters) -> list[tuple[datetime.date, datetime.date]]:
+    """(first day, first day of the next month) of every month of the period: each is counted, 0
+    included, so a chart's axis has no gaps."""
     months, day = [], filters.start.replace(day=1)
     while day <= filters.end:
-        months.append((day, counts.get(day, 0)))
-        day = (day + datetime.timedelta(days=32)).replace(day=1)
+        months.append((day, _next_month(day)))
+        day = months[-1][1]
     return months
 
 
@@ -239,16 +281,16 @@ def _problems(reader: IndicatorReader, filters: Filters, convention: Convention 
     return row["identified"], row["resolved"]
 
 
-def commune_rates(qs: QuerySet, department_id: str, only: tuple[int, ...] = ()) -> list[dict]:
+def commune_rates(per_site: dict[int, int], department_id: str, only: tuple[int, ...] = ()) -> list[dict]:
     """Fiches per 1,000 social dwellings for each commune of the département (for the map), or
-    only for the given communes (a partner mayor's)."""
-    counts = dict(qs.values("site__commune_id").annotate(n=Count("id")).values_list("site__commune_id", "n"))
-    dwellings = dict(
-        HousingSite.objects.filter(commune__department_id=department_id)
-        .values("commune_id")
-        .annotate(d=Sum("dwellings"))
-        .values_list("commune_id", "d")
+    only for the given communes (a partner mayor's); per_site: fiches per site id."""
+    counts, dwellings = Counter(), Counter()
+    sites = HousingSite.objects.filter(commune__department_id=department_id).values_list(
+        "id", "commune_id", "dwellings"
     )
+    for site_id, commune_id, site_dwellings in sites:
+        counts[commune_id] += per_site.get(site_id, 0)
+        dwellings[commune_id] += site_dwellings or 0
     rows = []
     communes = Commune.objects.filter(department_id=department_id)
     if only:

@@ -10,6 +10,7 @@ from partnerships.permissions import site_policy
 from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
 from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
+from ..views.lists import label
 
 
 class OutputSerializer(serializers.ModelSerializer):
@@ -25,10 +26,22 @@ class OutputSerializer(serializers.ModelSerializer):
         return kwargs
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of the fiche's choice field `name`, from the cached labels of the CSV export:
+    get_FOO_display rebuilds the choices dict on each call, a large part of a list's time."""
+
+    def __init__(self, name: str, **kwargs):
+        self.choice_name = name
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, alert) -> str:
+        return label(alert, self.choice_name)
+
+
 class AlertListSerializer(OutputSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
-    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    status_label = ChoiceLabelField("status")
+    category_label = ChoiceLabelField("category")
+    urgency_label = ChoiceLabelField("urgency")
     site_name = serializers.CharField(source="site.name", read_only=True)
     commune_name = serializers.CharField(source="site.commune.name", read_only=True)
     landlord_name = serializers.CharField(source="landlord.name", read_only=True)
@@ -123,8 +136,10 @@ class AlertCreateSerializer(serializers.ModelSerializer):
             self.fields["site"].queryset = self.fields["site"].queryset.none()
             return
         user = request.user
-        self.fields["site"].queryset = site_policy.instances(user, "view").filter(
-            landlord_id=user.organisation_id
+        self.fields["site"].queryset = (
+            site_policy.instances(user, "view")
+            .filter(landlord_id=user.organisation_id)
+            .select_related("commune")
         )
         self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
 

@@ -2,6 +2,7 @@
 (writes). Another organisation's fiche is 404; a visible fiche the user may not act on is 403; an
 illegal transition is 400 with a French message."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,7 +15,7 @@ from partnerships.models import AuditAction
 
 from .. import selectors, services
 from ..filters import AlertFilter
-from ..models import Alert, Status
+from ..models import Alert
 from ..permissions import alert_policy
 from ..services.common import as_seen
 from ..services.filing import parse_key
@@ -108,16 +109,19 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self.parse(s.AlertCreateSerializer)
         site, link_to = data.pop("site"), data.pop("link_to", None)
         key = parse_key(request.headers.get("Idempotency-Key"))
-        replay = (
-            key is not None
-            and Alert.objects.filter(reporter=request.user, idempotency_key=key)
-            .exclude(status=Status.DRAFT)
-            .exists()
-        )
+        started = timezone.now()
         alert = services.alert_file(
             actor=request.user, site=site, data=data, idempotency_key=key, link_to=link_to
         )
-        return self.detail_response(alert, status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+        # A replay returns the fiche transmitted by an earlier request, before this one started.
+        if alert.submitted_at < started:
+            return self.detail_response(alert, status.HTTP_200_OK)
+        # Filed now by the landlord, who was just granted the fiche: read it as a GET would.
+        alert = selectors.alert_get(user=request.user, pk=alert.pk)
+        return Response(
+            s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @transition_schema("Prendre en compte (unité destinataire)", request=None)
     @action(detail=True, methods=["post"])

@@ -2,6 +2,7 @@
 lock, timeline events and the guardian grants that follow the fiche."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,7 +45,15 @@ def save_changes(alert: Alert, **changes) -> Alert:
     `version`); bump the version. A concurrent change is refused, never silently overwritten."""
     for name, value in changes.items():
         setattr(alert, name, value)
-    alert.clean_fields(exclude=[f.name for f in Alert._meta.concrete_fields if f.name not in changes])
+    # A related object passed as an instance was just read: its existence needs no query (the foreign
+    # key constraint still guards the write).
+    alert.clean_fields(
+        exclude=[
+            f.name
+            for f in Alert._meta.concrete_fields
+            if f.name not in changes or isinstance(changes[f.name], models.Model)
+        ]
+    )
     now = timezone.now()
     updated = Alert.objects.filter(pk=alert.pk, version=alert.version).update(
         **changes, version=F("version") + 1, updated_at=now

@@ -5,7 +5,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,29 +96,40 @@ def clean_data(site: HousingSite, data: dict) -> dict:
     return data
 
 
-@transaction.atomic
-def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotency_key=None) -> Alert:
-    """Save a draft fiche for one of the actor's organisation's estates. With an idempotency key, a
-    repeated call returns the fiche the first one created."""
+def require_site_landlord(actor: User, site: HousingSite) -> None:
+    """Only the estate's landlord files fiches about it."""
     if (
         not actor.is_authenticated
         or actor.organisation_id is None
         or actor.organisation_id != site.landlord_id
     ):
         raise PermissionDenied("Seul le bailleur du site peut déposer une fiche alerte.")
+
+
+@transaction.atomic
+def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotency_key=None) -> Alert:
+    """Save a draft fiche for one of the actor's organisation's estates. With an idempotency key, a
+    repeated call returns the fiche the first one created."""
+    require_site_landlord(actor, site)
     key = parse_key(idempotency_key) or uuid.uuid4()
     existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first()
     if existing is not None:
         return existing
+    return insert_draft(actor=actor, site=site, data=data, key=key)
+
+
+def insert_draft(*, actor: User, site: HousingSite, data: dict, key: uuid.UUID) -> Alert:
+    """The INSERT of a new draft, once the caller found no fiche with this key."""
     alert = Alert(
-        landlord_id=site.landlord_id,
+        landlord=actor.organisation,  # the site's landlord (checked), already loaded with the actor
         site=site,
         department_id=site.commune.department_id,
         reporter=actor,
         idempotency_key=key,
         **clean_data(site, data),
     )
-    alert.full_clean(validate_constraints=False)
+    # Landlord, site, département and reporter are the objects in hand: no existence query for them.
+    alert.full_clean(exclude=["landlord", "site", "department", "reporter"], validate_constraints=False)
     try:
         with transaction.atomic():
             alert.save()
@@ -152,11 +163,23 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
     """FA-<dept>-<year>-<6 digits>. The counter row is locked until the caller commits, so two
     concurrent submissions never get the same number (a rolled-back one leaves a gap)."""
     year = timezone.localdate(when).year
-    ReferenceCounter.objects.get_or_create(department_id=department_id, year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(department_id=department_id, year=year)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return f"FA-{department_id}-{year}-{counter.last_value:06d}"
+    if connection.vendor == "postgresql":
+        # One atomic statement creates or increments the row and keeps it locked.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO alerts_referencecounter (department_id, year, last_value) VALUES (%s, %s, 1) "
+                "ON CONFLICT (department_id, year) "
+                "DO UPDATE SET last_value = alerts_referencecounter.last_value + 1 RETURNING last_value",
+                [department_id, year],
+            )
+            value = cursor.fetchone()[0]
+    else:
+        ReferenceCounter.objects.get_or_create(department_id=department_id, year=year)
+        counter = ReferenceCounter.objects.select_for_update().get(department_id=department_id, year=year)
+        counter.last_value += 1
+        counter.save(update_fields=["last_value"])
+        value = counter.last_value
+    return f"FA-{department_id}-{year}-{value:06d}"
 
 
 def convention_in_force(alert: Alert, day: datetime.date) -> Convention | None:
@@ -198,6 +221,11 @@ def announce_routing(alert: Alert, *, kind: str, message: str) -> None:
 def alert_submit(*, actor: User, alert: Alert) -> Alert:
     """Transmit a draft: reference, competent unit (None: prefecture queue), convention in force,
     response deadlines, guardian grants to the landlord and the unit, notice to the unit."""
+    return submit_draft(actor=actor, alert=alert)
+
+
+def submit_draft(*, actor: User, alert: Alert) -> Alert:
+    """alert_submit's work, for a caller already in its own transaction (no savepoint round trips)."""
     authorise(actor, "submit", alert)
     now = timezone.now()
     unit = competent_unit(alert.site.commune_id)
@@ -241,7 +269,8 @@ def alert_file(
         # The draft saved earlier from the same form: file it with what the user sent now.
         alert = alert_update_draft(actor=actor, alert=existing, data=data)
     else:
-        alert = alert_create_draft(actor=actor, site=site, data=data, idempotency_key=key)
+        require_site_landlord(actor, site)
+        alert = insert_draft(actor=actor, site=site, data=data, key=key or uuid.uuid4())
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(
@@ -257,7 +286,7 @@ def alert_file(
         )
     for uploaded in attachments:
         alert_add_attachment(actor=actor, alert=alert, uploaded_file=uploaded)
-    return alert_submit(actor=actor, alert=alert)
+    return submit_draft(actor=actor, alert=alert)
 
 
 def similar_recent_alerts(*, site: HousingSite, category: str, since_hours: int = 48) -> QuerySet[Alert]:

@@ -7,6 +7,7 @@ from partnerships import scope
 
 from .. import selectors
 from ..models import Status, Urgency
+from ..views.lists import label
 
 register = template.Library()
 
@@ -29,6 +30,12 @@ def status_badge_class(status):
 @register.filter
 def urgency_badge_class(urgency):
     return URGENCY_BADGES.get(urgency, "")
+
+
+@register.filter
+def choice_label(alert, name):
+    """`{{ alert|choice_label:"status" }}`: get_status_display from cached labels, for list rows."""
+    return label(alert, name)
 
 
 @register.simple_tag

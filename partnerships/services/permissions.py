@@ -3,11 +3,37 @@ groups, direct-FK tables). Services call these inside their own transaction."""
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from guardian.shortcuts import assign_perm, remove_perm
+from django.db.models.signals import post_migrate
+from guardian.shortcuts import remove_perm
+from guardian.utils import get_group_obj_perms_model
 
 from partnerships.models import Organisation, User
+
+# Permission ids per (content type, codename), like ContentType's cache: grants run on every filing
+# and their permissions never change while the process lives (cleared when a test flush recreates them).
+_permission_ids: dict[tuple[int, str], int] = {}
+
+
+def _clear_permission_ids(**kwargs) -> None:
+    _permission_ids.clear()
+
+
+post_migrate.connect(_clear_permission_ids, dispatch_uid="partnerships.services.permissions.clear")
+
+
+def permission_id(model: type[models.Model], perm: str) -> int:
+    """The id of `perm` ("app_label.codename" or "codename") for `model`; cached per process."""
+    ctype = ContentType.objects.get_for_model(model)
+    app_label, _, codename = perm.rpartition(".")
+    if app_label and app_label != ctype.app_label:
+        raise ValueError(f"{perm} does not belong to {ctype.app_label}")
+    key = (ctype.pk, codename)
+    if key not in _permission_ids:
+        _permission_ids[key] = Permission.objects.get(content_type=ctype, codename=codename).pk
+    return _permission_ids[key]
 
 
 def organisation_group(org: Organisation) -> Group:
@@ -19,9 +45,23 @@ def organisation_group(org: Organisation) -> Group:
 
 
 def grant(*, organisation: Organisation, perms: Iterable[str], obj: models.Model | models.QuerySet) -> None:
-    group = organisation_group(organisation)
-    for perm in perms:
-        assign_perm(perm, group, obj)
+    """Give the organisation's group `perms` on `obj` (an instance or a queryset): one INSERT for all
+    rows on guardian's direct-FK table, an existing grant left as it is."""
+    group_id = organisation.group_id or organisation_group(organisation).pk
+    if isinstance(obj, models.QuerySet):
+        model, pks = obj.model, list(obj.values_list("pk", flat=True))
+    else:
+        model, pks = type(obj), [obj.pk]
+    perm_model = get_group_obj_perms_model(model)
+    perm_ids = [permission_id(model, perm) for perm in perms]
+    perm_model.objects.bulk_create(
+        [
+            perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
+            for pk in pks
+            for perm_id in perm_ids
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def revoke(*, organisation: Organisation, perms: Iterable[str], obj: models.Model | models.QuerySet) -> None:
