@@ -94,6 +94,15 @@ def test_exports_are_recorded_with_their_filters(world, login, alert):
     assert fiches_export.department_id == "60"
 
 
+def test_an_export_whose_query_carries_a_nul_character_is_recorded_without_it(world, login):
+    # PostgreSQL's jsonb refuses \u0000: the export answered 500 there before the detail was cleaned.
+    response = login(world.prefect_agent).get(reverse("alerts:export") + "?q=a%00b")
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    [entry] = entries(action=AuditAction.EXPORT)
+    assert entry.detail["filters"] == {"q": "ab"}
+
+
 def test_attachment_downloads_are_recorded_from_the_page_and_the_api(world, login, alert):
     from rest_framework.test import APIClient
 
