@@ -259,12 +259,13 @@ def test_an_attachment_download_is_described_with_its_real_content_type(world, s
 
 
 def test_a_search_with_a_nul_character_is_answered_not_a_server_error(world, sessions, wsgi_app):
-    # PostgreSQL refuses NUL in text parameters: this fails there (CI), not on SQLite.
+    # PostgreSQL refuses NUL in text parameters: this failed there (CI), not on SQLite. The query string
+    # is cleaned before any view reads it (partnerships.middleware.StripNulMiddleware).
     sites = call(wsgi_app, sessions, "landlord_agent", "GET", "/api/v1/sites/?q=Hauts%00")
     alerts = call(wsgi_app, sessions, "landlord_agent", "GET", "/api/v1/alerts/?q=FA%00")
 
     assert sites.status_code == 200
     assert [site["name"] for site in sites.json["results"]] == ["Les Hauts de Creil"]
-    assert alerts.status_code == 400
+    assert alerts.status_code == 200
     schema["/api/v1/sites/"]["GET"].validate_response(sites)
     schema["/api/v1/alerts/"]["GET"].validate_response(alerts)

@@ -18,10 +18,12 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.urls import reverse
 
 from alerts.models import Alert, AlertEvent, Attachment, Notification, Status
 from conventions.models import Commitment, PartnershipProblem
+from partnerships.middleware import StripNulMiddleware
 from partnerships.models import HousingSite
 from tests.alerts.factories import JPEG, PDF, alert_data, filed_alert
 from tests.alerts.test_pages_filing import create_url, form_data
@@ -365,3 +367,15 @@ def test_tampered_ids_in_bulk_forms_select_nothing_instead_of_crashing(world, cl
     assert snapshot(alert) == before
     assert not Notification.objects.filter(recipient=world.officer, read_at__isnull=False).exists()
     assert Notification.objects.filter(recipient=world.officer).exists()
+
+
+def test_nul_characters_are_dropped_from_the_query_string_before_any_view_reads_it(rf):
+    # PostgreSQL refuses NUL in text parameters: the conventions search answered 500 to `?q=%00` there.
+    seen = {}
+
+    def view(request):
+        seen.update(request.GET.lists())
+        return HttpResponse()
+
+    StripNulMiddleware(view)(rf.get("/conventions/?q=a%00b&status=active&k%00=x"))
+    assert seen == {"q": ["ab"], "status": ["active"], "k": ["x"]}
