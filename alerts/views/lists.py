@@ -1,7 +1,6 @@
 """Lists of fiches: the force triage dashboard, the landlord's and the prefecture's lists, the CSV
 export of what is filtered, the manual-routing queue and the in-app notifications."""
 
-import csv
 import functools
 
 from django.contrib import messages
@@ -9,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from conventions.exports import csv_response
 from partnerships import scope
 from partnerships.audit import audit_record, query_detail
 from partnerships.models import AuditAction
@@ -109,13 +108,6 @@ def posted_ids(request, name) -> list[int]:
     return [int(pk) for pk in request.POST.getlist(name) if pk.isdigit() and int(pk) <= MAX_ID]
 
 
-class Echo:
-    """csv.writer writes into this and gets the line back, so rows stream without a buffer."""
-
-    def write(self, value):
-        return value
-
-
 CSV_COLUMNS = [
     (gettext_lazy("Référence"), lambda a: a.reference),
     (gettext_lazy("Statut"), lambda a: label(a, "status")),
@@ -162,18 +154,13 @@ def export_csv(request):
         object_type="alerts.alert",
         detail=query_detail(request, format="csv"),
     )
-    writer = csv.writer(Echo(), delimiter=";")
 
     def rows():
-        yield "\ufeff" + writer.writerow([str(title) for title, _value in CSV_COLUMNS])
+        yield [str(title) for title, _value in CSV_COLUMNS]
         for alert in alerts.iterator(chunk_size=500):
-            yield writer.writerow([value(alert) for _title, value in CSV_COLUMNS])
+            yield [value(alert) for _title, value in CSV_COLUMNS]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="fiches-alertes-{timezone.localdate():%Y%m%d}.csv"'
-    )
-    return response
+    return csv_response(rows(), f"fiches-alertes-{timezone.localdate():%Y%m%d}")
 
 
 @login_required
