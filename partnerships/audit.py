@@ -82,20 +82,9 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None else "",
         alert_id=alert.pk if alert is not None else None,
         reference=(alert.reference or "") if alert is not None else "",  # a draft has none yet
-        detail=without_nul(detail or {}),
+        detail=detail or {},
         ip=ip,
     )
-
-
-def without_nul(value):
-    """PostgreSQL's jsonb refuses the NUL character; a query string may carry one (%00)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [without_nul(v) for v in value]
-    return value
 
 
 def query_detail(request: HttpRequest, **extra) -> dict:

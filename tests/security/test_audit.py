@@ -95,7 +95,8 @@ def test_exports_are_recorded_with_their_filters(world, login, alert):
 
 
 def test_an_export_whose_query_carries_a_nul_character_is_recorded_without_it(world, login):
-    # PostgreSQL's jsonb refuses \u0000: the export answered 500 there before the detail was cleaned.
+    # PostgreSQL's jsonb refuses \u0000: the export answered 500 there before the query string was cleaned
+    # (partnerships.middleware.StripNulMiddleware).
     response = login(world.prefect_agent).get(reverse("alerts:export") + "?q=a%00b")
     assert response.status_code == 200
     b"".join(response.streaming_content)
