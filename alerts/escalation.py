@@ -37,6 +37,8 @@ from .models import Alert, AlertEvent, EventKind, Notification, OutboxEmail, Sta
 logger = logging.getLogger(__name__)
 
 MAX_LEVEL = 4
+# Outbox ids per delivery task (see _send_once).
+DELIVERY_CHUNK = 50
 LEVEL_LABELS = {
     1: "relance de l'unité",
     2: "signalement aux responsables de l'unité",
@@ -315,10 +317,7 @@ def _insert(model, fields: list[str], rows: list[tuple]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
         return
-    now = timezone.now()
-    given = [model._meta.get_field(name) for name in fields]
-    rest = [f for f in model._meta.concrete_fields if not (f.primary_key or f.null or f in given)]
-    defaults = [now if getattr(f, "auto_now_add", False) else f.get_default() for f in rest]
+    given, rest, defaults = _columns(model, fields)
     is_json = [f.get_internal_type() == "JSONField" for f in given]
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in [*given, *rest])}) FROM STDIN"
@@ -327,16 +326,55 @@ def _insert(model, fields: list[str], rows: list[tuple]) -> None:
             copy.write_row([json.dumps(v) if j else v for v, j in zip(row, is_json, strict=True)] + defaults)
 
 
+def _columns(model, fields: list[str]) -> tuple[list, list, list]:
+    """The given fields, the other non-null columns and the values bulk_create would give those."""
+    now = timezone.now()
+    given = [model._meta.get_field(name) for name in fields]
+    rest = [f for f in model._meta.concrete_fields if not (f.primary_key or f.null or f in given)]
+    return given, rest, [now if getattr(f, "auto_now_add", False) else f.get_default() for f in rest]
+
+
 def _send_once(emails: list[tuple]) -> None:
-    """Queue the batch's messages (key, to, subject, body) in three queries whatever the number of
-    recipients (a query per recipient made the scan of 10,000 due fiches last minutes); a key
-    already queued is skipped."""
-    keys = [email[0] for email in emails]
-    existing = set(OutboxEmail.objects.filter(key__in=keys).values_list("key", flat=True))
-    _insert(OutboxEmail, ["key", "to", "subject", "body"], [e for e in emails if e[0] not in existing])
-    queued = OutboxEmail.objects.filter(key__in=set(keys) - existing).values_list("pk", flat=True)
-    for pk in queued:
-        transaction.on_commit(lambda pk=pk: notifications.enqueue_delivery(pk))
+    """Queue the batch's messages (key, to, subject, body) whatever the number of recipients (a
+    query per recipient made the scan of 10,000 due fiches last minutes); a key already queued is
+    skipped. On PostgreSQL one INSERT … ON CONFLICT DO NOTHING RETURNING gives the new rows' ids:
+    checking the keys before and reading the ids after sent the batch's keys twice, as thousands of
+    parameters, and a key queued by a concurrent writer in between broke the COPY."""
+    if connection.vendor == "postgresql":
+        queued = _insert_new_keys(emails)
+    else:
+        keys = [email[0] for email in emails]
+        existing = set(OutboxEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+        _insert(OutboxEmail, ["key", "to", "subject", "body"], [e for e in emails if e[0] not in existing])
+        queued = list(OutboxEmail.objects.filter(key__in=set(keys) - existing).values_list("pk", flat=True))
+    # A task per chunk: a broker publish per e-mail cost more than the scan, one task for all of
+    # them would send them one after the other on a single worker.
+    for start in range(0, len(queued), DELIVERY_CHUNK):
+        chunk = queued[start : start + DELIVERY_CHUNK]
+        transaction.on_commit(lambda pks=chunk: notifications.enqueue_delivery(*pks))
+
+
+def _insert_new_keys(emails: list[tuple]) -> list[int]:
+    """PostgreSQL: insert the outbox rows whose key is new; returns their ids. The rows travel as one
+    JSON document (psycopg quotes an array parameter element by element, which cost more than the
+    insert)."""
+    if not emails:
+        return []
+    given, rest, defaults = _columns(OutboxEmail, ["key", "to", "subject", "body"])
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [*given, *rest])
+    record = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in given)
+    # Identifiers come from the model's options, values are parameters.
+    sql = (
+        f"INSERT INTO {quote(OutboxEmail._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {', '.join(f'u.{quote(f.column)}' for f in given)}, {', '.join('%s' for _ in rest)} "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS u({record}) "
+        f"ON CONFLICT ({quote(given[0].column)}) DO NOTHING RETURNING {quote(OutboxEmail._meta.pk.column)}"
+    )
+    rows = json.dumps([dict(zip((f.column for f in given), email, strict=True)) for email in emails])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*defaults, rows])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _grouped_email(

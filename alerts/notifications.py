@@ -66,27 +66,25 @@ def notify(
             for user in users
         ]
     )
-    for row in outbox:
-        transaction.on_commit(lambda pk=row.pk: enqueue_delivery(pk))
+    if outbox:
+        # One task for the change's e-mails: a broker publish costs more than the row it carries.
+        transaction.on_commit(lambda pks=[row.pk for row in outbox]: enqueue_delivery(*pks))
     return outbox
 
 
 def outbox_add(rows: list[OutboxEmail]) -> list[OutboxEmail]:
-    """Save the rows whose key is new, in one INSERT; returns those saved. The keys already there are
-    read first; a concurrent writer of the same key makes the INSERT fail, and the row-by-row
-    get_or_create then keeps each key exactly once."""
-    existing = set(
-        OutboxEmail.objects.filter(key__in=[row.key for row in rows]).values_list("key", flat=True)
-    )
-    missing = [row for row in rows if row.key not in existing]
-    if not missing:
+    """Save the rows whose key is new, in one INSERT; returns those saved. The keys are almost always
+    new (they name the fiche's version), so the INSERT is tried first: a key already there, from a
+    repeated call or a concurrent writer, makes it fail, and the row-by-row get_or_create then keeps
+    each key exactly once."""
+    if not rows:
         return []
     try:
         with transaction.atomic():
-            return OutboxEmail.objects.bulk_create(missing)
+            return OutboxEmail.objects.bulk_create(rows)
     except IntegrityError:
         created = []
-        for row in missing:
+        for row in rows:
             saved, is_new = OutboxEmail.objects.get_or_create(
                 key=row.key, defaults={"to": row.to, "subject": row.subject, "body": row.body}
             )
@@ -115,19 +113,22 @@ def delivery_paused():
         _paused.active = False
 
 
-def enqueue_delivery(outbox_id: int) -> None:
-    """Hand one outbox row to the worker. A broker failure is logged, not raised: the row stays
-    pending and flush_outbox retries it."""
+def enqueue_delivery(*outbox_ids: int) -> None:
+    """Hand outbox rows to the worker in one task. A broker failure is logged, not raised: the rows
+    stay pending and flush_outbox retries them."""
     global _broker_down_until
-    from .tasks import deliver_outbox
+    from .tasks import deliver_outbox, deliver_outbox_batch
 
-    if getattr(_paused, "active", False) or time.monotonic() < _broker_down_until:
+    if not outbox_ids or getattr(_paused, "active", False) or time.monotonic() < _broker_down_until:
         return
     try:
-        deliver_outbox.apply_async(args=[outbox_id], retry=False)
+        if len(outbox_ids) == 1:
+            deliver_outbox.apply_async(args=[outbox_ids[0]], retry=False)
+        else:
+            deliver_outbox_batch.apply_async(args=[list(outbox_ids)], retry=False)
     except Exception:  # any broker/transport error: the outbox is the source of truth
         _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
-        logger.warning("Broker unreachable, outbox %s left for flush_outbox", outbox_id, exc_info=True)
+        logger.warning("Broker unreachable, outbox %s left for flush_outbox", outbox_ids, exc_info=True)
 
 
 def unit_members(unit) -> list[User]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from partnerships import scope
 from partnerships.models import User
+from partnerships.pagination import read_by_keys
 
 from .filters import AlertFilter, overdue_q
 from .models import OPEN_STATUSES, URGENCY_RANK, Alert, AlertEvent, Attachment, EventKind, Status
@@ -45,9 +46,10 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
     Forces get the triage order (most urgent, then oldest first); others the newest first."""
     qs = (
         alert_policy.instances(user, "view")
-        .select_related("site__commune", "landlord", "routed_unit", "building")
-        # The commune's outline is a large GeoJSON no list shows: decoding it cost more than the row.
-        .defer("site__commune__outline")
+        .select_related("site__commune", "landlord", "routed_unit")
+        # The commune's outline is a large GeoJSON no list shows: decoding it cost more than the row;
+        # the free texts are long and only the fiche's own page shows them.
+        .defer("site__commune__outline", "description", "outcome_comment")
         .annotate(urgency_rank=URGENCY_RANK_EXPRESSION)
     )
     qs = with_latest_feedback(apply_filters(qs, filters, user))
@@ -58,6 +60,12 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
     return qs.order_by("-created_at", "-id")
 
 
+def first_alerts(alerts: QuerySet[Alert], count: int) -> list[Alert]:
+    """The first `count` fiches of an alert_list, their keys sorted first (see KeysFirstPaginator):
+    the panels of the home and estate pages."""
+    return read_by_keys(alerts, alerts.values_list("pk", flat=True)[:count])
+
+
 def overdue_rank_expression() -> Case:
     """0 for a fiche past one of its due dates (filters.overdue_q), else 1: the triage queue shows
     what is late first."""
@@ -66,16 +74,11 @@ def overdue_rank_expression() -> Case:
 
 def alert_get(*, user: User, pk, action: str = "view") -> Alert:
     """One fiche for a URL: 404 when missing and when not allowed (`action` as in alert_policy)."""
+    # Not joined: the fiche linked to or duplicated, rare, read only when there is one (each join
+    # costs planning time on every view). The commune's outline is a large GeoJSON no view shows.
     qs = Alert.objects.select_related(
-        "site__commune__department",
-        "landlord",
-        "routed_unit",
-        "building",
-        "reporter",
-        "convention",
-        "linked_to",
-        "duplicate_of",
-    )
+        "site__commune__department", "landlord", "routed_unit", "building", "reporter", "convention"
+    ).defer("site__commune__outline")
     return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
 
 

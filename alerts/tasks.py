@@ -26,6 +26,30 @@ def deliver_outbox(self, outbox_id: int) -> str:
     return status
 
 
+@shared_task(acks_late=True)
+def deliver_outbox_batch(outbox_ids: list[int]) -> int:
+    """Send the rows of one change (a filing's e-mails to the unit) in one task. Each row is sent at
+    most once as in deliver_outbox; a row whose SMTP attempt fails gets its own deliver_outbox task,
+    which retries that row alone with the same backoff. Returns how many were sent."""
+    sent = 0
+    for pk in outbox_ids:
+        try:
+            if send_outbox_row(pk) == OutboxStatus.SENT:
+                sent += 1
+        except (smtplib.SMTPException, OSError):
+            retry_alone(pk)
+    return sent
+
+
+def retry_alone(outbox_id: int) -> None:
+    """Queue deliver_outbox for a row the batch could not send; if even the broker fails, the row
+    stays pending for flush_outbox."""
+    try:
+        deliver_outbox.apply_async(args=[outbox_id], countdown=30, retry=False)
+    except Exception:  # any broker/transport error: the outbox is the source of truth
+        logger.warning("Outbox %s not delivered, left for flush_outbox", outbox_id, exc_info=True)
+
+
 def send_outbox_row(outbox_id: int) -> str:
     """Lock the row (skipping it if another worker holds it), send, mark sent — one transaction, so
     a crash before the commit leaves it pending, and a second call finds it sent and does nothing."""

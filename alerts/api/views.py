@@ -2,7 +2,6 @@
 (writes). Another organisation's fiche is 404; a visible fiche the user may not act on is 403; an
 illegal transition is 400 with a French message."""
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -10,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from partnerships.api.pagination import KeysFirstPagination
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction
 
@@ -18,7 +18,7 @@ from ..filters import AlertFilter
 from ..models import Alert
 from ..permissions import alert_policy
 from ..services.common import as_seen
-from ..services.filing import parse_key
+from ..services.filing import alert_file_or_replay, parse_key
 from ..views.fiche import attachment_response
 from . import serializers as s
 
@@ -72,6 +72,7 @@ def transition_schema(summary: str, request=None):
 )
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = AlertFilter
+    pagination_class = KeysFirstPagination
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
@@ -109,15 +110,13 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self.parse(s.AlertCreateSerializer)
         site, link_to = data.pop("site"), data.pop("link_to", None)
         key = parse_key(request.headers.get("Idempotency-Key"))
-        started = timezone.now()
-        alert = services.alert_file(
+        alert, filed = alert_file_or_replay(
             actor=request.user, site=site, data=data, idempotency_key=key, link_to=link_to
         )
-        # A replay returns the fiche transmitted by an earlier request, before this one started.
-        if alert.submitted_at < started:
+        if not filed:  # a replay: the fiche an earlier request transmitted, as it is now
             return self.detail_response(alert, status.HTTP_200_OK)
-        # Filed now by the landlord, who was just granted the fiche: read it as a GET would.
-        alert = selectors.alert_get(user=request.user, pk=alert.pk)
+        # Filed now by the landlord: everything the answer shows is in hand (its site, unit, convention,
+        # reporter; no feedback yet), no need to read it again.
         return Response(
             s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

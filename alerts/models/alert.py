@@ -26,11 +26,18 @@ class Alert(models.Model):
 
     reference = models.CharField(_("référence"), max_length=24, unique=True, null=True, blank=True)
     # Filing side
+    # No single-column index on the foreign keys that lead a composite index below (landlord, site,
+    # department, routed_unit, convention, reporter): those serve the same lookups and deletes, and
+    # every index is rewritten by each UPDATE of a fiche (the escalation scan raises thousands at once).
     landlord = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="filed_alerts", verbose_name=_("bailleur")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="filed_alerts",
+        verbose_name=_("bailleur"),
+        db_index=False,
     )
     site = models.ForeignKey(
-        HousingSite, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("site")
+        HousingSite, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("site"), db_index=False
     )
     building = models.ForeignKey(
         Building,
@@ -40,7 +47,9 @@ class Alert(models.Model):
         related_name="alerts",
         verbose_name=_("bâtiment"),
     )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="alerts")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="alerts", db_index=False
+    )
     # Emptied when the fiche is anonymised at the end of its retention period (alerts/retention.py).
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -49,6 +58,7 @@ class Alert(models.Model):
         blank=True,
         related_name="reported_alerts",
         verbose_name=_("déclarant"),
+        db_index=False,  # alert_idempotent_per_reporter leads with it
     )
     reporter_visible = models.BooleanField(_("identité du déclarant visible par les forces"), default=False)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -60,6 +70,7 @@ class Alert(models.Model):
         blank=True,
         related_name="routed_alerts",
         verbose_name=_("unité destinataire"),
+        db_index=False,
     )
     convention = models.ForeignKey(
         "conventions.Convention",
@@ -68,6 +79,7 @@ class Alert(models.Model):
         blank=True,
         related_name="alerts",
         verbose_name=_("convention"),
+        db_index=False,
     )
     # Facts
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
@@ -120,6 +132,7 @@ class Alert(models.Model):
         blank=True,
         related_name="linked_alerts",
         verbose_name=_("rattachée à la fiche"),
+        db_index=False,  # alert_linked_to_idx
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -128,6 +141,7 @@ class Alert(models.Model):
         blank=True,
         related_name="merged_duplicates",
         verbose_name=_("doublon de"),
+        db_index=False,  # alert_duplicate_of_idx
     )
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -150,16 +164,59 @@ class Alert(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["routed_unit", "status", "-created_at"], name="alert_unit_status_idx"),
+            # A unit's triage order (overdue first, computed from now: see KeysFirstPaginator) sorts
+            # its fiches' keys from this index alone, and its status tabs are counted from it.
+            models.Index(
+                fields=["routed_unit", "status", "-created_at"],
+                include=[
+                    "urgency",
+                    "submitted_at",
+                    "ack_due_at",
+                    "feedback_due_at",
+                    "first_feedback_at",
+                    "id",
+                ],
+                name="alert_unit_triage_idx",
+            ),
             models.Index(fields=["landlord", "-created_at"], name="alert_landlord_created_idx"),
-            models.Index(fields=["department", "status", "-created_at"], name="alert_dept_status_idx"),
+            # The prefecture's list (newest first, drafts excluded) walks it in order; its status
+            # tabs are counted from it.
+            models.Index(
+                fields=["department", "-created_at"], include=["status"], name="alert_dept_created_idx"
+            ),
             models.Index(fields=["site", "category", "-created_at"], name="alert_site_category_idx"),
-            # Indicators read a period of a convention or a département: only that period's rows.
-            models.Index(fields=["convention", "submitted_at"], name="alert_convention_submitted_idx"),
+            # Indicators read a period of a convention or a département: only that period's rows. A
+            # convention's are counted from the index alone (PostgreSQL): it carries every column
+            # conventions/indicators.py reads for them (tens of thousands of rows a page).
+            models.Index(
+                fields=["convention", "submitted_at"],
+                include=[
+                    "department",
+                    "status",
+                    "site",
+                    "category",
+                    "acknowledged_at",
+                    "ack_due_at",
+                    "first_feedback_at",
+                    "staff_victim",
+                    "complaint",
+                ],
+                name="alert_conv_indicators_idx",
+            ),
             models.Index(fields=["department", "submitted_at"], name="alert_dept_submitted_idx"),
             # The landlord's status tabs are counted from the index alone.
             models.Index(fields=["landlord", "status"], name="alert_landlord_status_idx"),
             models.Index(fields=["ack_due_at"], condition=Q(status="submitted"), name="alert_ack_due_idx"),
+            # Almost every fiche has neither link: left out of these indexes, it costs them nothing
+            # when it is filed or updated (lookups by a linked fiche imply a value).
+            models.Index(
+                fields=["linked_to"], condition=Q(linked_to__isnull=False), name="alert_linked_to_idx"
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="alert_duplicate_of_idx",
+            ),
             models.Index(
                 fields=["feedback_due_at"],
                 condition=Q(first_feedback_at__isnull=True)

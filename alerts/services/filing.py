@@ -128,8 +128,11 @@ def insert_draft(*, actor: User, site: HousingSite, data: dict, key: uuid.UUID) 
         idempotency_key=key,
         **clean_data(site, data),
     )
-    # Landlord, site, département and reporter are the objects in hand: no existence query for them.
-    alert.full_clean(exclude=["landlord", "site", "department", "reporter"], validate_constraints=False)
+    # Landlord, site, département, reporter and building are the objects in hand (clean_data checked
+    # the building's estate): no existence query for them.
+    alert.full_clean(
+        exclude=["landlord", "site", "department", "reporter", "building"], validate_constraints=False
+    )
     try:
         with transaction.atomic():
             alert.save()
@@ -248,7 +251,6 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     return alert
 
 
-@transaction.atomic
 def alert_file(
     *,
     actor: User,
@@ -261,16 +263,42 @@ def alert_file(
     """Create and submit a fiche in one go (form and API). Idempotent on (reporter, key): a resent
     form returns the fiche already filed, never a second one. `link_to` ties it to a recent fiche
     of the same estate (the duplicate hint)."""
+    alert, _filed = alert_file_or_replay(
+        actor=actor,
+        site=site,
+        data=data,
+        idempotency_key=idempotency_key,
+        attachments=attachments,
+        link_to=link_to,
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_file_or_replay(
+    *,
+    actor: User,
+    site: HousingSite,
+    data: dict,
+    idempotency_key=None,
+    attachments=(),
+    link_to: Alert | None = None,
+) -> tuple[Alert, bool]:
+    """alert_file, and whether this call transmitted the fiche (False: the key's fiche had been
+    transmitted by an earlier call, returned as it is). The API answers 201 or 200 from it."""
     key = parse_key(idempotency_key)
     existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
     if existing is not None and existing.status != Status.DRAFT:
-        return existing
+        return existing, False
     if existing is not None:
         # The draft saved earlier from the same form: file it with what the user sent now.
         alert = alert_update_draft(actor=actor, alert=existing, data=data)
     else:
         require_site_landlord(actor, site)
         alert = insert_draft(actor=actor, site=site, data=data, key=key or uuid.uuid4())
+        if alert.status != Status.DRAFT:
+            # A concurrent request with the same key transmitted it while this one waited on the INSERT.
+            return alert, False
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(
@@ -286,7 +314,7 @@ def alert_file(
         )
     for uploaded in attachments:
         alert_add_attachment(actor=actor, alert=alert, uploaded_file=uploaded)
-    return submit_draft(actor=actor, alert=alert)
+    return submit_draft(actor=actor, alert=alert), True
 
 
 def similar_recent_alerts(*, site: HousingSite, category: str, since_hours: int = 48) -> QuerySet[Alert]:

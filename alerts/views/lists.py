@@ -19,6 +19,7 @@ from conventions.exports import csv_response
 from partnerships import scope
 from partnerships.audit import audit_record, query_detail
 from partnerships.models import AuditAction
+from partnerships.pagination import KeysFirstPaginator
 from partnerships.views import querystring_without_page
 
 from .. import selectors, services
@@ -43,8 +44,12 @@ def filtered_alerts(request):
 
 def list_context(request, title):
     alerts, filters = filtered_alerts(request)
-    page = Paginator(alerts, PER_PAGE).get_page(request.GET.get("page"))
     counts = selectors.status_counts(user=request.user, filters=filters)
+    paginator = KeysFirstPaginator(alerts, PER_PAGE)
+    if not filters.get("status"):
+        # The tabs counted the same fiches (same filters but the status): no second COUNT.
+        paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     return {
         "page_title": title,
         "page_obj": page,
@@ -61,9 +66,11 @@ def list_context(request, title):
 
 
 def filter_form(request):
-    form = AlertFilter(request.GET or None, user=request.user).form
+    filterset = AlertFilter(request.GET or None, user=request.user)
+    form = filterset.form
     if scope.is_landlord(request.user):
         del form.fields["landlord"]  # always their own organisation
+    filterset.fill_choices(form)
     return form
 
 

@@ -1,10 +1,18 @@
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
+from partnerships.pagination import KeysFirstPaginator
+
 
 class DefaultPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysFirstPagination(DefaultPagination):
+    """For lists sorted on computed values (the fiches' triage order): see KeysFirstPaginator."""
+
+    django_paginator_class = KeysFirstPaginator
 
 
 class CreatedCursorPagination(CursorPagination):

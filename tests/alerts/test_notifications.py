@@ -56,13 +56,60 @@ def test_a_rolled_back_change_leaves_no_outbox_row(world):
     assert not Alert.objects.exists()
 
 
-def test_delivery_is_queued_only_after_commit(world, django_capture_on_commit_callbacks, monkeypatch):
-    queued = []
-    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda args, **kw: queued.append(args[0]))
+def test_a_filings_emails_are_queued_in_one_task_only_after_commit(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = []
+    for task in (tasks.deliver_outbox, tasks.deliver_outbox_batch):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, task=task, **kw: published.append((task, args[0]))
+        )
     with django_capture_on_commit_callbacks(execute=True):
         filed_alert(site=world.site_creil, reporter=world.landlord_agent)
-        assert queued == []
-    assert sorted(queued) == sorted(OutboxEmail.objects.values_list("pk", flat=True))
+        assert published == []
+    [(task, ids)] = published
+    assert task is tasks.deliver_outbox_batch
+    assert sorted(ids) == sorted(OutboxEmail.objects.values_list("pk", flat=True))
+    assert len(ids) == 2
+
+
+def test_a_single_email_is_queued_as_its_own_task(world, django_capture_on_commit_callbacks, monkeypatch):
+    published = []
+    for task in (tasks.deliver_outbox, tasks.deliver_outbox_batch):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, task=task, **kw: published.append((task, args[0]))
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    assert published == [(tasks.deliver_outbox, OutboxEmail.objects.get().pk)]
+
+
+def test_a_batch_sends_each_row_once_and_retries_a_failed_one_alone(world, monkeypatch):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    first, second = OutboxEmail.objects.order_by("id")
+    retried = []
+    monkeypatch.setattr(
+        tasks.deliver_outbox, "apply_async", lambda args, **kw: retried.append((args[0], kw["countdown"]))
+    )
+    real_send_mail = tasks.send_mail
+
+    def first_refused(subject, body, sender, to, **kwargs):
+        if to == first.to:
+            raise smtplib.SMTPRecipientsRefused({to[0]: (450, b"busy")})
+        return real_send_mail(subject, body, sender, to, **kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", first_refused)
+    assert tasks.deliver_outbox_batch([first.pk, second.pk]) == 1
+    assert retried == [(first.pk, 30)]
+    assert [m.to for m in mail.outbox] == [second.to]
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (OutboxStatus.PENDING, 1)
+
+    # The batch delivered again (acks_late after a crash): nothing is sent twice.
+    monkeypatch.setattr(tasks, "send_mail", real_send_mail)
+    assert tasks.deliver_outbox_batch([first.pk, second.pk]) == 1
+    assert tasks.deliver_outbox_batch([first.pk, second.pk]) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.to[0], second.to[0]])
 
 
 def test_an_unreachable_broker_never_breaks_filing_and_flush_delivers_later(
@@ -72,6 +119,8 @@ def test_an_unreachable_broker_never_breaks_filing_and_flush_delivers_later(
         raise ConnectionRefusedError("broker down")
 
     monkeypatch.setattr(tasks.deliver_outbox, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_outbox_batch, "apply_async", broker_down)
+    monkeypatch.setattr("alerts.notifications._broker_down_until", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         alert = services.alert_file(actor=world.landlord_agent, site=world.site_creil, data=alert_data())
     assert alert.reference
@@ -152,27 +201,24 @@ def test_an_email_goes_through_a_real_smtp_server(world, settings):
 @pytest.mark.worker
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL), as in CI")
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_delivers_the_outbox_once(world):
+@pytest.mark.parametrize("site_name", ["site_meru", "site_creil"])  # one e-mail; two in one batch task
+def test_a_real_worker_delivers_the_outbox_once(world, site_name):
     from celery.contrib.testing.worker import start_worker
 
     from partnerships.celery import app
 
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        alert = filed_alert(site=world.site_meru, reporter=world.landlord_agent)
-        row = OutboxEmail.objects.get(key__contains=f":{alert.pk}:")
+        alert = filed_alert(site=getattr(world, site_name), reporter=world.landlord_agent)
+        rows = OutboxEmail.objects.filter(key__contains=f":{alert.pk}:")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            row.refresh_from_db()
-            if row.status == OutboxStatus.SENT:
-                break
+        while time.monotonic() < deadline and rows.exclude(status=OutboxStatus.SENT).exists():
             time.sleep(0.2)
-        # A duplicate delivery of the same row must be a no-op.
-        tasks.deliver_outbox.delay(row.pk)
+        # A duplicate delivery of the same rows must be a no-op.
+        tasks.deliver_outbox_batch.delay([row.pk for row in rows])
         time.sleep(1)
-    row.refresh_from_db()
-    assert row.status == OutboxStatus.SENT
-    assert row.attempts == 1
-    assert [m.to for m in mail.outbox] == [[world.gendarme.email]]
+    assert {(row.status, row.attempts) for row in rows} == {(OutboxStatus.SENT, 1)}
+    expected = {"site_meru": [world.gendarme], "site_creil": [world.officer, world.police_manager]}[site_name]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(user.email for user in expected)
 
 
 def test_marking_notifications_read_touches_only_the_users_own(world):

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts.escalation import CLOCKS, Policies, due_candidates, scan_escalations
-from alerts.models import Alert, AlertEvent, EventKind
+from alerts import notifications
+from alerts.escalation import CLOCKS, DELIVERY_CHUNK, Policies, _send_once, due_candidates, scan_escalations
+from alerts.models import Alert, AlertEvent, EventKind, OutboxEmail
 from conventions.models import ResponsePolicy
 from tests.alerts.factories import filed_alert
 
@@ -60,3 +61,28 @@ def test_a_departement_policy_with_a_shorter_step_still_finds_every_due_level(wo
     assert list(due_candidates(CLOCKS[0], later, Policies())) == [alert.pk]
     assert scan_escalations(now=later) == 3
     assert scan_escalations(now=later) == 0
+
+
+def test_an_e_mail_already_queued_is_kept_and_the_new_ones_go_out_in_tasks_of_fifty(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = OutboxEmail.objects.create(
+        key="escalation:ack:1:already", to=["a@example.fr"], subject="A", body="A"
+    )
+    tasks = []
+    monkeypatch.setattr(notifications, "enqueue_delivery", lambda *pks: tasks.append(pks))
+    emails = [
+        (f"escalation:ack:{n}:new", [f"u{n}@example.fr"], f"Délai dépassé {n}", f'Corps {n}\n\t« "é" » \\ —')
+        for n in range(2 * DELIVERY_CHUNK + 9)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send_once([("escalation:ack:1:already", ["b@example.fr"], "B", "B"), *emails])
+
+    assert OutboxEmail.objects.get(pk=queued.pk).subject == "A"
+    new = OutboxEmail.objects.exclude(pk=queued.pk)
+    assert sorted(new.values_list("key", "to", "subject", "body", "status")) == sorted(
+        (key, to, subject, body, "pending") for key, to, subject, body in emails
+    )
+    assert [len(pks) for pks in tasks] == [DELIVERY_CHUNK, DELIVERY_CHUNK, 9]
+    assert sorted(pk for pks in tasks for pk in pks) == sorted(new.values_list("pk", flat=True))

@@ -2,11 +2,14 @@
 whatever their number, and the hotspots, now ranked from per-site counts, keep their order."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from alerts.models import Alert
 from conventions.indicators import HOTSPOT_LIMIT, Filters, compute
 from conventions.permissions import indicator_reader
 from tests.conventions.factories import make_alert, make_convention
@@ -67,3 +70,31 @@ def test_the_hotspots_are_the_ten_sites_with_most_fiches_then_by_name(world, con
         "site__commune__name": "Creil",
         "n": 5,
     }
+
+
+def test_a_conventions_fiches_are_read_only_through_the_columns_of_its_covering_index(world, convention):
+    make_alert(world, convention=convention, ack_after=datetime.timedelta(hours=2))
+    (index,) = [index for index in Alert._meta.indexes if index.name == "alert_conv_indicators_idx"]
+    covered = {Alert._meta.get_field(name).column for name in [*index.fields, *index.include]}
+
+    with CaptureQueriesContext(connection) as captured:
+        compute(indicator_reader(world.prefect_agent), MARCH, convention, with_map=True)
+
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "alerts_alert" WHERE' in q["sql"]]
+    assert reads
+    for sql in reads:
+        # COUNT("id") would send PostgreSQL to the table for each of tens of thousands of rows.
+        assert set(re.findall(r'"alerts_alert"\."(\w+)"', sql)) <= covered, sql
+
+
+def test_the_indicators_page_lists_the_estates_with_their_commune_and_keeps_the_one_chosen(
+    world, convention, client
+):
+    client.force_login(world.prefect_agent)
+    url = reverse("conventions:convention_indicators", args=[convention.pk])
+
+    page = client.get(url, {"start": "2026-03-01", "end": "2026-03-31", "site": world.site_creil.pk})
+
+    html = page.content.decode()
+    assert f'<option value="{world.site_creil.pk}" selected>{world.site_creil.name} — Creil</option>' in html
+    assert f'<option value="{world.site_meru.pk}">{world.site_meru.name} — Méru</option>' in html

@@ -1,14 +1,21 @@
-"""The list pages' fast widgets and labels render exactly what Django's templates rendered."""
+"""The list pages' fast widgets and labels render exactly what Django's templates rendered, and
+their shortcuts (keys-first pages, one read for the drop-downs, counts shared) change no result."""
+
+import urllib.parse
 
 import pytest
 from django import forms
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from alerts import selectors, services
 from alerts.filters import AlertFilter
-from alerts.models import Alert, Status
+from alerts.models import Alert, Status, Urgency
 from alerts.views.lists import label
+from partnerships.pagination import KeysFirstPaginator
 from partnerships.widgets import FastSelect
-from tests.alerts.factories import filed_alert
+from tests.alerts.factories import draft_alert, filed_alert
 
 CHOICES = [
     ("", "---------"),
@@ -47,3 +54,103 @@ def test_the_cached_labels_are_those_of_get_foo_display(world):
     for name in ("status", "urgency", "category"):
         assert label(alert, name) == getattr(alert, f"get_{name}_display")()
     assert label(Alert(status=Status.CLOSED), "status") == "Clôturée"
+
+
+def test_the_filter_drop_downs_of_a_page_offer_exactly_the_scoped_querysets_options_from_one_query(
+    world, django_assert_num_queries
+):
+    for user in (world.officer, world.landlord_agent, world.prefect_agent):
+        filterset = AlertFilter(None, user=user)
+        form = filterset.form
+        expected = {
+            name: [(str(value), text) for value, text in form.fields[name].choices]
+            for name in ("site", "commune", "landlord")
+        }
+        assert len(expected["site"]) > 1
+
+        with django_assert_num_queries(1):
+            filterset.fill_choices(form)
+        filled = {
+            name: [(str(value), text) for value, text in form.fields[name].widget.choices]
+            for name in ("site", "commune", "landlord")
+        }
+
+        assert filled == expected, user
+
+
+def test_a_page_of_keys_first_pagination_holds_the_rows_of_the_sorted_list_in_its_order(world):
+    for _ in range(7):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=world.officer)
+    every = list(ordered.values_list("pk", flat=True))
+
+    pages = [list(KeysFirstPaginator(ordered, 3).page(number)) for number in (1, 2, 3)]
+
+    assert [alert.pk for page in pages for alert in page] == every
+    assert [len(page) for page in pages] == [3, 3, 1]
+    # The rows keep the selector's annotations and joins.
+    assert pages[0][0].site.name == world.site_creil.name
+    assert hasattr(pages[0][0], "latest_feedback")
+
+
+def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch):
+    alerts = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(3)]
+    paginator = KeysFirstPaginator(selectors.alert_list(user=world.officer), 10)
+    read_keys = QuerySet.values_list
+
+    def read_keys_then_delete(queryset, *args, **kwargs):
+        keys = list(read_keys(queryset, *args, **kwargs))
+        Alert.objects.filter(pk=alerts[1].pk).delete()
+        return keys
+
+    monkeypatch.setattr(QuerySet, "values_list", read_keys_then_delete)
+    page = paginator.page(1)
+
+    assert {alert.pk for alert in page} == {alerts[0].pk, alerts[2].pk}
+
+
+def test_the_api_list_builds_its_filter_set_only_when_the_query_string_names_a_filter(
+    world, login, monkeypatch
+):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, urgency=Urgency.HIGH)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, urgency=Urgency.NORMAL)
+    built = []
+    init = AlertFilter.__init__
+    monkeypatch.setattr(AlertFilter, "__init__", lambda self, *a, **k: built.append(1) or init(self, *a, **k))
+    client = login(world.officer)
+
+    assert len(client.get("/api/v1/alerts/?page_size=10").json()["results"]) == 2
+    assert built == []
+    assert [row["urgency"] for row in client.get("/api/v1/alerts/?urgency=high").json()["results"]] == [
+        "high"
+    ]
+    assert built == [1]
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "url", "query"),
+    [
+        ("officer", "alerts:dashboard", ""),
+        ("officer", "alerts:dashboard", "?category=rodeo"),
+        ("officer", "alerts:dashboard", "?status=submitted"),
+        ("landlord_agent", "alerts:list", ""),
+        ("landlord_agent", "alerts:list", "?urgency=high"),
+        ("prefect_agent", "alerts:list", ""),
+    ],
+)
+def test_the_number_of_fiches_a_list_announces_is_the_number_it_pages_through(
+    world, login, user_attr, url, query
+):
+    draft_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, category="rodeo", subcategory="")
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, urgency=Urgency.HIGH)
+    services.alert_acknowledge(
+        actor=world.officer, alert=filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    )
+    filed_alert(site=world.other_site, reporter=world.other_landlord_agent)
+    user = getattr(world, user_attr)
+
+    response = login(user).get(reverse(url) + query)
+
+    listed = selectors.alert_list(user=user, filters=dict(urllib.parse.parse_qsl(query.lstrip("?"))))
+    assert response.context["page_obj"].paginator.count == listed.count() > 0
