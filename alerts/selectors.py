@@ -42,28 +42,64 @@ def with_latest_feedback(qs: QuerySet[Alert]) -> QuerySet[Alert]:
 
 
 def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
-    """Fiches the user sees, filtered (AlertFilter keys), with `urgency_rank` and `latest_feedback`.
-    Forces get the triage order (most urgent, then oldest first); others the newest first."""
+    """Fiches the user sees, filtered (AlertFilter keys), with `latest_feedback`. Forces get the triage
+    order (overdue first, then most urgent, then oldest); others the newest first. The ranks are
+    aliases, not annotations: they sort, and a page read by its keys (KeysFirstPaginator) neither
+    selects nor computes them again."""
     qs = (
         alert_policy.instances(user, "view")
         .select_related("site__commune", "landlord", "routed_unit")
         # The commune's outline is a large GeoJSON no list shows: decoding it cost more than the row;
         # the free texts are long and only the fiche's own page shows them.
         .defer("site__commune__outline", "description", "outcome_comment")
-        .annotate(urgency_rank=URGENCY_RANK_EXPRESSION)
+        .alias(urgency_rank=URGENCY_RANK_EXPRESSION)
     )
     qs = with_latest_feedback(apply_filters(qs, filters, user))
     if scope.is_force(user):
-        return qs.annotate(overdue_rank=overdue_rank_expression()).order_by(
+        return qs.alias(overdue_rank=overdue_rank_expression()).order_by(
             "overdue_rank", "urgency_rank", "submitted_at", "id"
         )
     return qs.order_by("-created_at", "-id")
 
 
+# What the list pages, the panels, the CSV export and the API list read of a fiche and of its joins:
+# a fifth of the columns, and reading and converting the others cost a quarter of a list's time.
+# Anything else a list row read would cost a query per row (the query-count tests would see it).
+LIST_FIELDS = (
+    "reference",
+    "status",
+    "category",
+    "subcategory",
+    "urgency",
+    "facts_at",
+    "submitted_at",
+    "acknowledged_at",
+    "first_feedback_at",
+    "closed_at",
+    "ack_due_at",
+    "feedback_due_at",
+    "ack_escalation_level",
+    "feedback_escalation_level",
+    "outcome",
+    "version",
+    "created_at",
+    "site__name",
+    "site__commune__name",
+    "landlord__name",
+    "routed_unit__name",
+)
+
+
+def list_rows(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """An alert_list narrowed to the columns a list shows (LIST_FIELDS): for reading only, never for
+    a service to change the fiches (their other fields would be read one query at a time)."""
+    return alerts.only(*LIST_FIELDS)
+
+
 def first_alerts(alerts: QuerySet[Alert], count: int) -> list[Alert]:
     """The first `count` fiches of an alert_list, their keys sorted first (see KeysFirstPaginator):
     the panels of the home and estate pages."""
-    return read_by_keys(alerts, alerts.values_list("pk", flat=True)[:count])
+    return read_by_keys(list_rows(alerts), alerts.values_list("pk", flat=True)[:count])
 
 
 def overdue_rank_expression() -> Case:
@@ -77,7 +113,7 @@ def alert_get(*, user: User, pk, action: str = "view") -> Alert:
     # Not joined: the fiche linked to or duplicated, rare, read only when there is one (each join
     # costs planning time on every view). The commune's outline is a large GeoJSON no view shows.
     qs = Alert.objects.select_related(
-        "site__commune__department", "landlord", "routed_unit", "building", "reporter", "convention"
+        "site__commune", "landlord", "routed_unit", "building", "reporter", "convention"
     ).defer("site__commune__outline")
     return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
 
@@ -138,7 +174,7 @@ def routing_queue(*, user: User) -> QuerySet[Alert]:
         alert_policy.instances(user, "route")
         .filter(routed_unit__isnull=True, status__in=OPEN_STATUSES)
         .select_related("site__commune", "landlord")
-        .annotate(urgency_rank=URGENCY_RANK_EXPRESSION)
+        .alias(urgency_rank=URGENCY_RANK_EXPRESSION)
         .order_by("urgency_rank", "submitted_at", "id")
     )
 

@@ -1,7 +1,9 @@
 """Serializers of the fiches API. They shape input and output only; alerts.services decides."""
 
 import copy
+from functools import cached_property
 
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -27,10 +29,29 @@ class FieldsBuiltOnce:
         return copy.deepcopy(cls.built_fields)
 
 
+class RequestTimezoneDateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, but the current timezone is looked up once, when the field is bound for a
+    request, instead of for every value (a context-local lookup, 400 times for a list of 50)."""
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        self.timezone = self.default_timezone()
+
+
 class OutputSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A read-only model serializer that still says which choice fields may be blank: DRF drops
     `allow_blank` from read-only fields, and the schema would then promise a choice where the API
     sends "" (an unset outcome, a comment's status)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: RequestTimezoneDateTimeField,
+    }
+
+    @cached_property
+    def _readable_fields(self):
+        # DRF filters the fields anew for each row; a list's rows all have the same.
+        return [field for field in self.fields.values() if not field.write_only]
 
     def include_extra_kwargs(self, kwargs, extra_kwargs):
         allow_blank = kwargs.get("allow_blank", False) and "choices" in kwargs

@@ -76,7 +76,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
-        return selectors.alert_list(user=self.request.user)
+        alerts = selectors.alert_list(user=self.request.user)
+        return selectors.list_rows(alerts) if self.action == "list" else alerts
 
     def get_serializer_class(self):
         return s.AlertListSerializer if self.action == "list" else s.AlertDetailSerializer

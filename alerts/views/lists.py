@@ -36,7 +36,7 @@ def filtered_alerts(request):
     """The user's fiches narrowed by the GET filters, each flagged `is_overdue` in the same query
     (the rule of filters.overdue_q): one source for the pages and the CSV export."""
     filters = request.GET.dict()
-    alerts = selectors.alert_list(user=request.user, filters=filters).annotate(
+    alerts = selectors.list_rows(selectors.alert_list(user=request.user, filters=filters)).annotate(
         is_overdue=ExpressionWrapper(overdue_q(timezone.now()), output_field=BooleanField())
     )
     return alerts, filters

@@ -585,6 +585,19 @@ class Harness:
         return data
 
 
+def cpu_calibration_ms() -> float:
+    """Best of five runs of a fixed pure-Python loop: the same machine gives different timings when its
+    host is busy (a virtual machine's neighbours), and this says how fast the CPU was at that time."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return round(best, 1)
+
+
 def machine() -> dict:
     cpu = platform.processor()
     try:
@@ -625,6 +638,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu_calibration_ms": cpu_calibration_ms(),
         "python": platform.python_version(),
         "postgresql": version,
         "postgresql_settings": pg,
@@ -660,7 +674,8 @@ def markdown(data: dict) -> str:
     lines = [
         f"# Banc d'essai Passerelle — {data['date']}",
         "",
-        f"Machine : {m['cpu']}, {m['cores']} cœurs, {m['ram_gb']} Go RAM, charge {m['load_average']} ; "
+        f"Machine : {m['cpu']}, {m['cores']} cœurs, {m['ram_gb']} Go RAM, charge {m['load_average']}, "
+        f"étalonnage CPU {m.get('cpu_calibration_ms')} ms (boucle Python fixe, plus bas = plus rapide) ; "
         f"PostgreSQL {m['postgresql']} ({m['database_host']}) {m['postgresql_settings']} ; "
         f"Python {m['python']} ; commit {m['git_commit']}.",
         "",

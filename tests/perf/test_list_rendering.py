@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 
 from alerts import selectors, services
 from alerts.filters import AlertFilter
@@ -154,3 +155,14 @@ def test_the_number_of_fiches_a_list_announces_is_the_number_it_pages_through(
 
     listed = selectors.alert_list(user=user, filters=dict(urllib.parse.parse_qsl(query.lstrip("?"))))
     assert response.context["page_obj"].paginator.count == listed.count() > 0
+
+
+def test_the_api_list_writes_its_dates_as_drf_writes_them_in_paris_time(world, login):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    alert.refresh_from_db()
+
+    row = login(world.officer).get("/api/v1/alerts/").json()["results"][0]
+
+    assert row["submitted_at"] == serializers.DateTimeField().to_representation(alert.submitted_at)
+    assert row["submitted_at"].endswith(("+01:00", "+02:00"))
+    assert row["closed_at"] is None
