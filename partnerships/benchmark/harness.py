@@ -35,6 +35,7 @@ from alerts.models import Alert, OutboxEmail
 from partnerships.models import HousingSite, Organisation, User
 
 from .generate import HOME_DEPARTMENT
+from .loadtest.runner import ACCOUNT_DOMAIN
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 API_P95_MS, HTML_P95_MS, FILING_P95_MS, INDICATORS_MS = 50, 100, 50, 300
@@ -168,25 +169,28 @@ class Harness:
     # ---------------------------------------------------------------- subjects
     def subjects(self) -> None:
         """The users measured: the Oise's busiest police unit's agent, its busiest landlord's agent,
-        the prefecture's agent; chosen from the data, identical in every generated database."""
+        the prefecture's agent; chosen from the data, identical in every generated database. The
+        fiches a load test filed there (its own accounts) are left out of the choice."""
+        generated = Alert.objects.exclude(reporter__email__endswith=f"@{ACCOUNT_DOMAIN}")
         busiest = (
-            Alert.objects.filter(department_id=HOME_DEPARTMENT, routed_unit__kind="police")
+            generated.filter(department_id=HOME_DEPARTMENT, routed_unit__kind="police")
             .values("routed_unit")
             .annotate(n=Count("id"))
             .order_by("-n", "routed_unit")
             .first()
         )
         self.unit = Organisation.objects.get(pk=busiest["routed_unit"])
-        self.officer = User.objects.filter(organisation=self.unit, role="agent").order_by("id").first()
+        generated_users = User.objects.exclude(email__endswith=f"@{ACCOUNT_DOMAIN}")
+        self.officer = generated_users.filter(organisation=self.unit, role="agent").order_by("id").first()
         landlord = (
-            Alert.objects.filter(department_id=HOME_DEPARTMENT)
+            generated.filter(department_id=HOME_DEPARTMENT)
             .values("landlord")
             .annotate(n=Count("id"))
             .order_by("-n", "landlord")
             .first()["landlord"]
         )
         self.landlord_agent = (
-            User.objects.filter(organisation_id=landlord, role="agent").order_by("id").first()
+            generated_users.filter(organisation_id=landlord, role="agent").order_by("id").first()
         )
         self.prefect = (
             User.objects.filter(
@@ -312,8 +316,16 @@ class Harness:
             "html",
             self.officer,
             reverse("alerts:detail", args=[alert.pk]),
-            f"SELECT {LIST_COLUMNS}, a.description FROM {LIST_JOINS} WHERE a.id = %s; "
-            "SELECT e.* FROM alerts_alertevent e WHERE e.alert_id = %s ORDER BY e.created_at, e.id",
+            # What the page shows: the fiche with its estate, commune, landlord, unit, building,
+            # reporter and convention, and its timeline with each event's author and organisation.
+            f"SELECT a.*, s.name, c.name, l.name, u.name, b.name, r.first_name, r.last_name, v.title "
+            f"FROM {LIST_JOINS} LEFT JOIN partnerships_building b ON b.id = a.building_id "
+            "LEFT JOIN partnerships_user r ON r.id = a.reporter_id "
+            "LEFT JOIN conventions_convention v ON v.id = a.convention_id WHERE a.id = %s; "
+            "SELECT e.*, p.first_name, p.last_name, o.name FROM alerts_alertevent e "
+            "LEFT JOIN partnerships_user p ON p.id = e.author_id "
+            "LEFT JOIN partnerships_organisation o ON o.id = e.organisation_id "
+            "WHERE e.alert_id = %s ORDER BY e.created_at, e.id",
             [alert.pk, alert.pk],
         )
 

@@ -75,9 +75,11 @@ def step_stats(records, options, epoch) -> list[dict]:
         mine = [r for r in records if r.get("sched") is not None and start <= r["sched"] < start + length]
         row = {"step": index + 1, "factor": factor, "held": True}
         for kind, rate in (("landlord", options.filing_rate), ("officer", options.triage_rate)):
-            theirs = [r for r in mine if r["cls"] == kind]
-            if not rate or not theirs:
+            if not rate:
                 continue
+            # A step whose planned requests were never sent (the clients, still behind, stopped at
+            # the end of the run) did not hold: it must not count as held for want of data.
+            theirs = [r for r in mine if r["cls"] == kind]
             ok = [r for r in theirs if not is_error(r)]
             planned_p99 = latency(ok)["planned_p99_ms"]
             row[kind] = {
@@ -214,8 +216,12 @@ def markdown(results: dict) -> str:
         ]
         for step in results["steps"]:
             cells = [
-                f"{step[k]['planned_rps']} → {step[k]['achieved_rps']} (p99 depuis l'heure prévue "
-                f"{step[k]['planned_p99_ms']} ms, {step[k]['errors']} erreurs)"
+                (
+                    f"{step[k]['planned_rps']} → {step[k]['achieved_rps']} (p99 depuis l'heure prévue "
+                    f"{step[k]['planned_p99_ms']} ms, {step[k]['errors']} erreurs)"
+                    if step[k]["planned_p99_ms"] is not None
+                    else f"{step[k]['planned_rps']} → 0 (aucune requête prévue envoyée)"
+                )
                 if k in step
                 else "—"
                 for k in ("landlord", "officer")

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alerts.models import Alert
 from partnerships.models import HousingSite, Organisation, Role, User
 from partnerships.services.organisations import user_create
 
@@ -51,6 +52,12 @@ class Options:
     retry_backoff: tuple[float, ...] = (0.1, 0.3, 0.6, 1.2, 2.4)
     results_dir: Path = HERE.parent / "results"
     keep_logs: bool = False
+    keep_data: bool = False
+
+
+def all_reporter_ids() -> list[int]:
+    """Every account a load test ever created here: the fiches they filed are the tests'."""
+    return list(User.objects.filter(email__endswith=f"@{ACCOUNT_DOMAIN}").values_list("id", flat=True))
 
 
 def database_url() -> str:
@@ -339,6 +346,13 @@ def run(options: Options, *, say=print) -> tuple[bool, dict]:
     )
     paths = report.write(results, options.results_dir)
     say(report.markdown(results))
+    if not options.keep_data:
+        # Checked: the run's fiches would otherwise join the units' queues and the landlords' lists
+        # that the benchmark measures in the same database (its events, grants and notifications go
+        # with them; the audit trail keeps its entries).
+        with transaction.atomic():
+            deleted, _ = Alert.objects.filter(reporter_id__in=all_reporter_ids()).delete()
+        say(f"Données du test supprimées : {deleted} lignes (--keep-data pour les garder).")
     say(f"Résultats : {', '.join(str(p) for p in paths)}")
     if options.keep_logs or not results["passed"]:
         say(f"Journaux (requêtes, application, gunicorn, locust) : {workdir}")

@@ -54,6 +54,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--results-dir", type=Path, default=default.results_dir)
         parser.add_argument("--keep-logs", action="store_true", help="garder le journal des requêtes")
+        parser.add_argument(
+            "--keep-data",
+            action="store_true",
+            help="garder les fiches déposées (supprimées par défaut après les vérifications)",
+        )
 
     def handle(self, *args, **o):
         options = Options(
@@ -71,6 +76,7 @@ class Command(BaseCommand):
             timeout=o["timeout"],
             results_dir=o["results_dir"],
             keep_logs=o["keep_logs"],
+            keep_data=o["keep_data"],
         )
         try:
             passed, _results = run(options, say=self.stdout.write)
