@@ -201,6 +201,9 @@ def test_an_email_goes_through_a_real_smtp_server(world, settings):
 @pytest.mark.worker
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL), as in CI")
 @pytest.mark.django_db(transaction=True)
+# One test process at a time: the broker's queue is shared, and a worker started by another process
+# would take this one's task and look for its rows in that process's test database.
+@pytest.mark.xdist_group("shared-redis-worker")
 @pytest.mark.parametrize("site_name", ["site_meru", "site_creil"])  # one e-mail; two in one batch task
 def test_a_real_worker_delivers_the_outbox_once(world, site_name):
     from celery.contrib.testing.worker import start_worker
