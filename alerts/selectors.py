@@ -49,9 +49,9 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
     qs = (
         alert_policy.instances(user, "view")
         .select_related("site__commune", "landlord", "routed_unit")
-        # The commune's outline is a large GeoJSON no list shows: decoding it cost more than the row;
-        # the free texts are long and only the fiche's own page shows them.
-        .defer("site__commune__outline", "description", "outcome_comment")
+        # The commune's outline is a large GeoJSON nobody reads here: decoding it cost more than the
+        # row. What a list reads of the fiches themselves is list_rows's business.
+        .defer("site__commune__outline")
         .alias(urgency_rank=URGENCY_RANK_EXPRESSION)
     )
     qs = with_latest_feedback(apply_filters(qs, filters, user))

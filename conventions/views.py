@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from partnerships.audit import audit_record, query_detail
 from partnerships.errors import ApplicationError
-from partnerships.models import AuditAction
+from partnerships.models import AuditAction, HousingSite
+from partnerships.widgets import prefill_choices
 
 from . import charts, exports, indicators, selectors, services
 from .forms import (
@@ -274,16 +275,12 @@ def indicator_context(reader, convention, filters) -> dict:
 
 
 def _light_site_choices(form) -> None:
-    """The estate drop-down's options from one values_list: model instances of a département's
-    thousands of estates took a third of the page's time. Same labels as HousingSite.__str__;
-    validation still goes through the field's queryset."""
+    """The estate drop-down's options from one values_list (prefill_choices): a département has
+    thousands of estates."""
     field = form.fields.get("site")
     if field is not None:
         rows = field.queryset.values_list("pk", "name", "commune__name")
-        field.widget.choices = [
-            ("", field.empty_label),
-            *((pk, f"{name} — {commune}") for pk, name, commune in rows),
-        ]
+        prefill_choices(field, [(pk, HousingSite.label(name, commune)) for pk, name, commune in rows])
 
 
 @login_required

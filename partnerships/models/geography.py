@@ -32,4 +32,9 @@ class Commune(models.Model):
         indexes = [models.Index(fields=["department", "name"])]
 
     def __str__(self):
-        return f"{self.name} ({self.insee_code})"
+        return self.label(self.name, self.insee_code)
+
+    @staticmethod
+    def label(name: str, insee_code: str) -> str:
+        """How a commune is named in drop-downs (also built from columns, see prefill_choices)."""
+        return f"{name} ({insee_code})"

@@ -77,7 +77,12 @@ class HousingSite(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} — {self.commune.name}"
+        return self.label(self.name, self.commune.name)
+
+    @staticmethod
+    def label(name: str, commune_name: str) -> str:
+        """How an estate is named in lists and drop-downs (also built from columns, see prefill_choices)."""
+        return f"{name} — {commune_name}"
 
 
 class Building(models.Model):
