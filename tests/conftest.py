@@ -28,6 +28,13 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_marked_down(monkeypatch):
+    """A test that stops the broker leaves the process holding its e-mail publishes for 30 s
+    (alerts.notifications.BROKER_RETRY_AFTER): the next test starts with the broker presumed up."""
+    monkeypatch.setattr("alerts.notifications._broker_down_until", 0.0)
+
+
 class World:
     """Two départements, two landlords, police and gendarmerie units, a prefecture and a mairie:
     the smallest set where every line of DESIGN.md's permission matrix can be checked."""

@@ -120,7 +120,6 @@ def test_an_unreachable_broker_never_breaks_filing_and_flush_delivers_later(
 
     monkeypatch.setattr(tasks.deliver_outbox, "apply_async", broker_down)
     monkeypatch.setattr(tasks.deliver_outbox_batch, "apply_async", broker_down)
-    monkeypatch.setattr("alerts.notifications._broker_down_until", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         alert = services.alert_file(actor=world.landlord_agent, site=world.site_creil, data=alert_data())
     assert alert.reference

@@ -36,7 +36,8 @@ def violations_while(page, action) -> list[str]:
     page.on("console", listen)
     try:
         action()
-        page.wait_for_load_state("networkidle")
+        # A loaded CI machine may take more than the default 10 s to go quiet.
+        page.wait_for_load_state("networkidle", timeout=30_000)
     finally:
         page.remove_listener("console", listen)
     return messages
