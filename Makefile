@@ -4,15 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Touched after a successful install: pip only runs again when pyproject.toml changes.
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+VAR_DIR := $(or $(PASSERELLE_VAR_DIR),var)
+# Touched after collectstatic: it runs again only when a static source or an installed package changed.
+STATIC_STAMP := $(VAR_DIR)/.static-collected
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
 .PHONY: run test lint install loadtest loadtest-capacity bench
 
-run: install
-	mkdir -p "$${PASSERELLE_VAR_DIR:-var}"
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+run: install $(STATIC_STAMP)
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py demo_data --if-empty
-	$(BIN)/python manage.py run_embedded
+	$(BIN)/python manage.py run_embedded --addr 127.0.0.1:$(PORT)
+
+$(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
+	mkdir -p "$(VAR_DIR)"
+	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
+	touch $(STATIC_STAMP)
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -43,5 +51,6 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@# -qq: setuptools warns about every editable install, which a newcomer would take for an error.
+	$(BIN)/python -m pip install -qq -e ".[test,bench]"
 	touch $(STAMP)

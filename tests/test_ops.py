@@ -1,11 +1,15 @@
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
 
 from partnerships.management.commands import run_embedded
 
@@ -72,3 +76,46 @@ def test_run_embedded_creates_the_broker_folders_serves_and_stops_worker_and_bea
     assert len(started) == 2
     assert all(process.poll() is not None for process in started)
     assert "http://127.0.0.1:8123/" in capsys.readouterr().out
+
+
+def test_run_embedded_refuses_a_busy_port_before_starting_worker_or_beat(fake_children):
+    started, served = fake_children
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+
+        with pytest.raises(CommandError, match=rf"port {port} .*déjà utilisé.*make run PORT={port + 1}"):
+            call_command("run_embedded", "--addr", f"127.0.0.1:{port}")
+
+    assert started == []
+    assert served == []
+
+
+def test_worker_and_beat_stop_when_run_embedded_dies_without_cleaning_up(tmp_path):
+    """runserver leaves by os._exit on some errors: the children must not outlive it on the broker."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, subprocess, sys\n"
+        "from partnerships.management.commands.run_embedded import die_with_parent\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],\n"
+        "                         start_new_session=True, preexec_fn=die_with_parent)\n"
+        "print(child.pid, flush=True)\n"
+        "os._exit(1)\n"
+    )
+    parent = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, cwd=settings.BASE_DIR
+    )
+    child_pid = int(parent.stdout.strip())
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and psutil.pid_exists(child_pid) and not _is_zombie(child_pid):
+        time.sleep(0.05)
+    assert not psutil.pid_exists(child_pid) or _is_zombie(child_pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

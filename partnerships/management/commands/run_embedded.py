@@ -4,8 +4,10 @@ Eager mode is not a substitute for the worker (STYLE.md): with the default files
 worker and beat need no server, so the newcomer runs exactly the code paths production runs.
 """
 
+import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 CELERY = [sys.executable, "-m", "celery", "-A", "partnerships"]
 CHILDREN = {
@@ -21,6 +23,30 @@ CHILDREN = {
     "beat": [*CELERY, "beat", "-l", "info"],
 }
 STOP_TIMEOUT = 10
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent():  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child gets SIGTERM when this process dies, even by os._exit (runserver exits that
+    way on a bind error) or SIGKILL, so no worker or beat is ever left orphaned on the broker."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before starting anything: runserver only finds out after the worker and beat started."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As runserver does: a port left in TIME_WAIT by a previous run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CommandError(
+                f"Le port {port} de {host} est déjà utilisé : rien n'a été démarré. "
+                f"Arrêtez l'autre serveur ou choisissez un autre port : make run PORT={port + 1}"
+            ) from None
 
 
 class Command(BaseCommand):
@@ -30,6 +56,10 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Adresse d'écoute (%(default)s).")
 
     def handle(self, *args, addr, **options):
+        host, _, port = addr.rpartition(":")
+        if not port.isdigit():
+            raise CommandError(f"Adresse d'écoute invalide : {addr} (attendu : hôte:port).")
+        check_port_free(host.strip("[]") or "127.0.0.1", int(port))
         self.make_folders()
         stopping = threading.Event()
         # SIGTERM (docker stop, kill) must stop the children as Ctrl-C does.
@@ -40,7 +70,9 @@ class Command(BaseCommand):
                 # A session of their own: Ctrl-C reaches only this process, which then stops each child
                 # once, instead of the terminal's SIGINT racing our SIGTERM into a cold shutdown.
                 # The command is the constant CHILDREN above, not input.
-                process = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)  # noqa: S603
+                process = subprocess.Popen(  # noqa: S603
+                    command, env=os.environ.copy(), start_new_session=True, preexec_fn=die_with_parent
+                )
                 children[name] = process
                 threading.Thread(target=self.watch, args=(name, process, stopping), daemon=True).start()
             self.print_banner(addr)
