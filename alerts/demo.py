@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partnerships.models import HousingSite, Role, User
 
-from . import notifications, services
+from . import outbox, services
 from .models import (
     Alert,
     AlertEvent,
@@ -92,7 +92,7 @@ SCENARIOS = [
 
 
 def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
-    with notifications.delivery_paused():
+    with outbox.delivery_paused():
         _load(orgs, stdout, per_site)
 
 

@@ -139,7 +139,9 @@ def run_retention(*, now: datetime.datetime | None = None, batch_size: int = 200
     now = now or timezone.now()
     report = RetentionReport()
     cutoff = retention_cutoff(now)
-    old_emails = OutboxEmail.objects.filter(created_at__lt=cutoff).exclude(status=OutboxStatus.PENDING)
+    old_emails = OutboxEmail.objects.filter(created_at__lt=cutoff).exclude(
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+    )
     report.orphans = orphan_files(now)
     if dry_run:
         report.anonymised = [

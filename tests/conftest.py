@@ -31,8 +31,8 @@ def _private_media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _broker_not_marked_down(monkeypatch):
     """A test that stops the broker leaves the process holding its e-mail publishes for 30 s
-    (alerts.notifications.BROKER_RETRY_AFTER): the next test starts with the broker presumed up."""
-    monkeypatch.setattr("alerts.notifications._broker_down_until", 0.0)
+    (alerts.outbox.BROKER_RETRY_AFTER): the next test starts with the broker presumed up."""
+    monkeypatch.setattr("alerts.outbox._broker_down_until", 0.0)
 
 
 class World:

@@ -1,5 +1,8 @@
 """In-app notifications and the e-mail outbox. Rows are written in the same transaction as the
-change they announce; a Celery task delivers each outbox row exactly once (unique key + state)."""
+change they announce; alerts/outbox.py queues each key once and delivers each row at least once."""
+
+import hashlib
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +33,7 @@ class Notification(models.Model):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("À envoyer")
+    SENDING = "sending", _("Envoi en cours")
     SENT = "sent", _("Envoyé")
     FAILED = "failed", _("Échec")
 
@@ -43,13 +47,23 @@ class OutboxEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker took the row for its SMTP attempt: a row still "sending" long after is sent again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(status="pending"), name="outbox_pending_idx")
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="outbox_pending_idx"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outbox_sending_idx"),
         ]
 
     def __str__(self):
         return f"{self.subject} ({self.get_status_display()})"
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a mail client shows a re-sent message once. The
+        key's hash keeps it unique across databases that reuse ids."""
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "passerelle.local"
+        return f"<outbox.{self.pk}.{hashlib.sha256(self.key.encode()).hexdigest()[:16]}@{domain}>"

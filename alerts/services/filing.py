@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conventions.delays import deadlines
 from conventions.models import Convention, ConventionStatus
-from conventions.policy import deadlines
 from partnerships.errors import ApplicationError
 from partnerships.models import HousingSite, User
 from partnerships.routing import competent_unit

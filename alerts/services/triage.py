@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from conventions.policy import deadlines
+from conventions.delays import deadlines
 from partnerships.errors import ApplicationError
 from partnerships.models import Organisation, User
 

@@ -297,9 +297,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here, reviewable and testable; apps add their entries below.
 CELERY_BEAT_SCHEDULE: dict = {}
-# Safety net of the e-mail outbox: delivers rows whose on-commit enqueue was lost (broker down).
+# Safety net of the e-mail outbox (alerts/outbox.py): delivers rows whose publish was lost (broker down)
+# and rows a killed worker left "sending".
 CELERY_BEAT_SCHEDULE["alerts-flush-outbox"] = {"task": "alerts.tasks.flush_outbox", "schedule": 60.0}
-# Escalation of unanswered fiches (alerts/escalation.py): the scan is driven by the due dates stored
+# Escalation of unanswered fiches (alerts/escalation/): the scan is driven by the due dates stored
 # on each fiche, so running it every minute costs a query on a partial index; the digest goes at 7:00.
 CELERY_BEAT_SCHEDULE["alerts-scan-escalations"] = {
     "task": "alerts.tasks.scan_escalations_task",

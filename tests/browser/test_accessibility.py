@@ -16,7 +16,7 @@ from django.urls import reverse
 from pytest_django.live_server_helper import LiveServer
 
 from alerts import services as alert_services
-from alerts.notifications import delivery_paused
+from alerts.outbox import delivery_paused
 from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
 from partnerships.models import User
 from tests.alerts.factories import draft_alert, filed_alert

@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from conventions.delays import add_working_days, deadlines
 from conventions.models import Convention, ResponsePolicy, Signatory
-from conventions.policy import add_working_days, deadlines
 from tests.alerts.factories import filed_alert
 
 PARIS = datetime.timezone(datetime.timedelta(hours=2))

@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts import notifications
-from alerts.escalation import CLOCKS, DELIVERY_CHUNK, Policies, _send_once, due_candidates, scan_escalations
+from alerts import outbox
+from alerts.escalation import CLOCKS, due_candidates, scan_escalations
 from alerts.models import Alert, AlertEvent, EventKind, OutboxEmail
+from alerts.outbox import DELIVERY_CHUNK, Message
+from conventions.delays import ResponsePolicies
 from conventions.models import ResponsePolicy
 from tests.alerts.factories import filed_alert
 
@@ -44,10 +46,10 @@ def test_late_fiches_already_at_their_level_are_not_read_again(world):
     first = make_due(world, 3, now)
     scan_escalations(now=now)
     later = make_due(world, 2, now)
-    assert sorted(due_candidates(CLOCKS[0], now, Policies())) == sorted(later)
+    assert sorted(due_candidates(CLOCKS[0], now, ResponsePolicies.all())) == sorted(later)
     # A day on, the first ones reach their second level and the later ones their first two.
     tomorrow = now + datetime.timedelta(hours=24)
-    assert sorted(due_candidates(CLOCKS[0], tomorrow, Policies())) == sorted(first + later)
+    assert sorted(due_candidates(CLOCKS[0], tomorrow, ResponsePolicies.all())) == sorted(first + later)
     assert scan_escalations(now=tomorrow) == 3 + 2 * 2
     assert AlertEvent.objects.filter(alert_id__in=first, kind=EventKind.ESCALATION).count() == 6
 
@@ -58,7 +60,7 @@ def test_a_departement_policy_with_a_shorter_step_still_finds_every_due_level(wo
     assert alert.ack_due_at == alert.submitted_at + datetime.timedelta(hours=2)
     # Four hours past due is two more steps of two hours (the default step would be 24 hours).
     later = alert.ack_due_at + datetime.timedelta(hours=4)
-    assert list(due_candidates(CLOCKS[0], later, Policies())) == [alert.pk]
+    assert list(due_candidates(CLOCKS[0], later, ResponsePolicies.all())) == [alert.pk]
     assert scan_escalations(now=later) == 3
     assert scan_escalations(now=later) == 0
 
@@ -70,14 +72,19 @@ def test_an_e_mail_already_queued_is_kept_and_the_new_ones_go_out_in_tasks_of_fi
         key="escalation:ack:1:already", to=["a@example.fr"], subject="A", body="A"
     )
     tasks = []
-    monkeypatch.setattr(notifications, "enqueue_delivery", lambda *pks: tasks.append(pks))
+    monkeypatch.setattr(outbox, "publish", lambda *pks: tasks.append(pks))
     emails = [
-        (f"escalation:ack:{n}:new", [f"u{n}@example.fr"], f"Délai dépassé {n}", f'Corps {n}\n\t« "é" » \\ —')
+        Message(
+            f"escalation:ack:{n}:new",
+            [f"u{n}@example.fr"],
+            f"Délai dépassé {n}",
+            f'Corps {n}\n\t« "é" » \\ —',
+        )
         for n in range(2 * DELIVERY_CHUNK + 9)
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        _send_once([("escalation:ack:1:already", ["b@example.fr"], "B", "B"), *emails])
+        outbox.queue([Message("escalation:ack:1:already", ["b@example.fr"], "B", "B"), *emails])
 
     assert OutboxEmail.objects.get(pk=queued.pk).subject == "A"
     new = OutboxEmail.objects.exclude(pk=queued.pk)

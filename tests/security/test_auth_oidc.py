@@ -4,7 +4,6 @@ process from tests/oidc_provider/), both with a JSON userinfo and with ProConnec
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from partnerships.auth.oidc import OidcBackend, check_configuration, organisation_for_identity
 from partnerships.models import IdentityMapping, IdentityMappingKind, Role, User
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "passerelle-test"
@@ -36,12 +36,6 @@ NEW_AGENT = {
 OFFICER = {"username": "officier", "email": "officier@creil.fr", "siret": ""}
 STRANGER = {"username": "inconnu", "email": "inconnu@nulle-part.example", "siret": "99999999999999"}
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

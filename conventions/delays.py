@@ -6,10 +6,12 @@ The delays come from the convention's ResponsePolicy, else the département's de
 the model's defaults (immédiate 1 h / 1 jour, haute 4 h / 3 jours, normale 24 h / 7 jours)."""
 
 import datetime
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from partnerships.models import User
@@ -17,13 +19,45 @@ from partnerships.models import User
 from .models import Convention, ResponsePolicy
 
 
+class ResponsePolicies:
+    """The one resolution rule for response delays: the convention's policy, else the département's,
+    else the model's defaults. Built from the policies a caller read: filing reads the two that can
+    apply, the escalation scan reads them all once (a query per convention made scans slow)."""
+
+    def __init__(self, policies: Iterable[ResponsePolicy]):
+        self._by_convention: dict = {}
+        self._by_department: dict = {}
+        for policy in policies:
+            if policy.convention_id:
+                self._by_convention[policy.convention_id] = policy
+            else:
+                self._by_department[policy.department_id] = policy
+        self._defaults: dict = {}
+
+    @classmethod
+    def all(cls) -> "ResponsePolicies":
+        return cls(ResponsePolicy.objects.all())
+
+    def get(self, convention_id, department_id) -> ResponsePolicy:
+        found = self._by_convention.get(convention_id) or self._by_department.get(department_id)
+        if found is not None:
+            return found
+        if department_id not in self._defaults:
+            self._defaults[department_id] = ResponsePolicy(department_id=department_id)
+        return self._defaults[department_id]
+
+    def known(self) -> list[ResponsePolicy]:
+        """Every policy read, and the defaults: what any fiche of theirs may be given."""
+        return [*self._by_convention.values(), *self._by_department.values(), ResponsePolicy()]
+
+
 def policy_for(convention: Convention | int | None, department_id: str | None) -> ResponsePolicy:
-    """The policy in force: the convention's, the département's, or an unsaved default."""
+    """The policy in force: the convention's, the département's, or an unsaved default (one query)."""
     convention_id = convention.pk if isinstance(convention, Convention) else convention
-    found = (
-        ResponsePolicy.objects.filter(convention_id=convention_id).first() if convention_id else None
-    ) or ResponsePolicy.objects.filter(convention__isnull=True, department_id=department_id).first()
-    return found or ResponsePolicy(department_id=department_id)
+    candidates = Q(convention__isnull=True, department_id=department_id)
+    if convention_id:
+        candidates |= Q(convention_id=convention_id)
+    return ResponsePolicies(ResponsePolicy.objects.filter(candidates)).get(convention_id, department_id)
 
 
 @lru_cache(maxsize=16)

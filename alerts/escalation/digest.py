@@ -1,0 +1,59 @@
+"""The daily digest: one e-mail per force manager and prefecture referent, keyed by day."""
+
+import datetime
+
+from django.utils import timezone
+
+from .. import notifications, outbox
+from ..models import Status
+from ..permissions import alert_policy
+from .clocks import CLOCKS
+from .recipients import digest_recipients
+
+
+def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
+    """One e-mail per manager and per day listing what is overdue and what falls due within 24 h,
+    among the fiches they see. Keyed by day: a second run the same day sends nothing."""
+    now = now or timezone.now()
+    soon = now + datetime.timedelta(hours=24)
+    sent = 0
+    for user in digest_recipients():
+        visible = alert_policy.instances(user, "view")
+        waiting_ack = visible.filter(status=Status.SUBMITTED)
+        waiting_feedback = visible.filter(CLOCKS[1].open_q)
+        overdue = list(
+            (waiting_ack.filter(ack_due_at__lte=now) | waiting_feedback.filter(feedback_due_at__lte=now))
+            .distinct()
+            .order_by("ack_due_at")[:200]
+        )
+        due_soon = list(
+            (
+                waiting_ack.filter(ack_due_at__gt=now, ack_due_at__lte=soon)
+                | waiting_feedback.filter(feedback_due_at__gt=now, feedback_due_at__lte=soon)
+            )
+            .exclude(pk__in=[a.pk for a in overdue])
+            .distinct()
+            .order_by("ack_due_at")[:200]
+        )
+        if not overdue and not due_soon:
+            continue
+        key = f"digest:{user.pk}:{timezone.localdate(now).isoformat()}"
+
+        def section(title, alerts):
+            rows = [
+                f"- {a.reference} ({a.get_status_display()}, {a.get_urgency_display()}) : "
+                f"{notifications.alert_absolute_url(a)}"
+                for a in alerts
+            ]
+            return f"{title} ({len(alerts)})\n" + ("\n".join(rows) if rows else "- aucune") + "\n"
+
+        body = (
+            "Bonjour,\n\nVoici le point quotidien des fiches alertes de votre périmètre.\n\n"
+            + section("En retard", overdue)
+            + "\n"
+            + section("À traiter dans les 24 heures", due_soon)
+            + "\nCe message est envoyé automatiquement par Passerelle.\n"
+        )
+        subject = f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance"
+        sent += len(outbox.queue([outbox.Message(key, [user.email], subject, body)]))
+    return sent
