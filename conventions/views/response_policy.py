@@ -6,9 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .forms import ResponsePolicyForm
-from .permissions import convention_policy
-from .policy import policy_for, response_policy_update
+from ..forms import ResponsePolicyForm
+from ..permissions import convention_policy
+from ..policy import policy_for, response_policy_update
 
 
 @login_required
