@@ -12,11 +12,13 @@ from .models import (
     ActionItem,
     Convention,
     Meeting,
+    MeetingKind,
     PartnershipProblem,
     ProblemStatus,
     Signatory,
 )
 from .permissions import convention_policy, problem_policy
+from .services import next_periodic_review
 
 EXPIRY_WARNING_DAYS = 180
 
@@ -75,6 +77,22 @@ def signatory_candidates(department_id: str) -> QuerySet:
 def open_action_items(meetings) -> list[ActionItem]:
     """The open action items of meetings read by `convention_get` (their items are prefetched)."""
     return [a for m in meetings for a in m.action_items.all() if a.status in OPEN_ACTION_STATUSES]
+
+
+def periodic_reviews(convention) -> list[dict]:
+    """Each signatory landlord with each signatory force unit: when their next periodic point is due."""
+    if not convention.periodic_review_months:
+        return []
+    orgs = [s.organisation for s in convention.signatories.all()]
+    meetings = [m for m in convention.meetings.all() if m.kind == MeetingKind.PERIODIC]
+    today = timezone.localdate()
+    rows = []
+    for landlord in (o for o in orgs if o.is_landlord):
+        for unit in (o for o in orgs if o.is_force):
+            due = next_periodic_review(convention, landlord, unit, meetings)
+            late = due is not None and due < today
+            rows.append({"landlord": landlord, "unit": unit, "due": due, "late": late})
+    return rows
 
 
 def action_item_list(*, convention: Convention) -> QuerySet[ActionItem]:

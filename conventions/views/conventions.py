@@ -13,8 +13,7 @@ from partnerships.models import AuditAction
 from .. import selectors, services
 from ..forms import ConventionForm
 from ..models import ActionItemStatus, CommitmentStatus
-from ..permissions import convention_policy, indicator_reader
-from .meetings import periodic_reviews
+from ..permissions import convention_policy, indicator_policy
 
 
 @login_required
@@ -28,7 +27,8 @@ def convention_list(request):
             "page_title": _("Conventions"),
             "conventions": conventions,
             "search": search,
-            "can_create": convention_policy.can_create(request.user),
+            "can_create": convention_policy.user_has_permission(request.user, "create"),
+            "can_change": convention_policy.user_has_permission(request.user, "change"),
         },
     )
 
@@ -47,10 +47,10 @@ def convention_detail(request, pk):
             "commitments": convention.commitments.all(),
             "meetings": meetings,
             "open_actions": selectors.open_action_items(meetings),
-            "reviews": periodic_reviews(convention),
+            "reviews": selectors.periodic_reviews(convention),
             "events": convention.events.select_related("actor")[:20],
             "can_change": convention_policy.has_permission(request.user, "change", convention),
-            "has_indicators": indicator_reader(request.user) is not None,
+            "has_indicators": indicator_policy.user_has_permission(request.user, "view"),
             "commitment_statuses": CommitmentStatus.choices,
             "action_statuses": ActionItemStatus.choices,
         },
@@ -98,7 +98,7 @@ def _edit(request, convention=None):
 
 @login_required
 def convention_create(request):
-    if not convention_policy.can_create(request.user):
+    if not convention_policy.user_has_permission(request.user, "create"):
         raise Http404
     return _edit(request)
 

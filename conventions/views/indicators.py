@@ -15,18 +15,17 @@ from partnerships.widgets import prefill_choices
 
 from .. import charts, exports, indicators, selectors
 from ..forms import IndicatorFilterForm
-from ..permissions import indicator_reader
-from .meetings import periodic_reviews
+from ..permissions import indicator_policy, indicator_reader
 
 
 def _indicator_request(request, pk, fmt="csv"):
     """Reader, convention and filters of an indicators page or export; 404 when the user reads none."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    reader = indicator_reader(request.user)
     convention = selectors.convention_get(user=request.user, pk=pk) if pk is not None else None
-    if reader is None:
+    if not indicator_policy.user_has_permission(request.user, "view"):
         raise Http404
+    reader = indicator_reader(request.user)
     department_id = convention.department_id if convention else reader.department_id
     # Always bound, so the period shown in the date fields is the one counted.
     data = request.GET.copy()
@@ -139,7 +138,7 @@ def convention_bilan(request, pk):
         "commitments": convention.commitments.all(),
         "meetings": meetings,
         "open_actions": selectors.open_action_items(convention.meetings.all()),
-        "reviews": periodic_reviews(convention),
+        "reviews": selectors.periodic_reviews(convention),
         "generated_on": timezone.localdate(),
     }
     html = render_to_string("conventions/bilan.html", context, request=request)

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,23 +14,6 @@ from partnerships.models import AuditAction
 
 from .. import selectors, services
 from ..forms import ActionItemForm, CommitmentForm, MeetingForm, limit_to_convention
-from ..models import MeetingKind
-
-
-def periodic_reviews(convention) -> list[dict]:
-    """Each signatory landlord with each signatory force unit: when their next periodic point is due."""
-    if not convention.periodic_review_months:
-        return []
-    orgs = [s.organisation for s in convention.signatories.all()]
-    meetings = [m for m in convention.meetings.all() if m.kind == MeetingKind.PERIODIC]
-    today = timezone.localdate()
-    rows = []
-    for landlord in (o for o in orgs if o.is_landlord):
-        for unit in (o for o in orgs if o.is_force):
-            due = services.next_periodic_review(convention, landlord, unit, meetings)
-            late = due is not None and due < today
-            rows.append({"landlord": landlord, "unit": unit, "due": due, "late": late})
-    return rows
 
 
 @login_required

@@ -25,14 +25,14 @@ def problem_list(request):
             "problems": selectors.problem_list(user=request.user, status=status),
             "statuses": ProblemStatus.choices,
             "status": status,
-            "can_open": problem_policy.can_open(request.user),
+            "can_open": problem_policy.user_has_permission(request.user, "open"),
         },
     )
 
 
 @login_required
 def problem_create(request):
-    if not problem_policy.can_open(request.user):
+    if not problem_policy.user_has_permission(request.user, "open"):
         raise Http404
     form = ProblemForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -15,7 +15,7 @@ from ..policy import policy_for, response_policy_update
 def response_policy_edit(request, pk=None):
     user = request.user
     org = user.organisation
-    if org is None or not org.is_prefecture:
+    if not convention_policy.user_has_permission(user, "change"):
         raise Http404
     convention = convention_policy.get_or_404(user, "change", pk=pk) if pk is not None else None
     department_id = convention.department_id if convention else org.department_id
