@@ -97,7 +97,7 @@ def add_attachments(request, alert, files):
         try:
             services.alert_add_attachment(actor=request.user, alert=alert, uploaded_file=uploaded)
         except ApplicationError as exc:
-            messages.error(request, f"{uploaded.name} : {exc.message}")
+            messages.error(request, _("%(file)s : %(error)s") % {"file": uploaded.name, "error": exc.message})
 
 
 @login_required
