@@ -1,33 +1,25 @@
-"""Follow-up of a convention: its meetings (minutes, periodic points), commitments and action items."""
+"""Follow-up of a convention: meeting minutes, commitments, meetings and action items."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from partnerships.audit import audit_record
-from partnerships.models import AuditAction
-
 from .. import selectors, services
 from ..forms import ActionItemForm, CommitmentForm, MeetingForm, limit_to_convention
+from .conventions import audited_download
 
 
 @login_required
 def meeting_minutes(request, pk, meeting_pk):
     convention = selectors.convention_get(user=request.user, pk=pk)
     meeting = get_object_or_404(convention.meetings.exclude(minutes_file=""), pk=meeting_pk)
-    audit_record(
-        request_or_actor=request,
-        action=AuditAction.DOWNLOAD,
-        obj=meeting,
-        department_id=convention.department_id,
-    )
-    return FileResponse(
-        meeting.minutes_file.open("rb"), as_attachment=True, filename=f"compte-rendu-{meeting.date:%Y-%m-%d}"
+    return audited_download(
+        request, convention, meeting, meeting.minutes_file, filename=f"compte-rendu-{meeting.date:%Y-%m-%d}"
     )
 
 
