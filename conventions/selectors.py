@@ -1,14 +1,33 @@
 """Reads on conventions, already scoped to the user and prefetched for the page that uses them."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import datetime
 
-from partnerships.models import Organisation, User
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .models import OPEN_ACTION_STATUSES, ActionItem, Convention, Meeting, Signatory
-from .permissions import convention_policy
+from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind, User
+
+from .models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    Convention,
+    Meeting,
+    MeetingKind,
+    PartnershipProblem,
+    ProblemStatus,
+    Signatory,
+)
+from .permissions import convention_policy, problem_policy
+from .services import next_periodic_review
+
+EXPIRY_WARNING_DAYS = 180
 
 
 def convention_list(*, user: User, search: str = "") -> QuerySet:
+    """Each convention flagged `expires_soon` (ends within EXPIRY_WARNING_DAYS without tacit renewal)
+    and `is_over` (ended) by the database, against today's date."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
     qs = (
         convention_policy.instances(user)
         .select_related("department", "parent")
@@ -19,6 +38,11 @@ def convention_list(*, user: User, search: str = "") -> QuerySet:
                 distinct=True,
                 filter=Q(meetings__action_items__status__in=OPEN_ACTION_STATUSES),
             ),
+            expires_soon=ExpressionWrapper(
+                Q(effective_until__gte=today, effective_until__lte=soon, tacit_renewal=False),
+                output_field=BooleanField(),
+            ),
+            is_over=ExpressionWrapper(Q(effective_until__lt=today), output_field=BooleanField()),
         )
     )
     if search:
@@ -45,3 +69,70 @@ def convention_get(*, user: User, pk, action: str = "view") -> Convention:
 def signatory_candidates(department_id: str) -> QuerySet:
     """Organisations that may sign a convention of the département (the parquet and mayors included)."""
     return Organisation.objects.filter(department_id=department_id).order_by("kind", "name")
+
+
+# Action items, partnership problems and the prefecture's home page (engineer H1's block).
+
+
+def open_action_items(meetings) -> list[ActionItem]:
+    """The open action items of meetings read by `convention_get` (their items are prefetched)."""
+    return [a for m in meetings for a in m.action_items.all() if a.status in OPEN_ACTION_STATUSES]
+
+
+def periodic_reviews(convention) -> list[dict]:
+    """Each signatory landlord with each signatory force unit: when their next periodic point is due."""
+    if not convention.periodic_review_months:
+        return []
+    orgs = [s.organisation for s in convention.signatories.all()]
+    meetings = [m for m in convention.meetings.all() if m.kind == MeetingKind.PERIODIC]
+    today = timezone.localdate()
+    rows = []
+    for landlord in (o for o in orgs if o.is_landlord):
+        for unit in (o for o in orgs if o.is_force):
+            due = next_periodic_review(convention, landlord, unit, meetings)
+            late = due is not None and due < today
+            rows.append({"landlord": landlord, "unit": unit, "due": due, "late": late})
+    return rows
+
+
+def action_item_list(*, convention: Convention) -> QuerySet[ActionItem]:
+    """The action items of a convention the caller already holds (so already scoped to the user)."""
+    return ActionItem.objects.filter(meeting__convention=convention).select_related("meeting__convention")
+
+
+def problem_list(*, user: User, status: str = "") -> QuerySet[PartnershipProblem]:
+    problems = (
+        problem_policy.instances(user)
+        .select_related("site", "commune", "opened_by")
+        .annotate(alert_count=Count("alerts", distinct=True))
+    )
+    if status in ProblemStatus.values:
+        problems = problems.filter(status=status)
+    return problems.order_by("status", "-opened_at")
+
+
+def problem_get(*, user: User, pk, action: str = "view") -> PartnershipProblem:
+    queryset = PartnershipProblem.objects.select_related("site", "commune", "opened_by").prefetch_related(
+        "partners", "alerts"
+    )
+    return problem_policy.get_or_404(user, action, queryset=queryset, pk=pk)
+
+
+def prefecture_home(*, user: User) -> dict:
+    """The figures of the prefecture's home page: its département's landlords, units, estates and
+    how many communes have a competent unit."""
+    department = user.organisation.department
+    return {
+        "department": department,
+        "landlords": Organisation.objects.filter(
+            department=department, kind=OrganisationKind.LANDLORD
+        ).order_by("name"),
+        "unit_count": Organisation.objects.filter(
+            department=department, kind__in=OrganisationKind.forces()
+        ).count(),
+        "site_count": HousingSite.objects.filter(commune__department=department).count(),
+        "communes_total": Commune.objects.filter(department=department).count(),
+        "communes_covered": Commune.objects.filter(
+            department=department, assignments__valid_until__isnull=True
+        ).count(),
+    }

@@ -24,6 +24,7 @@ from .models import (
     ProblemStatus,
     Signatory,
 )
+from .permissions import problem_policy
 
 CONVENTION_FIELDS = (
     "title",
@@ -333,8 +334,7 @@ def problem_create(
     action_plan: str = "",
     alerts=(),
 ) -> PartnershipProblem:
-    org = actor.organisation
-    if org is None or not (org.is_force or org.is_prefecture):
+    if not problem_policy.user_has_permission(actor, "open"):
         raise ApplicationError(_("Seule une force ou la préfecture peut ouvrir un problème partenarial."))
     problem = PartnershipProblem(
         department_id=commune.department_id,
@@ -342,7 +342,7 @@ def problem_create(
         commune=commune,
         title=title,
         description=description,
-        opened_by=org,
+        opened_by=actor.organisation,
         action_plan=action_plan,
     )
     problem.full_clean()

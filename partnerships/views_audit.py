@@ -47,7 +47,7 @@ class AuditFilterForm(DsfrBaseForm):
 def filtered_entries(request):
     """The entries the referent reads, narrowed by the valid filters (invalid ones are shown as
     errors and ignored)."""
-    if not audit_policy.may_read(request.user):
+    if not audit_policy.user_has_permission(request.user, "view"):
         raise PermissionDenied
     form = AuditFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from partnerships import scope
 from partnerships.audit import audit_policy, audit_record
 from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction
@@ -141,10 +140,10 @@ def alert_detail(request, pk):
                 for event in selectors.alert_timeline(user=user, alert=alert)
             ],
             # The procedure number is for the forces and the prefecture (and the filer's own form).
-            "show_procedure": not scope.is_landlord(user),
+            "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
             "actions": actions,
             "can_edit": alert_policy.can(user, "update_draft", alert),
-            "can_read_audit": audit_policy.may_read(user),
+            "can_read_audit": audit_policy.user_has_permission(user, "view"),
         },
     )
 
