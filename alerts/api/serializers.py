@@ -253,7 +253,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+        fields = ["id", "original_name", "content_type", "size", "taken_at", "created_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:

@@ -66,6 +66,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("nom du fichier"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # Read from the photo's EXIF before its metadata is stripped (alerts.services.attachments).
+    taken_at = models.DateTimeField(_("prise de vue"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -11,9 +11,10 @@ from alerts import services
 from alerts.models import Alert, AlertEvent, EventKind, Outcome, ReferenceCounter, ReturnReason, Status
 from alerts.permissions import alert_policy
 from alerts.selectors import routing_queue
+from alerts.services.attachments import EXTENSIONS
 from conventions.models import Convention, ConventionStatus, Signatory
 from partnerships.errors import ApplicationError
-from tests.alerts.factories import JPEG, PDF, PNG, alert_data, draft_alert, filed_alert, upload
+from tests.alerts.factories import HEIC, JPEG, PDF, PNG, WEBP, alert_data, draft_alert, filed_alert, upload
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -363,17 +364,17 @@ def test_draft_can_be_updated_then_submitted(world):
         (JPEG, "image/jpeg"),
         (PNG, "image/png"),
         (PDF, "application/pdf"),
-        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
-        (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+        (WEBP, "image/webp"),
+        (HEIC, "image/jpeg"),
     ],
 )
-def test_attachments_are_typed_from_their_bytes(world, content, content_type):
+def test_attachments_are_typed_from_their_bytes_and_named_after_that_type(world, content, content_type):
     alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     attachment = services.alert_add_attachment(
         actor=world.landlord_agent, alert=alert, uploaded_file=upload(content, "IMG 0001.bin")
     )
     assert attachment.content_type == content_type
-    assert attachment.original_name == "IMG 0001.bin"
+    assert attachment.original_name == f"IMG 0001.{EXTENSIONS[content_type]}"
     assert "IMG" not in attachment.file.name
 
 
