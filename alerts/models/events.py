@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Organisation
 
+from ..validators import validate_free_text
 from .alert import Alert
 from .choices import EventKind, Status
 
@@ -30,7 +31,7 @@ class AlertEvent(models.Model):
     )
     from_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), blank=True, validators=[validate_free_text])
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
