@@ -477,7 +477,7 @@ def problem_create(request):
 @login_required
 def problem_detail(request, pk):
     queryset = PartnershipProblem.objects.select_related("site", "commune", "opened_by").prefetch_related(
-        "partners", "alerts"
+        "partners"
     )
     problem = problem_policy.get_or_404(request.user, "view", queryset=queryset, pk=pk)
     if request.method == "POST":
@@ -496,6 +496,7 @@ def problem_detail(request, pk):
         {
             "page_title": problem.title,
             "problem": problem,
+            "linked": selectors.problem_linked_alerts(user=request.user, problem=problem),
             "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
         },
     )
