@@ -306,6 +306,20 @@ def test_merge_closes_the_duplicate_and_points_to_the_kept_fiche(world):
         services.alert_merge(actor=world.officer, alert=kept, into=elsewhere)
 
 
+def test_a_unit_cannot_merge_fiches_of_two_landlords_and_both_stay_open(world):
+    ours = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    theirs = filed_alert(site=world.other_site, reporter=world.other_landlord_agent)  # same station
+    assert theirs.routed_unit_id == ours.routed_unit_id
+
+    for alert, into in ((theirs, ours), (ours, theirs)):
+        with pytest.raises(ApplicationError, match="deux bailleurs différents"):
+            services.alert_merge(actor=world.officer, alert=alert, into=into)
+
+    assert Alert.objects.get(pk=ours.pk).status == Status.SUBMITTED
+    assert Alert.objects.get(pk=theirs.pk).status == Status.SUBMITTED
+    assert not AlertEvent.objects.filter(kind=EventKind.MERGE).exists()
+
+
 def test_bulk_acknowledge_counts_only_what_the_actor_may_acknowledge(world):
     mine = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(2)]
     theirs = filed_alert(site=world.site_meru, reporter=world.landlord_agent)
