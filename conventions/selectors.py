@@ -1,6 +1,7 @@
 """Reads on conventions, already scoped to the user and prefetched for the page that uses them."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -113,7 +114,7 @@ def problem_list(*, user: User, status: str = "") -> QuerySet[PartnershipProblem
 
 def problem_get(*, user: User, pk, action: str = "view") -> PartnershipProblem:
     queryset = PartnershipProblem.objects.select_related("site", "commune", "opened_by").prefetch_related(
-        "partners", "alerts"
+        "partners"
     )
     return problem_policy.get_or_404(user, action, queryset=queryset, pk=pk)
 
@@ -136,3 +137,27 @@ def prefecture_home(*, user: User) -> dict:
             department=department, assignments__valid_until__isnull=True
         ).count(),
     }
+
+
+@dataclass(frozen=True)
+class LinkedAlerts:
+    """The fiches of a partnership problem as one reader may know them."""
+
+    visible: list  # the fiches the reader may see, oldest first
+    others: int  # how many more are linked: a count only, never which
+
+
+def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
+    """A problem groups fiches of several landlords and units: each reader sees the ones
+    `alert_policy` lets it see, and only a count of the others (their reference, category and date
+    would tell a landlord about another landlord's estate)."""
+    from alerts.permissions import alert_policy
+
+    linked = problem.alerts.values("pk")
+    visible = list(
+        alert_policy.instances(user)
+        .filter(pk__in=linked)
+        .only("id", "reference", "category", "submitted_at")
+        .order_by("submitted_at", "id")
+    )
+    return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))

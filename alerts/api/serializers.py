@@ -8,12 +8,16 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from partnerships import scope
-from partnerships.models import Organisation
+from partnerships.api.fields import ChoicePrimaryKeyField
+from partnerships.errors import NOT_A_CHOICE
+from partnerships.models import Building, Organisation
 from partnerships.permissions import site_policy
 
+from ..forms import force_units
 from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
 from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
+from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..views.lists import label
 
 
@@ -156,9 +160,8 @@ class AlertDetailSerializer(AlertListSerializer):
 class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A fiche filed by a landlord; `link_to` ties it to a recent fiche of the same estate."""
 
-    link_to = serializers.PrimaryKeyRelatedField(
-        queryset=Alert.objects.none(), required=False, allow_null=True
-    )
+    serializer_related_field = ChoicePrimaryKeyField
+    link_to = ChoicePrimaryKeyField(queryset=Alert.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = Alert
@@ -179,20 +182,32 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             .defer("commune__outline")
         )
         self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
+        self.fields["building"].queryset = Building.objects.filter(site__landlord_id=user.organisation_id)
 
     def validate(self, attrs):
         building = attrs.get("building")
         if building is not None and building.site_id != attrs["site"].pk:
-            raise serializers.ValidationError({"building": "Ce bâtiment n'appartient pas au site choisi."})
+            # The message of an unknown id (ChoicePrimaryKeyField): ids are not to be told apart.
+            raise serializers.ValidationError({"building": [NOT_A_CHOICE]})
         return attrs
 
 
+class FreeTextField(serializers.CharField):
+    """A description, message or reason: at most FREE_TEXT_MAX_LENGTH characters (in the schema too)."""
+
+    def __init__(self, **kwargs):
+        # max_length (not only a validator) so that the OpenAPI schema says maxLength.
+        super().__init__(
+            max_length=FREE_TEXT_MAX_LENGTH, error_messages={"max_length": free_text_error()}, **kwargs
+        )
+
+
 class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = FreeTextField()
 
 
 class StartSerializer(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class CommentSerializer(MessageSerializer):
@@ -201,21 +216,29 @@ class CommentSerializer(MessageSerializer):
 
 class CloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[c for c in Outcome.choices if c[0] != Outcome.MERGED])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class RedirectSerializer(serializers.Serializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
-    reason = serializers.CharField()
+    unit = ChoicePrimaryKeyField(queryset=Organisation.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        alert = self.context.get("alert")  # absent when the schema generator inspects the fields
+        if alert is not None:
+            # What the service accepts, so that a unit of another département reads as a missing id.
+            self.fields["unit"].queryset = force_units(alert.department_id).exclude(pk=alert.routed_unit_id)
+
+    reason = FreeTextField()
 
 
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReturnReason.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = FreeTextField()
 
 
 class MergeSerializer(serializers.Serializer):
@@ -253,7 +276,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+        fields = ["id", "original_name", "content_type", "size", "taken_at", "created_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:

@@ -6,10 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from partnerships.api.pagination import KeysFirstPagination
+from partnerships.api.parsers import JSONParser
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction
 
@@ -102,8 +103,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data, status=code
         )
 
-    def parse(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+    def parse(self, serializer_class, **context):
+        serializer = serializer_class(
+            data=self.request.data, context={**self.get_serializer_context(), **context}
+        )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -151,10 +154,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @transition_schema("Réorienter vers une autre unité (motif obligatoire)", request=s.RedirectSerializer)
     @action(detail=True, methods=["post"])
     def redirect(self, request, pk=None):
-        data = self.parse(s.RedirectSerializer)
-        return self.detail_response(
-            services.alert_redirect(actor=request.user, alert=self.get_object(), **data)
-        )
+        alert = self.get_object()
+        data = self.parse(s.RedirectSerializer, alert=alert)
+        return self.detail_response(services.alert_redirect(actor=request.user, alert=alert, **data))
 
     @transition_schema("Renvoyer à la préfecture", request=s.ReturnSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")

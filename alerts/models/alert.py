@@ -8,6 +8,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from partnerships.models import Building, Department, HousingSite, Organisation
 
+from ..validators import validate_free_text
 from .choices import (
     Category,
     Complaint,
@@ -91,7 +92,7 @@ class Alert(models.Model):
     weapon_seen = models.BooleanField(_("arme aperçue"), default=False)
     facts_at = models.DateTimeField(_("date et heure des faits"))
     urgency = models.CharField(_("urgence"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    description = models.TextField(_("description des faits"))
+    description = models.TextField(_("description des faits"), validators=[validate_free_text])
     staff_victim = models.BooleanField(_("un personnel est victime"), default=False)
     staff_victim_function = models.CharField(
         _("fonction du personnel victime"), max_length=12, choices=StaffFunction.choices, blank=True
@@ -124,7 +125,9 @@ class Alert(models.Model):
     )
     feedback_escalation_level = models.PositiveSmallIntegerField(_("niveau de relance (retour)"), default=0)
     outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices, blank=True)
-    outcome_comment = models.TextField(_("précisions sur la suite donnée"), blank=True)
+    outcome_comment = models.TextField(
+        _("précisions sur la suite donnée"), blank=True, validators=[validate_free_text]
+    )
     linked_to = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

@@ -14,6 +14,7 @@ from partnerships.services.permissions import grant, revoke
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
+from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 
 ALERT_PERMS = ("alerts.view_alert", "alerts.change_alert")
 
@@ -32,11 +33,23 @@ MAX_VERSION = 2**31 - 1
 
 def as_seen(alert: Alert, version: str | None) -> Alert:
     """`alert` at the version its client read (a page's hidden field, an API If-Match header), so
-    that save_changes refuses a change if someone changed the fiche since. Anything but a number
-    leaves the fiche as read now; a number past any real version is stale, not a database overflow."""
-    seen = (version or "").strip().strip('"')
-    if seen.isdigit():
-        alert.version = min(int(seen), MAX_VERSION)
+    that save_changes refuses a change if someone changed the fiche since. No version (or `*`, "any")
+    leaves the fiche as read now; a version that is not a number is refused, never ignored (the
+    client asked for a check we cannot make); a number past any real version is stale, not a
+    database overflow."""
+    seen = (version or "").strip()
+    if seen.startswith("W/"):
+        seen = seen[2:]
+    seen = seen.strip('"')
+    if seen in ("", "*"):
+        return alert
+    if not (seen.isascii() and seen.isdigit()):
+        raise ApplicationError(
+            "Version de la fiche illisible (en-tête If-Match) : donnez le numéro de version lu, "
+            "ou rechargez la page et recommencez.",
+            code="invalid_version",
+        )
+    alert.version = min(int(seen), MAX_VERSION)
     return alert
 
 
@@ -81,7 +94,10 @@ def record_event(
     internal: bool = False,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
-    change of a fiche passes here, so here it is audited too (without the message: free text)."""
+    change of a fiche passes here, so here it is audited too (without the message: free text), and
+    here every comment, feedback or reason meets the free-text cap, whichever interface sent it."""
+    if len(message) > FREE_TEXT_MAX_LENGTH:
+        raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
     audit_record(
         request_or_actor=actor,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from conventions.delays import deadlines
 from conventions.models import Convention, ConventionStatus
-from partnerships.errors import ApplicationError
+from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
 from partnerships.routing import competent_unit
 from partnerships.services.permissions import grant
@@ -84,7 +84,7 @@ def clean_data(site: HousingSite, data: dict) -> dict:
         raise ApplicationError("Champs non reconnus : " + ", ".join(sorted(unknown)), code="invalid")
     building = data.get("building")
     if building is not None and building.site_id != site.pk:
-        raise ApplicationError("Ce bâtiment n'appartient pas au site choisi.", code="invalid")
+        raise ApplicationError(NOT_A_CHOICE, code="invalid")
     category, sub = data.get("category"), data.get("subcategory")
     if sub and sub not in SUBCATEGORIES.get(category, []):
         raise ApplicationError(

@@ -212,7 +212,8 @@ def alert_reopen(*, actor: User, alert: Alert, reason: str) -> Alert:
 
 @transaction.atomic
 def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
-    """Close `alert` as a duplicate of `into` (both handled by the actor's unit); the landlord is told."""
+    """Close `alert` as a duplicate of `into` (both handled by the actor's unit, both of one landlord);
+    the landlord is told."""
     authorise(actor, "merge", alert)
     if (
         into.pk == alert.pk
@@ -221,6 +222,13 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
     ):
         raise ApplicationError(
             "La fiche à conserver doit être une autre fiche ouverte que vous traitez.", code="invalid_merge"
+        )
+    if into.landlord_id != alert.landlord_id:
+        # Merging would close one landlord's fiche into another's it can never follow (404), and
+        # tell each landlord the other's references: only fiches of one landlord are merged.
+        raise ApplicationError(
+            "Ces fiches concernent deux bailleurs différents : elles ne peuvent pas être fusionnées.",
+            code="invalid_merge",
         )
     previous, now = alert.status, timezone.now()
     save_changes(
