@@ -6,12 +6,12 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conventions.models import Convention, ConventionStatus
 from conventions.policy import deadlines
+from conventions.selectors import convention_in_force
 from partnerships.errors import ApplicationError
 from partnerships.models import HousingSite, User
 from partnerships.routing import competent_unit
@@ -183,22 +183,6 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
         counter.save(update_fields=["last_value"])
         value = counter.last_value
     return f"FA-{department_id}-{year}-{value:06d}"
-
-
-def convention_in_force(alert: Alert, day: datetime.date) -> Convention | None:
-    """The convention of the département signed by the landlord, in force on `day`, covering the site."""
-    return (
-        Convention.objects.filter(
-            department_id=alert.department_id,
-            signatories__organisation_id=alert.landlord_id,
-            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
-        )
-        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
-        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
-        .order_by("-effective_from", "-id")
-        .first()
-    )
 
 
 def announce_routing(alert: Alert, *, kind: str, message: str) -> None:
