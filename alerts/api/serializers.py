@@ -11,7 +11,7 @@ from partnerships import scope
 from partnerships.models import Organisation
 from partnerships.permissions import site_policy
 
-from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
+from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
 from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
 from ..views.lists import label
@@ -104,12 +104,7 @@ class AlertListSerializer(OutputSerializer):
             "routed_unit",
             "routed_unit_name",
             "facts_at",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
+            *alert_field_names("submitted_at", "feedback_due_at"),
             "outcome",
             "latest_feedback",
             "version",

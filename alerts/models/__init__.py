@@ -1,4 +1,11 @@
-from .alert import Alert, AlertGroupObjectPermission, AlertUserObjectPermission, ReferenceCounter
+from .alert import (
+    Alert,
+    AlertGroupObjectPermission,
+    AlertUserObjectPermission,
+    ReferenceCounter,
+    alert_field_names,
+    alert_fields,
+)
 from .choices import (
     OPEN_STATUSES,
     SUBCATEGORIES,
@@ -42,4 +49,6 @@ __all__ = [
     "Status",
     "SubCategory",
     "Urgency",
+    "alert_field_names",
+    "alert_fields",
 ]

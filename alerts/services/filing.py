@@ -18,35 +18,13 @@ from partnerships.routing import competent_unit
 from partnerships.services.permissions import grant
 
 from .. import notifications
-from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status
+from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status, alert_field_names
 from .attachments import alert_add_attachment
 from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
 
-# What a landlord fills in; everything else is set by the services.
-DRAFT_FIELDS = (
-    "building",
-    "place_type",
-    "category",
-    "subcategory",
-    "facts_at",
-    "urgency",
-    "description",
-    "people_count",
-    "weapon_seen",
-    "staff_victim",
-    "staff_victim_function",
-    "work_stoppage",
-    "complaint",
-    "complaint_by",
-    "complaint_date",
-    "complaint_service",
-    "complaint_reference",
-    "main_courante",
-    "images_available",
-    "witnesses_available",
-    "recurring",
-    "reporter_visible",
-)
+# What a landlord fills in (the facts, where they happened, whether the force may see the reporter's
+# name); everything else is set by the services.
+DRAFT_FIELDS = ("building", *alert_field_names("category", "recurring"), "reporter_visible")
 
 
 def parse_key(idempotency_key) -> uuid.UUID | None:

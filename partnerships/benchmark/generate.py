@@ -1,4 +1,4 @@
-"""A national volume of realistic data for the benchmark (issue #7): every département's communes,
+"""A national volume of realistic data for the benchmark: every département's communes,
 prefectures, force units owning territories, landlords and their estates, users, conventions, and
 fiches alertes over five years with their timeline, guardian grants, notifications and reference
 counters — consistent with what the services write, so the pages and the API read them as real data.
@@ -35,6 +35,7 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.escalation import target_level
+from alerts.models import Alert, alert_fields
 from conventions.models import ResponsePolicy
 
 HOME_DEPARTMENT = "60"
@@ -700,68 +701,27 @@ class Generator:
         self.counters: dict[tuple[str, int], int] = defaultdict(int)
         policy = ResponsePolicy()
         self.windows = {u: policy.windows(u) for u, _w in URGENCIES}
-        columns = (
-            "id",
-            "reference",
-            "reporter_visible",
-            "idempotency_key",
-            "category",
-            "subcategory",
-            "place_type",
-            "people_count",
-            "weapon_seen",
-            "facts_at",
-            "urgency",
-            "description",
-            "staff_victim",
-            "staff_victim_function",
-            "work_stoppage",
-            "complaint",
-            "complaint_by",
-            "complaint_date",
-            "complaint_service",
-            "complaint_reference",
-            "main_courante",
-            "images_available",
-            "witnesses_available",
-            "recurring",
-            "status",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
-            "ack_escalation_level",
-            "feedback_escalation_level",
-            "outcome",
-            "outcome_comment",
-            "anonymised_at",
-            "version",
-            "created_at",
-            "updated_at",
-            "building_id",
-            "convention_id",
-            "department_id",
-            "duplicate_of_id",
-            "landlord_id",
-            "linked_to_id",
-            "reporter_id",
-            "routed_unit_id",
-            "site_id",
-        )
+        # Every column of the fiche, read from the model; what a row does not draw is the field's default.
+        fields = alert_fields()
+        defaults = {f.attname: f.get_default() for f in fields}
+
+        def as_columns(values: dict) -> tuple:
+            row = {**defaults, **values}
+            assert len(row) == len(defaults), f"not a column of the fiche: {set(row) - set(defaults)}"
+            return tuple(row.values())
+
         rows = (
-            self.fiche_row(pk, moment, site, streams[stream])
+            as_columns(self.fiche_row(pk, moment, site, streams[stream]))
             for pk, (moment, site, stream) in enumerate(moments, 1)
         )
-        self.copy("alerts_alert", columns, rows)
+        self.copy(Alert._meta.db_table, tuple(f.column for f in fields), rows)
         self.copy(
             "alerts_referencecounter",
             ("department_id", "year", "last_value"),
             ((dept, year, value) for (dept, year), value in self.counters.items()),
         )
 
-    def fiche_row(self, pk: int, submitted: datetime.datetime, site: tuple, rng: random.Random) -> tuple:
+    def fiche_row(self, pk: int, submitted: datetime.datetime, site: tuple, rng: random.Random) -> dict:
         site_id, landlord, commune = site
         dept = self.commune_dept[commune]
         r = rng.random
@@ -817,111 +777,70 @@ class Generator:
         sub = rng.choice(subs) if subs and r() < 0.8 else ""
         buildings = self.site_buildings[site_id]
         updated = closed or feedback or acknowledged or submitted
-        return (
-            pk,
-            reference,
-            r() < 0.3,
-            uuid.UUID(int=rng.getrandbits(128), version=4),
-            category,
-            sub,
-            rng.choice(PLACES),
-            rng.randint(1, 12) if r() < 0.6 else None,
-            category == "weapons" or r() < 0.02,
-            facts,
-            urgency,
-            rng.choice(DESCRIPTIONS),
-            staff_victim,
-            rng.choice(("caretaker", "proximity")) if staff_victim else "",
-            staff_victim and r() < 0.2,
-            complaint,
-            "landlord" if complaint != "no" else "",
-            facts.date() if complaint == "filed" else None,
-            "",
-            "",
-            r() < 0.1,
-            r() < 0.2,
-            r() < 0.3,
-            r() < 0.25,
-            status,
-            submitted,
-            acknowledged,
-            feedback,
-            closed,
-            ack_due,
-            feedback_due,
-            ack_level,
-            feedback_level,
-            rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
+        # In the order the random draws were always made, so that a seed still gives the same data.
+        return {
+            "id": pk,
+            "reference": reference,
+            "reporter_visible": r() < 0.3,
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "category": category,
+            "subcategory": sub,
+            "place_type": rng.choice(PLACES),
+            "people_count": rng.randint(1, 12) if r() < 0.6 else None,
+            "weapon_seen": category == "weapons" or r() < 0.02,
+            "facts_at": facts,
+            "urgency": urgency,
+            "description": rng.choice(DESCRIPTIONS),
+            "staff_victim": staff_victim,
+            "staff_victim_function": rng.choice(("caretaker", "proximity")) if staff_victim else "",
+            "work_stoppage": staff_victim and r() < 0.2,
+            "complaint": complaint,
+            "complaint_by": "landlord" if complaint != "no" else "",
+            "complaint_date": facts.date() if complaint == "filed" else None,
+            "main_courante": r() < 0.1,
+            "images_available": r() < 0.2,
+            "witnesses_available": r() < 0.3,
+            "recurring": r() < 0.25,
+            "status": status,
+            "submitted_at": submitted,
+            "acknowledged_at": acknowledged,
+            "first_feedback_at": feedback,
+            "closed_at": closed,
+            "ack_due_at": ack_due,
+            "feedback_due_at": feedback_due,
+            "ack_escalation_level": ack_level,
+            "feedback_escalation_level": feedback_level,
+            "outcome": rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
             if status == "closed"
             else "",
-            "",
-            None,
-            1 + (acknowledged is not None) + 2 * (feedback is not None) + (closed is not None),
-            created,
-            updated,
-            rng.choice(buildings) if r() < 0.7 else None,
-            convention,
-            dept,
-            None,
-            landlord,
-            None,
-            rng.choice(self.agents[landlord]),
-            unit if status != "returned" else None,
-            site_id,
-        )
+            "version": 1 + (acknowledged is not None) + 2 * (feedback is not None) + (closed is not None),
+            "created_at": created,
+            "updated_at": updated,
+            "building_id": rng.choice(buildings) if r() < 0.7 else None,
+            "convention_id": convention,
+            "department_id": dept,
+            "landlord_id": landlord,
+            "reporter_id": rng.choice(self.agents[landlord]),
+            "routed_unit_id": unit if status != "returned" else None,
+            "site_id": site_id,
+        }
 
-    def draft_row(self, pk, created, site, dept, category, subs, urgency, facts, rng) -> tuple:
+    def draft_row(self, pk, created, site, dept, category, subs, urgency, facts, rng) -> dict:
         site_id, landlord, _commune = site
-        return (
-            pk,
-            None,
-            False,
-            uuid.UUID(int=rng.getrandbits(128), version=4),
-            category,
-            "",
-            "",
-            None,
-            False,
-            facts,
-            urgency,
-            rng.choice(DESCRIPTIONS),
-            False,
-            "",
-            False,
-            "no",
-            "",
-            None,
-            "",
-            "",
-            False,
-            False,
-            False,
-            False,
-            "draft",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            0,
-            0,
-            "",
-            "",
-            None,
-            1,
-            created,
-            created,
-            None,
-            None,
-            dept,
-            None,
-            landlord,
-            None,
-            rng.choice(self.agents[landlord]),
-            None,
-            site_id,
-        )
+        return {
+            "id": pk,
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "category": category,
+            "facts_at": facts,
+            "urgency": urgency,
+            "description": rng.choice(DESCRIPTIONS),
+            "created_at": created,
+            "updated_at": created,
+            "department_id": dept,
+            "landlord_id": landlord,
+            "reporter_id": rng.choice(self.agents[landlord]),
+            "site_id": site_id,
+        }
 
     def events(self) -> None:
         """The timeline the services write: creation, submission (with the routing), acknowledgement,
