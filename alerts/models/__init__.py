@@ -4,7 +4,6 @@ from .alert import (
     AlertUserObjectPermission,
     ReferenceCounter,
     alert_field_names,
-    alert_fields,
 )
 from .choices import (
     OPEN_STATUSES,
@@ -50,5 +49,4 @@ __all__ = [
     "SubCategory",
     "Urgency",
     "alert_field_names",
-    "alert_fields",
 ]

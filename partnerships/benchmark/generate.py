@@ -35,8 +35,9 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.escalation import target_level
-from alerts.models import Alert, alert_fields
-from conventions.models import ResponsePolicy
+from alerts.models import Alert
+from conventions.models import Convention, ResponsePolicy
+from partnerships.models import HousingSite
 
 HOME_DEPARTMENT = "60"
 YEARS = 5
@@ -226,6 +227,20 @@ class Generator:
     def pg_commit(self):
         if connection.connection is not None and not connection.get_autocommit():
             connection.connection.commit()
+
+    def copy_rows(self, model, rows) -> int:
+        """Stream rows given as {attname: value} into the model's table: every column, read from the
+        model's _meta, so a field added to the model is never left out; a row's missing values are
+        the fields' defaults."""
+        fields = model._meta.concrete_fields
+        defaults = {f.attname: f.get_default() for f in fields}
+
+        def as_columns(values: dict) -> tuple:
+            row = {**defaults, **values}
+            assert len(row) == len(defaults), f"not a column of {model.__name__}: {set(row) - set(defaults)}"
+            return tuple(row.values())
+
+        return self.copy(model._meta.db_table, tuple(f.column for f in fields), map(as_columns, rows))
 
     def copy(self, table: str, columns: tuple[str, ...], rows) -> int:
         """Stream rows (tuples) into `table` with COPY, in chunks of text lines."""
@@ -498,27 +513,24 @@ class Generator:
                 zsp = rng.random() < 0.08
                 authorised = rng.random() < 0.6
                 rows.append(
-                    (
-                        pk,
-                        f"Résidence {rng.choice(LAST_NAMES)} {n + 1}",
-                        f"GRP-{n + 1:05d}",
-                        "",
-                        f"{rng.randint(1, 120)} rue des Tilleuls",
-                        commune[4][:5] if commune[4][:2].isdigit() else "",
-                        None,
-                        None,
-                        rng.randint(20, 600),
-                        f"QN0{rng.randint(10000, 99999)}" if rng.random() < 0.4 else "",
-                        zsp,
-                        rng.random() < 0.06,
-                        authorised,
-                        (created.date() if authorised else None),
-                        rng.random() < 0.1,
-                        created,
-                        created,
-                        commune[0],
-                        landlord,
-                    )
+                    {
+                        "id": pk,
+                        "name": f"Résidence {rng.choice(LAST_NAMES)} {n + 1}",
+                        "reference": f"GRP-{n + 1:05d}",
+                        "address": f"{rng.randint(1, 120)} rue des Tilleuls",
+                        "postal_code": commune[4][:5] if commune[4][:2].isdigit() else "",
+                        "dwellings": rng.randint(20, 600),
+                        "qpv_code": f"QN0{rng.randint(10000, 99999)}" if rng.random() < 0.4 else "",
+                        "zsp": zsp,
+                        "qrr": rng.random() < 0.06,
+                        "entry_authorisation": authorised,
+                        "entry_authorisation_date": created.date() if authorised else None,
+                        "video_transmission": rng.random() < 0.1,
+                        "created_at": created,
+                        "updated_at": created,
+                        "commune_id": commune[0],
+                        "landlord_id": landlord,
+                    }
                 )
                 self.sites_by_dept[dept].append((pk, landlord, commune[0]))
                 ids = [next(building_id) for _ in range(rng.randint(1, 4))]
@@ -526,31 +538,7 @@ class Generator:
                 buildings.extend(
                     (b, f"BAT-{i + 1}", f"Bâtiment {chr(65 + i)}", "", "A, B", 40) for i, b in enumerate(ids)
                 )
-        self.copy(
-            "partnerships_housingsite",
-            (
-                "id",
-                "name",
-                "reference",
-                "rpls_programme",
-                "address",
-                "postal_code",
-                "latitude",
-                "longitude",
-                "dwellings",
-                "qpv_code",
-                "zsp",
-                "qrr",
-                "entry_authorisation",
-                "entry_authorisation_date",
-                "video_transmission",
-                "created_at",
-                "updated_at",
-                "commune_id",
-                "landlord_id",
-            ),
-            rows,
-        )
+        self.copy_rows(HousingSite, rows)
         site_of_building = {b: s for s, bs in self.site_buildings.items() for b in bs}
         self.copy(
             "partnerships_building",
@@ -567,7 +555,7 @@ class Generator:
             """,
             [view, change],
         )
-        self.zsp_sites = {r[0] for r in rows if r[10]}
+        self.zsp_sites = {r["id"] for r in rows if r["zsp"]}
 
     def permission_ids(self, app: str, model: str) -> tuple[int, int]:
         rows = dict(
@@ -592,17 +580,16 @@ class Generator:
         for dept, prefecture in self.prefecture.items():
             main = next(pk)
             conventions.append(
-                (
-                    main,
-                    f"Convention départementale de partenariat pour la sécurité ({dept})",
-                    "active",
-                    signed,
-                    signed,
-                    None,
-                    True,
-                    True,
-                    dept,
-                )
+                {
+                    "id": main,
+                    "title": f"Convention départementale de partenariat pour la sécurité ({dept})",
+                    "status": "active",
+                    "signed_on": signed,
+                    "effective_from": signed,
+                    "tacit_renewal": True,
+                    "all_sites_of_signatories": True,
+                    "department_id": dept,
+                }
             )
             parties = [prefecture, *self.force_heads[dept], *self.landlords_by_dept.get(dept, [])]
             signatories.extend((main, org, signed) for org in parties)
@@ -611,37 +598,21 @@ class Generator:
             if zsp_sites:
                 zsp = next(pk)
                 conventions.append(
-                    (
-                        zsp,
-                        f"Convention ZSP et QRR ({dept})",
-                        "active",
-                        zsp_from,
-                        zsp_from,
-                        None,
-                        False,
-                        False,
-                        dept,
-                    )
+                    {
+                        "id": zsp,
+                        "title": f"Convention ZSP et QRR ({dept})",
+                        "status": "active",
+                        "signed_on": zsp_from,
+                        "effective_from": zsp_from,
+                        "all_sites_of_signatories": False,
+                        "department_id": dept,
+                    }
                 )
                 signatories.extend((zsp, org, zsp_from) for org in parties)
                 sites.extend((zsp, s) for s in zsp_sites)
             self.convention_of[dept] = (main, zsp, zsp_from)
-        self.copy(
-            "conventions_convention",
-            (
-                "id",
-                "title",
-                "status",
-                "signed_on",
-                "effective_from",
-                "effective_until",
-                "tacit_renewal",
-                "all_sites_of_signatories",
-                "department_id",
-                "created_at",
-                "updated_at",
-            ),
-            (c + (self.now, self.now) for c in conventions),
+        self.copy_rows(
+            Convention, ({**c, "created_at": self.now, "updated_at": self.now} for c in conventions)
         )
         self.copy(
             "conventions_signatory",
@@ -701,20 +672,11 @@ class Generator:
         self.counters: dict[tuple[str, int], int] = defaultdict(int)
         policy = ResponsePolicy()
         self.windows = {u: policy.windows(u) for u, _w in URGENCIES}
-        # Every column of the fiche, read from the model; what a row does not draw is the field's default.
-        fields = alert_fields()
-        defaults = {f.attname: f.get_default() for f in fields}
-
-        def as_columns(values: dict) -> tuple:
-            row = {**defaults, **values}
-            assert len(row) == len(defaults), f"not a column of the fiche: {set(row) - set(defaults)}"
-            return tuple(row.values())
-
         rows = (
-            as_columns(self.fiche_row(pk, moment, site, streams[stream]))
+            self.fiche_row(pk, moment, site, streams[stream])
             for pk, (moment, site, stream) in enumerate(moments, 1)
         )
-        self.copy(Alert._meta.db_table, tuple(f.column for f in fields), rows)
+        self.copy_rows(Alert, rows)
         self.copy(
             "alerts_referencecounter",
             ("department_id", "year", "last_value"),
