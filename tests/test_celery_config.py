@@ -28,7 +28,6 @@ def test_the_escalation_scan_runs_every_minute_and_the_digest_daily():
     assert schedule["alerts-daily-digest"]["schedule"].hour == {7}
 
 
-
 def test_the_filesystem_broker_keeps_every_file_it_writes_under_the_var_dir(monkeypatch, tmp_path):
     # The embedded default's broker: kombu's control files would otherwise land in the source tree.
     monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")

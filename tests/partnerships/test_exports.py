@@ -64,7 +64,9 @@ def hostile_estate(world):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_an_estate_named_like_a_formula_is_exported_as_text_with_the_fiches(world, login, hostile_estate, fmt):
+def test_an_estate_named_like_a_formula_is_exported_as_text_with_the_fiches(
+    world, login, hostile_estate, fmt
+):
     convention = make_convention(world)
     make_alert(world, convention=convention, site=hostile_estate)
 
