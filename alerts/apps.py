@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Fiches alertes"
+    # Fiches are filed on the demo estates and attached to the conventions in force.
+    demo_requires = ("partnerships", "conventions")
+
+    def load_demo_data(self, run):
+        from .demo import load_demo_alerts
+
+        load_demo_alerts(run.organisations, stdout=run.stdout)

@@ -10,7 +10,16 @@ from partnerships.models import User
 from partnerships.pagination import read_by_keys
 
 from .filters import AlertFilter, overdue_q
-from .models import OPEN_STATUSES, URGENCY_RANK, Alert, AlertEvent, Attachment, EventKind, Status
+from .models import (
+    OPEN_STATUSES,
+    URGENCY_RANK,
+    Alert,
+    AlertEvent,
+    Attachment,
+    EventKind,
+    Status,
+    alert_field_names,
+)
 from .permissions import alert_policy
 
 URGENCY_RANK_EXPRESSION = Case(
@@ -67,20 +76,12 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
 # Anything else a list row read would cost a query per row (the query-count tests would see it).
 LIST_FIELDS = (
     "reference",
-    "status",
     "category",
     "subcategory",
     "urgency",
     "facts_at",
-    "submitted_at",
-    "acknowledged_at",
-    "first_feedback_at",
-    "closed_at",
-    "ack_due_at",
-    "feedback_due_at",
-    "ack_escalation_level",
-    "feedback_escalation_level",
-    "outcome",
+    # The lifecycle: status, dates, due dates, escalation levels, outcome.
+    *alert_field_names("status", "outcome"),
     "version",
     "created_at",
     "site__name",

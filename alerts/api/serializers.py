@@ -14,7 +14,7 @@ from partnerships.models import Building, Organisation
 from partnerships.permissions import site_policy
 
 from ..forms import force_units
-from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
+from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
 from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
@@ -108,12 +108,7 @@ class AlertListSerializer(OutputSerializer):
             "routed_unit",
             "routed_unit_name",
             "facts_at",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
+            *alert_field_names("submitted_at", "feedback_due_at"),
             "outcome",
             "latest_feedback",
             "version",

@@ -6,47 +6,25 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.delays import deadlines
-from conventions.models import Convention, ConventionStatus
+from conventions.selectors import convention_in_force
 from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
 from partnerships.routing import competent_unit
 from partnerships.services.permissions import grant
 
 from .. import notifications
-from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status
+from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status, alert_field_names
 from .attachments import alert_add_attachment
 from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
 
-# What a landlord fills in; everything else is set by the services.
-DRAFT_FIELDS = (
-    "building",
-    "place_type",
-    "category",
-    "subcategory",
-    "facts_at",
-    "urgency",
-    "description",
-    "people_count",
-    "weapon_seen",
-    "staff_victim",
-    "staff_victim_function",
-    "work_stoppage",
-    "complaint",
-    "complaint_by",
-    "complaint_date",
-    "complaint_service",
-    "complaint_reference",
-    "main_courante",
-    "images_available",
-    "witnesses_available",
-    "recurring",
-    "reporter_visible",
-)
+# What a landlord fills in (the facts, where they happened, whether the force may see the reporter's
+# name); everything else is set by the services.
+DRAFT_FIELDS = ("building", *alert_field_names("category", "recurring"), "reporter_visible")
 
 
 def parse_key(idempotency_key) -> uuid.UUID | None:
@@ -183,22 +161,6 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
         counter.save(update_fields=["last_value"])
         value = counter.last_value
     return f"FA-{department_id}-{year}-{value:06d}"
-
-
-def convention_in_force(alert: Alert, day: datetime.date) -> Convention | None:
-    """The convention of the département signed by the landlord, in force on `day`, covering the site."""
-    return (
-        Convention.objects.filter(
-            department_id=alert.department_id,
-            signatories__organisation_id=alert.landlord_id,
-            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
-        )
-        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
-        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
-        .order_by("-effective_from", "-id")
-        .first()
-    )
 
 
 def announce_routing(alert: Alert, *, kind: str, message: str) -> None:

@@ -1,4 +1,4 @@
-"""The estates part of DESIGN.md's "Who sees what": pages and API, every role, 404 for the unseen."""
+"""Who sees which estate: pages and API, every role, 404 for the unseen."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""The escalation scan grows with the fiches that are due, not with every late fiche (issue #7): a
+"""The escalation scan grows with the fiches that are due, not with every late fiche: a
 scan runs the same queries for 2 and for 8 due fiches in one batch, and fiches already at their
 level are not read again."""
 

@@ -1,4 +1,4 @@
-"""Filing a fiche (issue #7): its queries do not grow with the routed unit's members, grants are written
+"""Filing a fiche: its queries do not grow with the routed unit's members, grants are written
 in one INSERT per organisation and the outbox keeps each e-mail key exactly once."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""Query counts constant in the number of rows (issue #7, point 5) for the list pages and API lists
+"""Query counts constant in the number of rows for the list pages and API lists
 that no other test file covers: the fiches API list for each side, a fiche's timeline, the in-app
 notifications, the directory and the partnership problems."""
 
