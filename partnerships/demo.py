@@ -401,6 +401,7 @@ def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
             if insee not in communes:
                 continue
             site = site_create(
+                actor=None,
                 landlord=orgs[landlord_key],
                 name=name,
                 reference=f"GRP-{n:04d}",
