@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from partnerships import scope
@@ -183,7 +184,7 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     def validate(self, attrs):
         building = attrs.get("building")
         if building is not None and building.site_id != attrs["site"].pk:
-            raise serializers.ValidationError({"building": "Ce bâtiment n'appartient pas au site choisi."})
+            raise serializers.ValidationError({"building": _("Ce bâtiment n'appartient pas au site choisi.")})
         return attrs
 
 
@@ -219,7 +220,7 @@ class ReopenSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
+    into = serializers.IntegerField(help_text=_("Identifiant de la fiche conservée"))
 
 
 class EventSerializer(OutputSerializer):

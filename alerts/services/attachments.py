@@ -4,6 +4,7 @@ claim), the size is capped, the file is stored under a random name and served by
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from partnerships.errors import ApplicationError
 from partnerships.models import User
@@ -36,7 +37,8 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     limit = settings.MAX_UPLOAD_SIZE
     if uploaded_file.size > limit:
         raise ApplicationError(
-            f"Le fichier dépasse la taille maximale autorisée ({filesizeformat(limit)}).",
+            _("Le fichier dépasse la taille maximale autorisée (%(limit)s).")
+            % {"limit": filesizeformat(limit)},
             code="file_too_large",
         )
     uploaded_file.seek(0)
@@ -44,11 +46,13 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     uploaded_file.seek(0)
     if content_type is None:
         raise ApplicationError(
-            "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
-            "documents PDF sont acceptés.",
+            _(
+                "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
+                "documents PDF sont acceptés."
+            ),
             code="file_type",
         )
-    name = (uploaded_file.name or "fichier").rsplit("/", 1)[-1][:200]
+    name = (uploaded_file.name or _("fichier")).rsplit("/", 1)[-1][:200]
     event = record_event(alert, actor, EventKind.ATTACHMENT, message=name)
     attachment = Attachment(
         alert=alert,
