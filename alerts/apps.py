@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "Fiches alertes"
+    verbose_name = _("Fiches alertes")
     # Fiches are filed on the demo estates and attached to the conventions in force.
     demo_requires = ("partnerships", "conventions")
 

@@ -34,7 +34,7 @@ def parse_key(idempotency_key) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(idempotency_key))
     except ValueError:
-        raise ApplicationError("La clé d'idempotence doit être un UUID.", code="invalid") from None
+        raise ApplicationError(_("La clé d'idempotence doit être un UUID."), code="invalid") from None
 
 
 # A typo guard (year 0026 for 2026): no fiche is about facts older than this. Such dates would not
@@ -59,14 +59,16 @@ def clean_data(site: HousingSite, data: dict) -> dict:
     an impossible date of facts."""
     unknown = set(data) - set(DRAFT_FIELDS)
     if unknown:
-        raise ApplicationError("Champs non reconnus : " + ", ".join(sorted(unknown)), code="invalid")
+        raise ApplicationError(
+            _("Champs non reconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="invalid"
+        )
     building = data.get("building")
     if building is not None and building.site_id != site.pk:
         raise ApplicationError(NOT_A_CHOICE, code="invalid")
     category, sub = data.get("category"), data.get("subcategory")
     if sub and sub not in SUBCATEGORIES.get(category, []):
         raise ApplicationError(
-            "Cette sous-catégorie ne correspond pas à la catégorie choisie.", code="invalid"
+            _("Cette sous-catégorie ne correspond pas à la catégorie choisie."), code="invalid"
         )
     error = facts_at_error(data.get("facts_at"))
     if error:
@@ -81,7 +83,7 @@ def require_site_landlord(actor: User, site: HousingSite) -> None:
         or actor.organisation_id is None
         or actor.organisation_id != site.landlord_id
     ):
-        raise PermissionDenied("Seul le bailleur du site peut déposer une fiche alerte.")
+        raise PermissionDenied(_("Seul le bailleur du site peut déposer une fiche alerte."))
 
 
 @transaction.atomic
@@ -133,7 +135,7 @@ def alert_update_draft(*, actor: User, alert: Alert, data: dict) -> Alert:
             alert,
             actor,
             EventKind.COMMENT,
-            message="Brouillon modifié.",
+            message=_("Brouillon modifié."),
             internal=True,
             data={"fields": sorted(changes)},
         )
@@ -169,16 +171,24 @@ def announce_routing(alert: Alert, *, kind: str, message: str) -> None:
         recipients = notifications.unit_members(alert.routed_unit)
     else:
         recipients = notifications.prefecture_members(alert.department_id)
-        message = f"{message} — aucune unité compétente : routage manuel nécessaire"
+        message = _("%(message)s — aucune unité compétente : routage manuel nécessaire") % {
+            "message": message
+        }
     notifications.notify(
         recipients=recipients,
         alert=alert,
         kind=kind,
         message=message,
-        email_body=(
-            f"{message}.\nSite : {alert.site.name} ({alert.site.commune.name})\n"
-            f"Catégorie : {alert.get_category_display()} — urgence {alert.get_urgency_display()}"
-        ),
+        email_body=_(
+            "%(message)s.\nSite : %(site)s (%(commune)s)\nCatégorie : %(category)s — urgence %(urgency)s"
+        )
+        % {
+            "message": message,
+            "site": alert.site.name,
+            "commune": alert.site.commune.name,
+            "category": alert.get_category_display(),
+            "urgency": alert.get_urgency_display(),
+        },
     )
 
 
@@ -209,7 +219,11 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
     grant_unit(alert, unit)
     transition_event(alert, actor, Status.DRAFT, data={"routed_unit": unit.pk if unit else None})
-    announce_routing(alert, kind="alert_new", message=f"Nouvelle fiche alerte {alert.reference}")
+    announce_routing(
+        alert,
+        kind="alert_new",
+        message=_("Nouvelle fiche alerte %(reference)s") % {"reference": alert.reference},
+    )
     return alert
 
 
@@ -264,14 +278,15 @@ def alert_file_or_replay(
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(
-                "Une fiche ne peut être rattachée qu'à une fiche transmise du même site.", code="invalid_link"
+                _("Une fiche ne peut être rattachée qu'à une fiche transmise du même site."),
+                code="invalid_link",
             )
         save_changes(alert, linked_to=link_to)
         record_event(
             alert,
             actor,
             EventKind.LINK,
-            message=f"Rattachée à la fiche {link_to.reference}.",
+            message=_("Rattachée à la fiche %(reference)s.") % {"reference": link_to.reference},
             data={"linked_to": link_to.pk},
         )
     for uploaded in attachments:
