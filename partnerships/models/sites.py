@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .geography import Commune
-from .organisations import Organisation
+from .organisations import Organisation, OrganisationKind
 
 
 class HousingSite(models.Model):
@@ -21,6 +21,17 @@ class HousingSite(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="sites", verbose_name=_("commune")
+    )
+    # Only for a commune split between the police and the gendarmerie: which of its two units is
+    # competent here (set by the prefecture, or by the estates import from the postal code).
+    force = models.CharField(
+        _("force compétente (commune partagée)"),
+        max_length=20,
+        blank=True,
+        default="",
+        # Bulk loaders (the benchmark generator) write rows without naming this column.
+        db_default="",
+        choices=[(kind.value, kind.label) for kind in OrganisationKind.forces()],
     )
     latitude = models.DecimalField(
         _("latitude"),

@@ -41,11 +41,14 @@ def territory_assign(
     try:
         with transaction.atomic():
             return TerritoryAssignment.objects.bulk_create(
-                [TerritoryAssignment(unit=unit, commune=c, valid_from=valid_from) for c in communes]
+                [
+                    TerritoryAssignment(unit=unit, force=unit.kind, commune=c, valid_from=valid_from)
+                    for c in communes
+                ]
             )
     except IntegrityError:
         taken = TerritoryAssignment.objects.filter(
-            commune__in=communes, valid_until__isnull=True
+            commune__in=communes, force=unit.kind, valid_until__isnull=True
         ).select_related("commune", "unit")
         detail = ", ".join(f"{a.commune.name} ({a.unit.name})" for a in taken)
         raise ApplicationError(
