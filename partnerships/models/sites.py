@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -89,6 +90,28 @@ class HousingSite(models.Model):
 
     def __str__(self):
         return self.label(self.name, self.commune.name)
+
+    def clean(self):
+        super().clean()
+        if self.landlord_id and self.commune_id:
+            message = self.outside_territory_error(self.commune, self.landlord.operating_department_ids())
+            if message:
+                raise ValidationError({"commune": message})
+
+    @staticmethod
+    def outside_territory_error(commune: Commune, department_ids: set[str]) -> str:
+        """Why a landlord may not hold an estate in `commune` (every path that sets an estate's commune
+        asks this: services and admin through clean(), the estates import for each row)."""
+        if commune.department_id in department_ids:
+            return ""
+        return _(
+            "%(commune)s (département %(department)s) est hors des départements où le bailleur "
+            "intervient (%(allowed)s) : la préfecture ou un administrateur peut en ajouter."
+        ) % {
+            "commune": commune.name,
+            "department": commune.department_id,
+            "allowed": ", ".join(sorted(department_ids)),
+        }
 
     @staticmethod
     def label(name: str, commune_name: str) -> str:
