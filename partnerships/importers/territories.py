@@ -8,7 +8,6 @@ which the alerts app answers: this core package never imports the fiches."""
 
 import datetime
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from django.dispatch import Signal
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partnerships.models import Commune, Organisation, OrganisationKind, TerritoryAssignment, User
-from partnerships.services.organisations import organisation_create
+from partnerships.services.organisations import organisation_create, organisations_create_many
 
 from .base import CsvSource, ImportSummary, Progress, run_atomic
 
@@ -77,7 +76,7 @@ class Claim:
 class Move:
     """A commune whose open fiches routed to `old_unit` now belong to `new_unit`."""
 
-    commune: Commune
+    commune_id: int
     old_unit: Organisation
     new_unit: Organisation
 
@@ -212,9 +211,10 @@ def _apply(claims: dict, communes: dict, summary: ImportSummary, *, valid_from) 
     departments = {communes[code][1] for code, _force in claims}
     units = _units(claims, communes, summary)
     current: dict[int, list[TerritoryAssignment]] = {}
+    # Only the columns compared: a national file has ~35,000 current assignments.
     for assignment in TerritoryAssignment.objects.filter(
         commune__department_id__in=departments, valid_until__isnull=True
-    ).select_related("unit", "commune"):
+    ).only("id", "unit_id", "commune_id", "force", "postal_codes", "valid_from"):
         current.setdefault(assignment.commune_id, []).append(assignment)
     stated: dict[int, list[tuple[Organisation, str]]] = {}
     for (code, _force), claim in claims.items():
@@ -246,7 +246,7 @@ def _apply(claims: dict, communes: dict, summary: ImportSummary, *, valid_from) 
             closed.append(assignment)
             successor = _successor(assignment, [unit for unit, _p in wanted])
             if successor is not None:
-                moves.append(Move(assignment.commune, assignment.unit, successor))
+                moves.append(Move(commune_id, assignment.unit, successor))
         summary.count("unchanged", len(kept))
     # Closing first: the partial unique constraint allows one current unit per commune and force.
     TerritoryAssignment.objects.bulk_update(closed, ["valid_until"])
@@ -268,58 +268,71 @@ def _successor(old: TerritoryAssignment, units: list[Organisation]) -> Organisat
 
 def _units(claims: dict, communes: dict, summary: ImportSummary) -> dict[Unit, Organisation]:
     """The file's units: matched by `id_service` (a unit imported by name before adopts it), else by
-    name, kind and département; missing ones (and their parents) created with their permission group.
-    A unit lives in the département of its first commune."""
+    name, kind and département; missing ones (and their parents) created with their permission group,
+    in bulk (a national file names thousands). A unit lives in the département of its first commune."""
     wanted: dict[Unit, str] = {}
     for (code, _force), claim in claims.items():
         wanted.setdefault(claim.unit, communes[code][1])
-    forces = Organisation.objects.filter(kind__in=OrganisationKind.forces()).order_by()
+    fields = ("id", "name", "kind", "department_id", "parent_id", "service_code", "group_id")
+    forces = Organisation.objects.filter(kind__in=OrganisationKind.forces()).order_by().only(*fields)
     by_code = {org.service_code: org for org in forces.exclude(service_code=None)}
     by_name = {
         (org.department_id, org.kind, org.name): org
         for org in forces.filter(department_id__in=set(wanted.values()))
     }
-    renamed = Counter()
-
-    def get_or_create(unit: Unit, department: str, parent: Organisation | None) -> Organisation:
+    parents = {
+        unit.parent: _parent(unit, department, by_name, summary)
+        for unit, department in wanted.items()
+        if unit.parent
+    }
+    result, missing, changed = {}, {}, {}
+    for unit, department in wanted.items():
         org = by_code.get(unit.code) if unit.code else None
         if org is None:
             org = by_name.get((department, unit.kind, unit.name))
-            if org is not None and unit.code and org.service_code is None:
-                org.service_code = unit.code
-                org.save(update_fields=["service_code"])
-                by_code[unit.code] = org
+            if org is not None and unit.code and org.service_code is not None:
+                org = None  # same name, another id_service: a homonym
             elif org is not None and unit.code:
-                # Same name, another id_service: a different unit (homonyms exist).
-                org = None
-        if org is None:
-            org = organisation_create(
-                name=unit.name,
-                kind=unit.kind,
-                department_id=department,
-                parent=parent,
-                service_code=unit.code or None,
-            )
-            by_name[(department, unit.kind, unit.name)] = org
-            if unit.code:
+                org.service_code = unit.code
                 by_code[unit.code] = org
-            summary.warnings.append(_("Unité créée : %(name)s") % {"name": unit.name})
+                changed[org.pk] = org
+        if org is None:
+            key = unit.identity if unit.code else (department, *unit.identity)
+            org = missing.setdefault(
+                key,
+                Organisation(
+                    name=unit.name,
+                    kind=unit.kind,
+                    department_id=department,
+                    service_code=unit.code or None,
+                ),
+            )
         elif org.name != unit.name:
-            renamed[org.name, unit.name] += 1
+            summary.warnings.append(
+                _("Unité renommée : %(old)s → %(new)s") % {"old": org.name, "new": unit.name}
+            )
             org.name = unit.name
-            org.save(update_fields=["name"])
+            changed[org.pk] = org
+        parent = parents.get(unit.parent)
         if parent is not None and org.parent_id != parent.pk:
             org.parent = parent
-            org.save(update_fields=["parent"])
-        return org
-
-    result = {}
-    for unit, department in wanted.items():
-        parent = get_or_create(Unit(unit.parent, unit.kind), department, None) if unit.parent else None
-        result[unit] = get_or_create(unit, department, parent)
-    for old, new in renamed:
-        summary.warnings.append(_("Unité renommée : %(old)s → %(new)s") % {"old": old, "new": new})
+            if org.pk:
+                changed[org.pk] = org
+        result[unit] = org
+    Organisation.objects.bulk_update(list(changed.values()), ["name", "service_code", "parent"])
+    organisations_create_many(list(missing.values()))
+    summary.warnings.extend(_("Unité créée : %(name)s") % {"name": org.name} for org in missing.values())
     return result
+
+
+def _parent(unit: Unit, department: str, by_name: dict, summary: ImportSummary) -> Organisation:
+    """The simple layout's parent unit (compagnie, DDSP), created when missing."""
+    org = by_name.get((department, unit.kind, unit.parent))
+    if org is None:
+        org = organisation_create(name=unit.parent, kind=unit.kind, department_id=department)
+        by_name[(department, unit.kind, unit.parent)] = org
+        summary.warnings.append(_("Unité créée : %(name)s") % {"name": unit.parent})
+    return org
 
 
 def _report_uncovered(departments: set[str], summary: ImportSummary) -> None:

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,20 @@ def organisation_create(
     org.save()
     organisation_group(org)
     return org
+
+
+@transaction.atomic
+def organisations_create_many(orgs: list[Organisation]) -> list[Organisation]:
+    """organisation_create for thousands at once (a national territories import): validated like one,
+    written with three bulk queries, each with its permission group."""
+    for org in orgs:
+        org.full_clean(validate_unique=False, validate_constraints=False)
+    Organisation.objects.bulk_create(orgs)
+    groups = Group.objects.bulk_create([Group(name=f"org-{org.pk}") for org in orgs])
+    for org, group in zip(orgs, groups, strict=True):
+        org.group = group
+    Organisation.objects.bulk_update(orgs, ["group"])
+    return orgs
 
 
 @transaction.atomic
