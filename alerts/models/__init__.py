@@ -16,6 +16,7 @@ from .choices import (
     Urgency,
 )
 from .events import AlertEvent, Attachment
+from .links import AlertLink
 from .notifications import Notification, OutboxEmail, OutboxStatus
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "AlertGroupObjectPermission",
+    "AlertLink",
     "AlertUserObjectPermission",
     "Attachment",
     "Category",

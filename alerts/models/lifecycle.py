@@ -39,6 +39,8 @@ TRANSITIONS: dict[str, Transition] = {
     "redirect": Transition(WORKING, Status.SUBMITTED, (FORCE, PREFECTURE), "réorienter"),
     "return": Transition(WORKING, Status.RETURNED, (FORCE,), "renvoyer à la préfecture"),
     "route": Transition((Status.SUBMITTED, Status.RETURNED), Status.SUBMITTED, (PREFECTURE,), "router"),
+    # Linking keeps both fiches as they are: the unit handling both, or their prefecture, links them.
+    "link": Transition(OPEN_STATUSES, None, (FORCE, PREFECTURE), "lier"),
     "reopen": Transition((Status.CLOSED,), Status.SUBMITTED, (LANDLORD,), "rouvrir"),
     "comment": Transition((*OPEN_STATUSES, Status.CLOSED), None, (VIEWER,), "commenter"),
     "attach": Transition(

@@ -144,6 +144,7 @@ PAGES: dict[str, Route] = {
                     f"{action}-reason": "Motif",
                     f"{action}-outcome": "no_follow_up",
                     f"{action}-into": b.queued.reference,
+                    f"{action}-other": b.queued.reference,
                 },
             }
             for action in ACTIONS
@@ -374,6 +375,7 @@ API_OPERATIONS: dict[tuple[str, str], Api] = {
     ("POST", "/api/v1/alerts/{id}/merge/"): alert_op(
         control="prefect_agent", data=lambda b: {"into": b.queued.pk}
     ),
+    ("POST", "/api/v1/alerts/{id}/link/"): alert_op(data=lambda b: {"other": b.queued.reference}),
     ("POST", "/api/v1/alerts/{id}/comment/"): alert_op(data=lambda b: {"message": "Commentaire"}),
     ("GET", "/api/v1/alerts/{id}/events/"): alert_op(),
     ("GET", "/api/v1/alerts/{id}/attachments/"): alert_op(),
