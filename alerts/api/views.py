@@ -187,8 +187,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def link(self, request, pk=None):
+        alert = self.get_object()  # first: another organisation's fiche is a 404, whatever the body
         data = self.parse(s.LinkSerializer)
-        alert = self.get_object()
         services.alert_link(actor=request.user, alert=alert, other=data["other"])
         return self.detail_response(alert)
 

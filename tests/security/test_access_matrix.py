@@ -79,6 +79,13 @@ def formats(b, **kwargs):
     return [{"kwargs": {**kwargs, "fmt": fmt}} for fmt in ("csv", "xlsx")]
 
 
+def and_post(variants: Callable[..., list[dict]] = lambda b: [{}], data: Callable = lambda b: {}):
+    """A page's GET variants followed by the same calls as POST, its form branch: with data that does
+    not validate, so a role that reaches the form gets it back (200) and nothing is written, while the
+    others are refused before the form is read."""
+    return lambda b: [*variants(b), *({**v, "method": "post", "data": data(b)} for v in variants(b))]
+
+
 PAGES: dict[str, Route] = {
     "home": Route(lists=True, control="other_landlord_agent"),
     "login": Route(public=True, overrides={role: 302 for role in AUTHENTICATED}),
@@ -95,7 +102,7 @@ PAGES: dict[str, Route] = {
         control="other_landlord_agent",
     ),
     "alerts:create": Route(
-        variants=lambda b: [{"query": {"site": b.site.pk}}],
+        variants=and_post(lambda b: [{"query": {"site": b.site.pk}}], lambda b: {"description": "Fiche"}),
         foreign=True,
         reach=LANDLORDS,
         control="other_landlord_agent",
@@ -128,7 +135,9 @@ PAGES: dict[str, Route] = {
         variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True, control="other_landlord_agent"
     ),
     "alerts:edit": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.draft.pk}}], foreign=True, control="other_landlord_agent"
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.draft.pk}}], lambda b: {"description": ""}),
+        foreign=True,
+        control="other_landlord_agent",
     ),
     "alerts:attachment": Route(
         variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.attachment.pk}}],
@@ -155,8 +164,10 @@ PAGES: dict[str, Route] = {
         control="gendarme",
     ),
     "conventions:list": Route(lists=True, control="prefect_agent"),
-    "conventions:create": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
-    "conventions:response_policy": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:create": Route(variants=and_post(), reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:response_policy": Route(
+        variants=and_post(), reach=PREFECTURES, refused=404, control="prefect_agent"
+    ),
     "conventions:indicators": Route(lists=True, reach=READERS, refused=404, control="prefect_agent"),
     # Figures only: a single fiche per estate names no hotspot, so the control finds no marker here.
     "conventions:indicators_export": Route(
@@ -197,10 +208,12 @@ PAGES: dict[str, Route] = {
         variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
     ),
     "conventions:edit": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.convention.pk}}]),
+        foreign=True,
+        control="prefect_agent",
     ),
     "conventions:convention_response_policy": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}],
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.convention.pk}}]),
         foreign=True,
         reach=PREFECTURES,
         refused=404,
@@ -217,9 +230,12 @@ PAGES: dict[str, Route] = {
         control="prefect_agent",
     ),
     "conventions:follow_up_create": Route(
-        variants=lambda b: [
-            {"kwargs": {"pk": b.convention.pk, "kind": kind}} for kind in ("engagement", "reunion", "action")
-        ],
+        variants=and_post(
+            lambda b: [
+                {"kwargs": {"pk": b.convention.pk, "kind": kind}}
+                for kind in ("engagement", "reunion", "action")
+            ]
+        ),
         foreign=True,
         control="prefect_agent",
     ),
@@ -247,10 +263,12 @@ PAGES: dict[str, Route] = {
     ),
     "imports:index": Route(reach=IMPORTERS, refused=404, control="prefect_agent"),
     "imports:upload": Route(
-        variants=lambda b: [
-            {"kwargs": {"kind": "sites"}},
-            {"kwargs": {"kind": "territories"}, "reach": PREFECTURES | {"admin"}},
-        ],
+        variants=and_post(
+            lambda b: [
+                {"kwargs": {"kind": "sites"}},
+                {"kwargs": {"kind": "territories"}, "reach": PREFECTURES | {"admin"}},
+            ]
+        ),
         reach=IMPORTERS,
         refused=404,
         control="prefect_agent",
@@ -263,8 +281,8 @@ PAGES: dict[str, Route] = {
         refused=404,
     ),
     # Second factor pages: one's own device only; without one, verification sends to enrolment.
-    "otp_enrol": Route(),
-    "otp_verify": Route(ok=302),
+    "otp_enrol": Route(variants=and_post(data=lambda b: {"otp_token": "000000"})),
+    "otp_verify": Route(variants=and_post(data=lambda b: {"otp_token": "000000"}), ok=302),
     "oidc_failure": Route(public=True),
     "accessibility": Route(public=True),
     # The audit trail: prefecture referents read their département's entries only.
