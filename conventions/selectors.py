@@ -12,6 +12,7 @@ from .models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
     Convention,
+    ConventionStatus,
     Meeting,
     MeetingKind,
     PartnershipProblem,
@@ -161,3 +162,38 @@ def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
         .order_by("submitted_at", "id")
     )
     return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))
+
+def partner_organisation_ids(*, user: User) -> list[int]:
+    """Organisations that share a convention with the user's, plus its own; prefecture staff
+    see the whole département. The core's directory of correspondents reads it through
+    partnerships.hooks (registered by ConventionsConfig.ready)."""
+    org = user.organisation if user.is_authenticated else None
+    if user.is_authenticated and user.is_superuser:
+        return list(Organisation.objects.values_list("id", flat=True))
+    if org is None:
+        return []
+    if org.is_prefecture:
+        return list(Organisation.objects.filter(department_id=org.department_id).values_list("id", flat=True))
+    conventions = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
+    ids = set(
+        Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True)
+    )
+    ids.add(org.id)
+    return sorted(ids)
+
+
+def convention_in_force(alert, day: datetime.date) -> Convention | None:
+    """The convention of the fiche's département signed by its landlord, in force on `day`, covering
+    its site."""
+    return (
+        Convention.objects.filter(
+            department_id=alert.department_id,
+            signatories__organisation_id=alert.landlord_id,
+            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
+        )
+        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
+        .order_by("-effective_from", "-id")
+        .first()
+    )

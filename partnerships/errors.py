@@ -10,5 +10,5 @@ class ApplicationError(Exception):
 
 # One answer for an id sent by the client that does not exist and one that exists but is not the
 # client's to choose (another landlord's building, a unit of another département): two different
-# messages would tell an attacker which ids exist elsewhere (issue 16, point 6).
+# messages would tell an attacker which ids exist elsewhere.
 NOT_A_CHOICE = "Élément introuvable : il n'existe pas ou ne fait pas partie des choix possibles ici."

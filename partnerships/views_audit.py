@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
-from conventions.exports import csv_response
-
 from .audit import audit_entries, audit_policy, audit_record, query_detail
+from .exports import csv_response
 from .models import AuditAction
 from .views import querystring_without_page
 

@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,7 @@ from partnerships.models import Building, Organisation
 from partnerships.permissions import site_policy
 
 from ..forms import force_units
-from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
+from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
 from ..selectors import alert_links, alert_list, event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
 from ..services.triage import UNKNOWN_REFERENCE
@@ -110,12 +111,7 @@ class AlertListSerializer(OutputSerializer):
             "routed_unit",
             "routed_unit_name",
             "facts_at",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
+            *alert_field_names("submitted_at", "feedback_due_at"),
             "outcome",
             "latest_feedback",
             "version",
@@ -257,11 +253,11 @@ class ReopenSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
+    into = serializers.IntegerField(help_text=_("Identifiant de la fiche conservée"))
 
 
 class LinkSerializer(serializers.Serializer):
-    other = serializers.CharField(max_length=24, help_text="Référence de la fiche à lier (FA-…)")
+    other = serializers.CharField(max_length=24, help_text=_("Référence de la fiche à lier (FA-…)"))
 
     def validate_other(self, value) -> Alert:
         # Looked up among the fiches the user sees: a missing and a foreign reference answer alike.

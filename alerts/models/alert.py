@@ -229,12 +229,23 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return self.reference or f"Brouillon n° {self.pk}"
+        return self.reference or _("Brouillon n° %(pk)s") % {"pk": self.pk}
 
     @property
     def escalation_level(self) -> int:
         """The higher of the two clocks' levels (acknowledgement, first feedback), 0 to 4."""
         return max(self.ack_escalation_level, self.feedback_escalation_level)
+
+
+def alert_field_names(first: str | None = None, last: str | None = None) -> tuple[str, ...]:
+    """The names of the fiche's concrete fields in declaration order, from `first` to `last` included
+    (all of them by default). The lists other modules keep of a fiche's fields (what a landlord fills
+    in, what a list reads, what the API shows) are sections of the model read here, so a field
+    declared in a section joins each list built on it."""
+    names = [field.name for field in Alert._meta.concrete_fields]
+    start = names.index(first) if first else 0
+    stop = names.index(last) + 1 if last else len(names)
+    return tuple(names[start:stop])
 
 
 class ReferenceCounter(models.Model):

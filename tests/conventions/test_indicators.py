@@ -199,7 +199,7 @@ def test_the_suppression_threshold_is_a_setting(world, settings):
     assert indicators.shown(7, indicator_reader(world.mayor)) == "< 10"
 
 
-# --- Differencing (issue 16, point 3): a partner mayor gets whole calendar periods, and whatever
+# --- Differencing: a partner mayor gets whole calendar periods, and whatever
 # would let a masked count be recomputed is masked too.
 
 DAY = datetime.timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Bad input everywhere gets a clear French error and changes nothing (issue #6, point 7).
+"""Bad input everywhere gets a clear French error and changes nothing.
 
 Already proven elsewhere, not repeated here:
 - tests/alerts/test_pages_fiche.py: an illegal transition on the fiche page, a landlord trying a force

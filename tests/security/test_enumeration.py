@@ -1,4 +1,4 @@
-"""Ids sent by the client (issue 16, point 6): an id that exists elsewhere and one that exists nowhere
+"""Ids sent by the client: an id that exists elsewhere and one that exists nowhere
 get the same answer, word for word, so that error messages never tell which ids exist."""
 
 import json

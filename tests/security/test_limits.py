@@ -1,4 +1,4 @@
-"""Limits at the edges (issue 16, point 10): bodies that would crash the server, free text past its
+"""Limits at the edges: bodies that would crash the server, free text past its
 cap, an If-Match that cannot be read, and errors under /api/ that must stay JSON."""
 
 import json
