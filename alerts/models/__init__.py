@@ -16,7 +16,8 @@ from .choices import (
     Urgency,
 )
 from .events import AlertEvent, Attachment
-from .notifications import Notification, OutboxEmail, OutboxStatus
+from .notifications import Notification, OutboxChannel, OutboxEmail, OutboxStatus
+from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "OPEN_STATUSES",
@@ -33,6 +34,7 @@ __all__ = [
     "EventKind",
     "Notification",
     "Outcome",
+    "OutboxChannel",
     "OutboxEmail",
     "OutboxStatus",
     "PlaceType",
@@ -42,4 +44,6 @@ __all__ = [
     "Status",
     "SubCategory",
     "Urgency",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -14,6 +14,7 @@ from partnerships.services.permissions import grant, revoke
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
+from ..webhooks import events as webhooks
 
 ALERT_PERMS = ("alerts.view_alert", "alerts.change_alert")
 
@@ -81,7 +82,8 @@ def record_event(
     internal: bool = False,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
-    change of a fiche passes here, so here it is audited too (without the message: free text)."""
+    change of a fiche passes here, so here it is audited too (without the message: free text), and
+    the organisations' webhooks are told."""
     organisation_id = actor.organisation_id if actor else None
     audit_record(
         request_or_actor=actor,
@@ -89,7 +91,7 @@ def record_event(
         obj=alert,
         detail={"event": kind, "from_status": from_status, "to_status": to_status},
     )
-    return AlertEvent.objects.create(
+    event = AlertEvent.objects.create(
         alert=alert,
         kind=kind,
         author=actor,
@@ -100,6 +102,8 @@ def record_event(
         message=message,
         data=data or {},
     )
+    webhooks.emit(alert, event)
+    return event
 
 
 def transition_event(
