@@ -20,6 +20,7 @@ from alerts.webhooks import delivery
 from alerts.webhooks.services import webhook_create
 from partnerships.models import Role
 from tests.alerts.factories import filed_alert
+from tests.alerts.test_worker_faults import broker, mailbox  # noqa: F401 - the worker test's fixtures
 from tests.factories import UserFactory
 from tests.net import free_port, wait_for
 
@@ -242,3 +243,49 @@ def test_renvoyer_delivers_a_failed_message_again_with_the_same_id(world, receiv
     assert row.status == OutboxStatus.PENDING
     assert outbox.deliver(row.pk) == OutboxStatus.SENT
     assert [c["headers"]["webhook-id"] for c in receiver.calls()] == [row.key]
+
+
+# --- a real worker killed mid-delivery ----------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_call_leaves_one_message_for_the_receiver(
+    world, receiver, tmp_path, monkeypatch, request
+):
+    """The receiver holds the call, the worker is killed (kill -9); after the claim's timeout the
+    redelivered task calls again with the same webhook-id, so a receiver deduplicating on it processes
+    the event once, and the row ends sent."""
+    from django.db import connection
+
+    from tests.alerts import test_worker_faults as faults
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process needs PostgreSQL")
+    redis, smtp = request.getfixturevalue("broker"), request.getfixturevalue("mailbox")
+    monkeypatch.setenv("PASSERELLE_WEBHOOK_ALLOW_PRIVATE", "1")
+    stall = receiver.log.with_suffix(".stall")
+    stall.touch()
+    endpoint = endpoint_of(world.landlord, receiver.url, events=["alert.filed"])
+    worker = faults.start_worker(redis, smtp, tmp_path)
+    try:
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+        (row,) = rows(endpoint)
+        assert wait_for(lambda: receiver.log.with_suffix(".stalled").exists()), faults.worker_log(tmp_path)
+        worker.send_signal(9)
+        worker.wait(10)
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (OutboxStatus.SENDING, 1)
+        stall.unlink()
+        OutboxEmail.objects.filter(pk=row.pk).update(
+            claimed_at=timezone.now() - outbox.SENDING_TIMEOUT - datetime.timedelta(seconds=1)
+        )
+        worker = faults.start_worker(redis, smtp, tmp_path)
+        assert wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).status == OutboxStatus.SENT, timeout=60), (
+            faults.worker_log(tmp_path)
+        )
+    finally:
+        faults.stop(worker)
+    row.refresh_from_db()
+    assert row.attempts == 2
+    assert {call["headers"]["webhook-id"] for call in receiver.calls()} == {row.key}
