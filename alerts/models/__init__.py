@@ -1,4 +1,10 @@
-from .alert import Alert, AlertGroupObjectPermission, AlertUserObjectPermission, ReferenceCounter
+from .alert import (
+    Alert,
+    AlertGroupObjectPermission,
+    AlertUserObjectPermission,
+    ReferenceCounter,
+    alert_field_names,
+)
 from .choices import (
     OPEN_STATUSES,
     SUBCATEGORIES,
@@ -46,4 +52,5 @@ __all__ = [
     "Urgency",
     "WebhookEndpoint",
     "WebhookEvent",
+    "alert_field_names",
 ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0007_outbox_sending_state'),
+        ('alerts', '0009_free_text_cap'),
         ('partnerships', '0005_service_accounts_and_api_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
