@@ -20,7 +20,7 @@ from alerts.webhooks import delivery
 from alerts.webhooks.services import webhook_create
 from partnerships.models import Role
 from tests.alerts.factories import filed_alert
-from tests.alerts.test_worker_faults import broker, mailbox  # noqa: F401 - the worker test's fixtures
+from tests.alerts.test_worker_faults import _accepts, broker, mailbox  # noqa: F401 - the worker test's fixtures
 from tests.factories import UserFactory
 from tests.net import free_port, wait_for
 
@@ -52,16 +52,6 @@ class Receiver:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines()]
-
-
-def _accepts(port) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
