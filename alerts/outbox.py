@@ -61,13 +61,25 @@ DELIVERY_ERRORS = (*SMTP_ERRORS, DeliveryError)
 class Message(NamedTuple):
     key: str  # names the message: queued once whoever asks again
     to: list[str]
-    subject: str  # a webhook's event type
-    body: str  # a webhook's JSON payload
-    channel: str = OutboxChannel.EMAIL
-    endpoint: int | None = None  # a webhook's WebhookEndpoint id
+    subject: str
+    body: str
 
 
-def queue(messages: Iterable[Message]) -> list[int]:
+class WebhookMessage(NamedTuple):
+    key: str  # queued once, and the webhook-id receivers deduplicate on
+    endpoint: int  # WebhookEndpoint id
+    event_type: str  # kept in the row's subject
+    body: str  # the JSON payload
+
+
+def _row(message: Message | WebhookMessage) -> tuple:
+    """The columns of FIELDS for either kind of message."""
+    if isinstance(message, WebhookMessage):
+        return (message.key, [], message.event_type, message.body, OutboxChannel.WEBHOOK, message.endpoint)
+    return (*message, OutboxChannel.EMAIL, None)
+
+
+def queue(messages: Iterable[Message | WebhookMessage]) -> list[int]:
     """Save the messages whose key is new and publish them once the transaction commits; returns the
     new rows' ids."""
     ids = _insert_new(list(messages))
@@ -76,10 +88,10 @@ def queue(messages: Iterable[Message]) -> list[int]:
     return ids
 
 
-FIELDS = list(Message._fields)
+FIELDS = [*Message._fields, "channel", "endpoint"]
 
 
-def _insert_new(messages: list[Message]) -> list[int]:
+def _insert_new(messages: list[Message | WebhookMessage]) -> list[int]:
     """One statement whatever the number of messages. Django's bulk_create gives no ids back with
     ignore_conflicts, and with update_conflicts gives the existing rows' ids too, so the statement is
     written here. The rows travel as one JSON document: psycopg quotes an array parameter element by
@@ -107,7 +119,7 @@ def _insert_new(messages: list[Message]) -> list[int]:
         f"SELECT {', '.join([*values, *('%s' for _ in rest)])} FROM {source} "
         f"ON CONFLICT ({quote(given[0].column)}) DO NOTHING RETURNING {quote(OutboxEmail._meta.pk.column)}"
     )
-    document = json.dumps([dict(zip((f.column for f in given), m, strict=True)) for m in messages])
+    document = json.dumps([dict(zip((f.column for f in given), _row(m), strict=True)) for m in messages])
     with connection.cursor() as cursor:
         cursor.execute(sql, [*defaults, document])  # the SELECT's placeholders come before FROM's
         return [row[0] for row in cursor.fetchall()]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alerts', '0009_free_text_cap'),
-        ('partnerships', '0005_service_accounts_and_api_tokens'),
+        ('partnerships', '0006_service_accounts_and_api_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from partnerships.models import User
 
 from .. import outbox
-from ..models import Alert, AlertEvent, EventKind, OutboxChannel, Status, WebhookEndpoint, WebhookEvent
+from ..models import Alert, AlertEvent, EventKind, Status, WebhookEndpoint, WebhookEvent
 from ..permissions import alert_policy
 
 TRANSITIONS = {
@@ -84,5 +84,5 @@ def emit(alert: Alert, event: AlertEvent) -> list[int]:
         if body is not None:
             # The key is the webhook-id: stable across retries and resends, unique per receiver.
             key = f"msg_{endpoint.pk}_{event.pk}"
-            messages.append(outbox.Message(key, [], kind, body, OutboxChannel.WEBHOOK, endpoint.pk))
+            messages.append(outbox.WebhookMessage(key, endpoint.pk, kind, body))
     return outbox.queue(messages)
