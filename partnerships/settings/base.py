@@ -326,10 +326,16 @@ PASSERELLE_SMALL_COUNT_THRESHOLD = env.int("PASSERELLE_SMALL_COUNT_THRESHOLD", d
 # REST framework and OpenAPI
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The first class's challenge goes into WWW-Authenticate: Basic first, so a request without (or
+    # with wrong) credentials is a 401 that says how to authenticate, as the schema documents. The
+    # browser's session still works: Basic steps aside when no Authorization header is sent.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "partnerships.auth.api.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON bodies only (null included), so the schema declares one request media type per operation
+    # and generated clients send JSON; the upload action alone takes multipart.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["partnerships.api.filtering.NamedFiltersBackend"],
@@ -343,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Fiches alertes, sites et conventions de partenariat sécurité.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVERS": [{"url": SITE_URL, "description": "Passerelle"}],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" or an "outcome": one explicit name per choice set (and no
     # warning left for `check --deploy`).
