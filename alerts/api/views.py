@@ -25,7 +25,12 @@ from . import serializers as s
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.UUID,
+    # A string with a UUID's pattern, not `format: uuid`: openapi-python-client would type it UUID and
+    # hand the object to httpx, which accepts only str headers.
+    {
+        "type": "string",
+        "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
     OpenApiParameter.HEADER,
     required=False,
     description=(
