@@ -261,13 +261,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Where kombu records which queues each exchange feeds (its default is `control/` in the
+        # current directory, i.e. the source tree).
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # kombu polls the folder; its 1 s default makes a backlog of a few hundred tasks take minutes.
         "polling_interval": 0.2,
     }
     # kombu's filesystem transport expects its folders: any process may publish first (demo data,
     # the web app), not only the worker.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # A request must never hang because Redis is unreachable: fail fast, the outbox keeps the work.
@@ -335,7 +338,7 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies only (null included), so the schema declares one request media type per operation
     # and generated clients send JSON; the upload action alone takes multipart.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["partnerships.api.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["partnerships.api.filtering.NamedFiltersBackend"],
