@@ -98,13 +98,18 @@ def test_a_landlord_files_with_an_idempotency_key_once(world, api):
     assert bad.status_code == 400
 
 
-def test_a_retry_with_the_same_body_in_another_key_order_replays_the_fiche(world, api):
-    client = api(world.landlord_agent)
+def post_twice_with_one_key(client, first_body, second_body):
     key = str(uuid.uuid4())
+    return [
+        client.post("/api/v1/alerts/", b, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        for b in (first_body, second_body)
+    ]
+
+
+def test_a_retry_with_the_same_body_in_another_key_order_replays_the_fiche(world, api):
     body = payload(world.site_creil)
-    first = client.post("/api/v1/alerts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-    again = client.post(
-        "/api/v1/alerts/", dict(reversed(list(body.items()))), format="json", HTTP_IDEMPOTENCY_KEY=key
+    first, again = post_twice_with_one_key(
+        api(world.landlord_agent), body, dict(reversed(list(body.items())))
     )
 
     assert (first.status_code, again.status_code) == (201, 200)
@@ -112,14 +117,8 @@ def test_a_retry_with_the_same_body_in_another_key_order_replays_the_fiche(world
 
 
 def test_an_idempotency_key_reused_with_another_body_is_refused_in_french_and_files_nothing(world, api):
-    client = api(world.landlord_agent)
-    key = str(uuid.uuid4())
     body = payload(world.site_creil)
-    first = client.post("/api/v1/alerts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-
-    other = client.post(
-        "/api/v1/alerts/", {**body, "description": "Autre chose"}, format="json", HTTP_IDEMPOTENCY_KEY=key
-    )
+    first, other = post_twice_with_one_key(api(world.landlord_agent), body, {**body, "description": "Autre"})
 
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
