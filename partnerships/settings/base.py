@@ -338,11 +338,18 @@ PASSERELLE_SMALL_COUNT_THRESHOLD = env.int("PASSERELLE_SMALL_COUNT_THRESHOLD", d
 # REST framework and OpenAPI
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The first class's challenge goes into WWW-Authenticate, so a request without (or with wrong)
+    # credentials is a 401 that says how to authenticate, as the schema documents: Bearer (API tokens),
+    # then Basic for a person's scripts. The browser's session still works: both step aside when no
+    # Authorization header is sent.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "partnerships.auth.api.BasicAuthentication",
         "partnerships.tokens.api.BearerTokenAuthentication",
+        "partnerships.auth.api.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON bodies only (null included), so the schema declares one request media type per operation
+    # and generated clients send JSON; the upload action alone takes multipart.
+    "DEFAULT_PARSER_CLASSES": ["partnerships.api.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "partnerships.tokens.api.TokenScopePermission",
@@ -355,17 +362,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "partnerships.api.exception_handlers.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "partnerships.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passerelle API",
     "DESCRIPTION": "Fiches alertes, sites et conventions de partenariat sécurité.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVERS": [{"url": SITE_URL, "description": "Passerelle"}],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" or an "outcome": one explicit name per choice set (and no
     # warning left for `check --deploy`).

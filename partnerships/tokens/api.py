@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.authentication import get_authorization_header
 
 from partnerships.models import ApiToken, TokenScope
 
@@ -69,7 +70,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return row.account, row
 
     def authenticate_header(self, request):
-        return f'{self.keyword} realm="api"'
+        # This class comes first, so its challenge is the 401's: the scheme the client tried (a token),
+        # else Basic, the scheme of a person's scripts.
+        scheme = get_authorization_header(request).split(b" ", 1)[0].decode("latin-1").lower()
+        return f'{self.keyword} realm="api"' if scheme == self.keyword.lower() else 'Basic realm="api"'
 
 
 class TokenScopePermission(permissions.BasePermission):
