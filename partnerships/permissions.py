@@ -11,11 +11,11 @@ Model level (Wagtail's `user_has_permission(user, action)`): may the user open t
 at all? Every page gate and the main menu ask it, so that organisation kinds are tested here (and in
 scope.py) only."""
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, Organisation, OrganisationKind, User
+from .models import HousingSite, ImportRun, Organisation, OrganisationKind, User
 
 
 class PagePolicy:
@@ -170,6 +170,26 @@ class ImportPolicy(PagePolicy):
 
 
 import_policy = ImportPolicy()
+
+
+class ImportRunPolicy(BasePolicy):
+    """An import run (its progress, its result, its commit) belongs to its author and to the managers of
+    the author's organisation; anyone else gets 404. "commit" also needs the right to import that kind."""
+
+    model = ImportRun
+    actions = ("view", "commit")
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        mine = Q(created_by_id=user.pk)
+        if user.is_manager:
+            mine |= Q(organisation_id=org.id)
+        qs = qs.filter(mine)
+        if action == "commit":
+            qs = qs.filter(kind__in=import_policy.actions(user))
+        return qs
+
+
+import_run_policy = ImportRunPolicy()
 
 
 def home_panel(user: User) -> str:
