@@ -81,7 +81,8 @@ class BasePolicy(PagePolicy):
 
 
 class HousingSitePolicy(BasePolicy):
-    """Pages: "list" (the estates one sees), "change" (edit one's own estates)."""
+    """Pages: "list" (the estates one sees), "change" (edit one's own estates), "set_force" (the
+    prefecture's managers say which force is competent for an estate of a split commune)."""
 
     model = HousingSite
 
@@ -92,6 +93,10 @@ class HousingSitePolicy(BasePolicy):
             )
         if action == "change":
             return org is not None and org.is_landlord and user.is_manager
+        if action == "set_force":
+            return scope.is_platform_admin(user) or (
+                org is not None and org.is_prefecture and user.is_manager
+            )
         return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
@@ -107,6 +112,8 @@ class HousingSitePolicy(BasePolicy):
             if org.is_landlord and user.is_manager:
                 return qs.filter(landlord_id=org.id)
             return qs.none()
+        if action == "set_force" and org.is_prefecture and user.is_manager:
+            return qs.filter(commune__department_id=org.department_id)
         return qs.none()
 
     def has_permission(self, user: User, action: str, obj: HousingSite) -> bool:

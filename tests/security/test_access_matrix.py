@@ -103,6 +103,14 @@ PAGES: dict[str, Route] = {
     "sites:detail": Route(
         variants=lambda b: [{"kwargs": {"pk": b.site.pk}}], foreign=True, control="other_landlord_agent"
     ),
+    # The prefecture's managers of the estate's département say which force serves a split commune:
+    # anyone else gets 404; the bundle's communes are not split, so the prefecture's call is refused.
+    "sites:force": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.site.pk}, "data": {"force": "police"}}],
+        method="post",
+        foreign=True,
+        refused=404,
+    ),
     "alerts:list": Route(
         lists=True,
         reach=LANDLORDS | PREFECTURES,
