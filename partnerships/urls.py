@@ -9,6 +9,7 @@ sites_patterns = (
     [
         path("", views.site_list, name="list"),
         path("<int:pk>/", views.site_detail, name="detail"),
+        path("<int:pk>/force/", views.site_force, name="force"),
     ],
     "sites",
 )

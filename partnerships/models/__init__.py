@@ -1,6 +1,7 @@
 from .audit import AuditAction, AuditEntry
 from .geography import Commune, Department
 from .identity import IdentityMapping, IdentityMappingKind
+from .imports import ImportRun, ImportStatus
 from .organisations import Organisation, OrganisationKind, SecurityCorrespondent, TerritoryAssignment
 from .sites import Building, HousingSite, HousingSiteGroupObjectPermission, HousingSiteUserObjectPermission
 from .tokens import ApiToken, TokenScope
@@ -18,6 +19,8 @@ __all__ = [
     "HousingSiteUserObjectPermission",
     "IdentityMapping",
     "IdentityMappingKind",
+    "ImportRun",
+    "ImportStatus",
     "Organisation",
     "OrganisationKind",
     "Role",

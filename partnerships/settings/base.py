@@ -307,6 +307,20 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Progress of a running import (partnerships.services.imports): the worker counts rows from inside the
+# import's transaction, where a database write would stay invisible to the page until the end; the
+# web process reads it here (Redis when configured, else files under the var dir).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "imports": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    ),
+}
 # The beat schedule lives here, reviewable and testable; apps add their entries below.
 CELERY_BEAT_SCHEDULE: dict = {}
 # Safety net of the e-mail outbox (alerts/outbox.py): delivers rows whose publish was lost (broker down)

@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from alerts.models import Notification
 from alerts.views.fiche import ACTIONS
+from partnerships.models import ImportRun, ImportStatus
 from tests.alerts.factories import JPEG, alert_data
 from tests.factories import UserFactory
 
@@ -85,6 +86,20 @@ class Route:
 
 def formats(b, **kwargs):
     return [{"kwargs": {**kwargs, "fmt": fmt}} for fmt in ("csv", "xlsx")]
+
+
+def import_run(b):
+    """A checked estates import of the bundle's landlord, uploaded by the bundle's reporter."""
+    run = ImportRun.objects.create(
+        created_by=b.alert.reporter,
+        organisation=b.site.landlord,
+        kind="sites",
+        params={"fmt": "rpls", "landlord": b.site.landlord_id},
+        file="imports/bundle.csv",
+        original_name=f"{b.marker}.csv",
+        status=ImportStatus.CHECKED,
+    )
+    return [{"kwargs": {"pk": run.pk}}]
 
 
 def and_post(variants: Callable[..., list[dict]] = lambda b: [{}], data: Callable = lambda b: {}):
@@ -190,6 +205,14 @@ PAGES: dict[str, Route] = {
     "sites:list": Route(lists=True, control="other_landlord_agent"),
     "sites:detail": Route(
         variants=lambda b: [{"kwargs": {"pk": b.site.pk}}], foreign=True, control="other_landlord_agent"
+    ),
+    # The prefecture's managers of the estate's département say which force serves a split commune:
+    # anyone else gets 404; the bundle's communes are not split, so the prefecture's call is refused.
+    "sites:force": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.site.pk}, "data": {"force": "police"}}],
+        method="post",
+        foreign=True,
+        refused=404,
     ),
     "alerts:list": Route(
         lists=True,
@@ -369,13 +392,11 @@ PAGES: dict[str, Route] = {
         refused=404,
         control="prefect_agent",
     ),
-    # The token names a file waiting in the uploader's own session: anyone else's is unknown here.
-    "imports:commit": Route(
-        variants=lambda b: [{"kwargs": {"kind": "sites", "token": "0" * 32}}],
-        method="post",
-        foreign=True,
-        refused=404,
-    ),
+    # An import run belongs to its author and its organisation's managers: anyone else gets 404, and
+    # its commit changes nothing.
+    "imports:run": Route(variants=lambda b: import_run(b), foreign=True, refused=404),
+    "imports:run_status": Route(variants=lambda b: import_run(b), foreign=True, refused=404),
+    "imports:commit": Route(variants=lambda b: import_run(b), method="post", foreign=True, refused=404),
     # Second factor pages: one's own device only; without one, verification sends to enrolment.
     "otp_enrol": Route(variants=and_post(data=lambda b: {"otp_token": "000000"})),
     "otp_verify": Route(variants=and_post(data=lambda b: {"otp_token": "000000"}), ok=302),
