@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnerships', '0005_unit_service_code_split_communes_landlord_departments'),
+        ('partnerships', '0006_service_accounts_and_api_tokens'),
     ]
 
     operations = [
