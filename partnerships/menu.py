@@ -4,8 +4,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrganisationKind
+from .permissions import member_policy, substitution_policy
 
-# (url name, label, kinds allowed, managers only)
+# (url name, label, kinds allowed or a policy's predicate on the user, managers only)
 MENU = [
     ("home", _("Accueil"), None, False),
     ("alerts:create", _("Nouvelle fiche"), {OrganisationKind.LANDLORD}, False),
@@ -29,6 +30,9 @@ MENU = [
     ("imports:index", _("Imports"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, True),
     ("audit:list", _("Journal d'audit"), {OrganisationKind.PREFECTURE}, True),
     ("alerts:notifications", _("Notifications"), None, False),
+    ("organisation:accounts", _("Mon organisation"), member_policy.may_manage, False),
+    ("organisation:absences", _("Mes absences"), substitution_policy.may_declare, False),
+    ("organisation:create", _("Nouvelle organisation"), member_policy.may_create_organisations, False),
 ]
 
 
@@ -39,7 +43,10 @@ def main_menu(request):
     kind = user.organisation.kind if user.organisation_id else None
     items = []
     for name, label, kinds, managers_only in MENU:
-        if kinds is not None and kind not in kinds and not user.is_superuser:
+        if callable(kinds):
+            if not kinds(user):
+                continue
+        elif kinds is not None and kind not in kinds and not user.is_superuser:
             continue
         if (
             managers_only

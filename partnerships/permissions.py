@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, User
+from .models import HousingSite, Role, SecurityCorrespondent, Substitution, User
 
 
 class BasePolicy:
@@ -78,3 +78,68 @@ class HousingSitePolicy(BasePolicy):
 
 
 site_policy = HousingSitePolicy()
+
+
+class OrganisationMemberPolicy(BasePolicy):
+    """An organisation's admin manages its accounts (invite, deactivate, roles): "manage" gives the
+    members of its own organisation. Creating organisations is the platform admin's alone."""
+
+    model = User
+    actions = ("manage",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(organisation_id=org.id)
+        return qs.none()
+
+    def may_manage(self, user: User) -> bool:
+        """The console's pages: an organisation's admin (the platform admin has the Django admin and
+        the organisation-creation page)."""
+        return (
+            user.is_authenticated
+            and user.is_active
+            and user.role == Role.ADMIN
+            and bool(user.organisation_id)
+        )
+
+    def may_create_organisations(self, user: User) -> bool:
+        return scope.is_platform_admin(user)
+
+
+class CorrespondentPolicy(BasePolicy):
+    """Each organisation's admin edits its own entries of the directory; reading is the directory
+    selector's (partner organisations)."""
+
+    model = SecurityCorrespondent
+    actions = ("change",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(organisation_id=org.id)
+        return qs.none()
+
+    def may_edit(self, user: User) -> bool:
+        return member_policy.may_manage(user)
+
+
+class SubstitutionPolicy(BasePolicy):
+    """A manager declares their own absences; the organisation's admin sees and cancels those of its
+    members."""
+
+    model = Substitution
+    actions = ("change",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(user__organisation_id=org.id)
+        if user.is_manager:
+            return qs.filter(user_id=user.id)
+        return qs.none()
+
+    def may_declare(self, user: User) -> bool:
+        return user.is_authenticated and user.is_active and user.is_manager and bool(user.organisation_id)
+
+
+member_policy = OrganisationMemberPolicy()
+correspondent_policy = CorrespondentPolicy()
+substitution_policy = SubstitutionPolicy()

@@ -1,3 +1,4 @@
+from .accounts import Invitation, LoginSession, token_digest
 from .audit import AuditAction, AuditEntry
 from .geography import Commune, Department
 from .identity import IdentityMapping, IdentityMappingKind
@@ -16,6 +17,8 @@ __all__ = [
     "HousingSiteUserObjectPermission",
     "IdentityMapping",
     "IdentityMappingKind",
+    "Invitation",
+    "LoginSession",
     "Organisation",
     "OrganisationKind",
     "Role",
@@ -23,4 +26,5 @@ __all__ = [
     "Substitution",
     "TerritoryAssignment",
     "User",
+    "token_digest",
 ]

@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from partnerships.models import HousingSite, Organisation
+from partnerships.models import HousingSite, Organisation, User
 
 from .permissions import grant
 
@@ -17,7 +17,7 @@ def site_create(*, landlord: Organisation, **fields) -> HousingSite:
 
 
 @transaction.atomic
-def site_update(*, site: HousingSite, data: dict) -> HousingSite:
+def site_update(*, actor: User, site: HousingSite, data: dict) -> HousingSite:
     fields = []
     for name, value in data.items():
         if getattr(site, name) != value:
