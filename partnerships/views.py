@@ -89,7 +89,9 @@ def site_detail(request, pk):
 
 def add_model_errors(form, error: ValidationError) -> None:
     """A model's validation errors on the form's fields, or above the form for the others."""
-    for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+    for field, errors in (
+        error.error_dict if hasattr(error, "error_dict") else {None: error.messages}
+    ).items():
         form.add_error(field if field in form.fields else None, errors)
 
 

@@ -241,7 +241,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        transaction.on_commit(lambda: sessions_end(user=user))
+        sessions_end(user=user)
     _change(actor, user, {"is_active": active})
     return user
 
@@ -257,7 +257,7 @@ def user_set_password(*, actor: User | None, user: User, password: str, request=
     if request is not None and request.user.is_authenticated and request.user.pk == user.pk:
         update_session_auth_hash(request, user)
         keep = request.session.session_key
-    transaction.on_commit(lambda: sessions_end(user=user, keep=keep))
+    sessions_end(user=user, keep=keep)
     _change(actor or user, user, {"password": "changed"})
     return user
 
