@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "Fiches alertes"
+    verbose_name = _("Fiches alertes")
+    # Fiches are filed on the demo estates and attached to the conventions in force.
+    demo_requires = ("partnerships", "conventions")
+
+    def load_demo_data(self, run):
+        from .demo import load_demo_alerts
+
+        load_demo_alerts(run.organisations, stdout=run.stdout)

@@ -1,4 +1,4 @@
-"""The policy of fiches alertes (DESIGN.md, "Who sees what"). Lists filter on the organisation
+"""The policy of fiches alertes: who sees and acts on which fiche. Lists filter on the organisation
 foreign keys (indexed); object checks of the owner and of the routed unit go through the guardian
 grants written by alerts.services, so revoking a grant (redirect) takes effect at once."""
 
@@ -17,10 +17,30 @@ GUARDIAN_PERM = {VIEWER: "alerts.view_alert", FORCE: "alerts.change_alert", LAND
 
 class AlertPolicy(BasePolicy):
     """Actions: "view", "change" (force actions), "file" (landlord side), "route" (prefecture:
-    manual routing, redirect)."""
+    manual routing, redirect).
+
+    Pages (model level): "file" (file fiches, and the list is the organisation's own, drafts
+    included), "triage" (the force dashboard), "route" (the manual-routing queue), "list" (the
+    landlord's and the prefecture's lists), "read_procedure" (the forces' procedure number)."""
 
     model = Alert
     actions = ACTIONS
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        if action == "read_procedure":
+            # Everyone but the landlord's staff (who see it on their own form only).
+            return org is None or not org.is_landlord
+        if org is None:
+            return False
+        if action == LANDLORD:
+            return org.is_landlord
+        if action == "triage":
+            return org.is_force
+        if action == PREFECTURE:
+            return org.is_prefecture
+        if action == "list":
+            return org.is_landlord or org.is_prefecture
+        return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_landlord and action in (VIEWER, LANDLORD):

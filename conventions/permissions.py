@@ -2,7 +2,7 @@
 
 Conventions: prefecture staff of the département see and edit all of it; the managers of a
 signatory organisation may read theirs; everyone else gets a 404.
-Indicators (DESIGN.md "Who sees what"): the prefecture reads its département, a landlord manager
+Indicators: the prefecture reads its département, a landlord manager
 its own organisation's fiches, a force manager the fiches routed to its units, a partner mayor
 aggregated figures of its communes only."""
 
@@ -12,13 +12,25 @@ from django.db.models import Q, QuerySet
 
 from partnerships import scope
 from partnerships.models import OrganisationKind, User
-from partnerships.permissions import BasePolicy
+from partnerships.permissions import BasePolicy, PagePolicy
 
 from .models import Convention, PartnershipProblem, Signatory
 
 
 class ConventionPolicy(BasePolicy):
+    """Pages: "list" (the prefecture, and managers for the conventions their organisation signed),
+    "create" and "change" (the prefecture: conventions, response delays of the département)."""
+
     model = Convention
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        if action == "list":
+            return scope.is_platform_admin(user) or (
+                org is not None and (org.is_prefecture or user.is_manager)
+            )
+        if action in ("create", "change"):
+            return org is not None and org.is_prefecture
+        return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_prefecture:
@@ -27,9 +39,6 @@ class ConventionPolicy(BasePolicy):
             # A subquery, not a join, so that the list's signatory count still counts every signatory.
             return qs.filter(pk__in=Signatory.objects.filter(organisation_id=org.id).values("convention_id"))
         return qs.none()
-
-    def can_create(self, user: User) -> bool:
-        return user.is_authenticated and user.organisation is not None and user.organisation.is_prefecture
 
 
 convention_policy = ConventionPolicy()
@@ -47,20 +56,47 @@ class IndicatorReader:
     communes: tuple[int, ...] = ()  # a partner mayor's communes: the only ones on its map
 
 
-def indicator_reader(user: User) -> IndicatorReader | None:
-    """None when the user may read no indicators at all (the views answer 404)."""
+def _reader_side(user: User) -> str | None:
+    """Whose fiches the user counts: its département, its organisation's, its units', its communes'."""
     if not user.is_authenticated or not user.is_active or user.organisation is None:
         return None
     org = user.organisation
-    dept = org.department_id
     if org.is_prefecture:
-        return IndicatorReader(Q(department_id=dept), Q(department_id=dept), dept)
+        return "department"
     if org.is_landlord and user.is_manager:
-        return IndicatorReader(Q(landlord_id=org.id), Q(site__landlord_id=org.id), dept)
+        return "landlord"
     if org.is_force and user.is_manager:
+        return "units"
+    if org.kind == OrganisationKind.MUNICIPALITY:
+        return "communes"
+    return None
+
+
+class IndicatorPolicy(PagePolicy):
+    """Page "view": the indicators pages and exports (what they count is `indicator_reader`'s)."""
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "view" and _reader_side(user) is not None
+
+
+indicator_policy = IndicatorPolicy()
+
+
+def indicator_reader(user: User) -> IndicatorReader | None:
+    """None when the user may read no indicators at all (the views answer 404)."""
+    side = _reader_side(user)
+    if side is None:
+        return None
+    org = user.organisation
+    dept = org.department_id
+    if side == "department":
+        return IndicatorReader(Q(department_id=dept), Q(department_id=dept), dept)
+    if side == "landlord":
+        return IndicatorReader(Q(landlord_id=org.id), Q(site__landlord_id=org.id), dept)
+    if side == "units":
         units = scope.unit_ids(user)
         return IndicatorReader(Q(routed_unit_id__in=units), scope.territory_commune_q(units), dept)
-    if org.kind == OrganisationKind.MUNICIPALITY:
+    if side == "communes":
         communes = tuple(org.communes.values_list("id", flat=True))
         return IndicatorReader(
             Q(site__commune_id__in=communes),
@@ -80,6 +116,16 @@ class PartnershipProblemPolicy(BasePolicy):
 
     model = PartnershipProblem
 
+    def page_permission(self, user: User, org, action: str) -> bool:
+        """Pages: "list" (whoever may see some problem), "open" (a force or the prefecture)."""
+        if action == "list":
+            return scope.is_platform_admin(user) or (
+                org is not None and (org.is_prefecture or org.is_force or org.is_landlord)
+            )
+        if action == "open":
+            return org is not None and (org.is_prefecture or org.is_force)
+        return False
+
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
@@ -95,10 +141,6 @@ class PartnershipProblemPolicy(BasePolicy):
             )
             return qs.filter(Q(site__landlord_id=org.id) | Q(pk__in=partner_of))
         return qs.none()
-
-    def can_open(self, user: User) -> bool:
-        org = user.organisation if user.is_authenticated else None
-        return org is not None and (org.is_prefecture or org.is_force)
 
 
 problem_policy = PartnershipProblemPolicy()

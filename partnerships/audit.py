@@ -104,8 +104,11 @@ class AuditEntryPolicy(BasePolicy):
             return qs.filter(department_id=org.department_id)
         return qs.none()
 
-    def may_read(self, user: User) -> bool:
-        return scope.is_platform_admin(user) or (scope.is_prefecture(user) and user.is_manager)
+    def page_permission(self, user: User, org, action: str) -> bool:
+        """Page "view": the journal and its export."""
+        return action == "view" and (
+            scope.is_platform_admin(user) or (org is not None and org.is_prefecture and user.is_manager)
+        )
 
 
 audit_policy = AuditEntryPolicy()

@@ -1,38 +1,35 @@
-"""The main menu per kind of organisation. URL names that an app does not (yet) provide are skipped."""
+"""The main menu: one row per page, shown to whoever its policy lets open it (the policy's model-level
+`user_has_permission(user, action)`, which the page's own gate asks too), so that no role's menu
+offers a page answering 403 or 404, and every page a role may open has its entry.
+URL names that an app does not (yet) provide are skipped."""
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrganisationKind
-from .permissions import member_policy, substitution_policy
+from alerts.permissions import alert_policy
+from conventions.permissions import convention_policy, indicator_policy, problem_policy
 
-# (url name, label, kinds allowed or a policy's predicate on the user, managers only)
+from .audit import audit_policy
+from .permissions import import_policy, member_policy, signed_in_policy, site_policy, substitution_policy
+
+# (url name, label, policy, action)
 MENU = [
-    ("home", _("Accueil"), None, False),
-    ("alerts:create", _("Nouvelle fiche"), {OrganisationKind.LANDLORD}, False),
-    ("alerts:list", _("Fiches alertes"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, False),
-    ("alerts:dashboard", _("File des fiches"), set(OrganisationKind.forces()), False),
-    ("alerts:routing_queue", _("À router"), {OrganisationKind.PREFECTURE}, False),
-    (
-        "sites:list",
-        _("Sites"),
-        {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE, *OrganisationKind.forces()},
-        False,
-    ),
-    ("conventions:list", _("Conventions"), {OrganisationKind.PREFECTURE}, False),
-    (
-        "conventions:indicators",
-        _("Indicateurs"),
-        {OrganisationKind.LANDLORD, OrganisationKind.MUNICIPALITY, *OrganisationKind.forces()},
-        True,
-    ),
-    ("directory", _("Annuaire"), None, False),
-    ("imports:index", _("Imports"), {OrganisationKind.LANDLORD, OrganisationKind.PREFECTURE}, True),
-    ("audit:list", _("Journal d'audit"), {OrganisationKind.PREFECTURE}, True),
-    ("alerts:notifications", _("Notifications"), None, False),
-    ("organisation:accounts", _("Mon organisation"), member_policy.may_manage, False),
-    ("organisation:absences", _("Mes absences"), substitution_policy.may_declare, False),
-    ("organisation:create", _("Nouvelle organisation"), member_policy.may_create_organisations, False),
+    ("home", _("Accueil"), signed_in_policy, "home"),
+    ("alerts:create", _("Nouvelle fiche"), alert_policy, "file"),
+    ("alerts:list", _("Fiches alertes"), alert_policy, "list"),
+    ("alerts:dashboard", _("File des fiches"), alert_policy, "triage"),
+    ("alerts:routing_queue", _("À router"), alert_policy, "route"),
+    ("sites:list", _("Sites"), site_policy, "list"),
+    ("conventions:list", _("Conventions"), convention_policy, "list"),
+    ("conventions:problems", _("Problèmes partenariaux"), problem_policy, "list"),
+    ("conventions:indicators", _("Indicateurs"), indicator_policy, "view"),
+    ("directory", _("Annuaire"), signed_in_policy, "directory"),
+    ("imports:index", _("Imports"), import_policy, "sites"),
+    ("audit:list", _("Journal d'audit"), audit_policy, "view"),
+    ("alerts:notifications", _("Notifications"), signed_in_policy, "notifications"),
+    ("organisation:accounts", _("Mon organisation"), member_policy, "manage"),
+    ("organisation:absences", _("Mes absences"), substitution_policy, "declare"),
+    ("organisation:create", _("Nouvelle organisation"), member_policy, "create_organisation"),
 ]
 
 
@@ -40,19 +37,9 @@ def main_menu(request):
     user = request.user
     if not user.is_authenticated:
         return []
-    kind = user.organisation.kind if user.organisation_id else None
     items = []
-    for name, label, kinds, managers_only in MENU:
-        if callable(kinds):
-            if not kinds(user):
-                continue
-        elif kinds is not None and kind not in kinds and not user.is_superuser:
-            continue
-        if (
-            managers_only
-            and not (user.is_manager or user.is_superuser)
-            and kind != OrganisationKind.MUNICIPALITY
-        ):
+    for name, label, policy, action in MENU:
+        if not policy.user_has_permission(user, action):
             continue
         try:
             url = reverse(name)

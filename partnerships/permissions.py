@@ -5,16 +5,46 @@ do ACTION on?". Views and API views ask the policy, never check permissions them
 Lists are filtered on the organisation foreign keys (indexed, fast at a million rows); object
 checks for organisation-owned objects go through django-guardian's direct-FK tables, whose grants
 are written by `partnerships.services.permissions`. tests/partnerships/test_permissions.py proves
-that both agree for every role."""
+that both agree for every role.
+
+Model level (Wagtail's `user_has_permission(user, action)`): may the user open the pages of an action
+at all? Every page gate and the main menu ask it, so that organisation kinds are tested here (and in
+scope.py) only."""
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, Role, SecurityCorrespondent, Substitution, User
+from .models import HousingSite, OrganisationKind, Role, SecurityCorrespondent, Substitution, User
 
 
-class BasePolicy:
+class PagePolicy:
+    """The model level alone: `page_permission` decides for active signed-in users, others may nothing."""
+
+    def user_has_permission(self, user: User, action: str) -> bool:
+        if not user.is_authenticated or not user.is_active:
+            return False
+        return self.page_permission(user, user.organisation, action)
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        """`org` is None for platform administrators (and organisation-less accounts)."""
+        return False
+
+
+class SignedInPolicy(PagePolicy):
+    """Pages every signed-in user has: the home page, the directory of their partners' correspondents
+    and their own notifications (each page reads through a selector scoped to the user)."""
+
+    actions = ("home", "directory", "notifications")
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action in self.actions
+
+
+signed_in_policy = SignedInPolicy()
+
+
+class BasePolicy(PagePolicy):
     model: type[Model]
     actions: tuple[str, ...] | None = None  # None: any action name is asked of for_organisation
 
@@ -51,7 +81,18 @@ class BasePolicy:
 
 
 class HousingSitePolicy(BasePolicy):
+    """Pages: "list" (the estates one sees), "change" (edit one's own estates)."""
+
     model = HousingSite
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        if action == "list":
+            return scope.is_platform_admin(user) or (
+                org is not None and (org.is_landlord or org.is_force or org.is_prefecture)
+            )
+        if action == "change":
+            return org is not None and org.is_landlord and user.is_manager
+        return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
         if action == "view":
@@ -80,6 +121,44 @@ class HousingSitePolicy(BasePolicy):
 site_policy = HousingSitePolicy()
 
 
+class ImportPolicy(PagePolicy):
+    """Who may import what: "sites" (estates) and "territories" (force territories). Landlord managers
+    import their own estates; prefecture managers the territories of their département and the
+    estates of its landlords; platform administrators both."""
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        if scope.is_platform_admin(user):
+            return action in ("sites", "territories")
+        if org is None or not user.is_manager:
+            return False
+        if org.is_prefecture:
+            return action in ("sites", "territories")
+        return org.is_landlord and action == "sites"
+
+
+import_policy = ImportPolicy()
+
+
+def home_panel(user: User) -> str:
+    """Which home page the user gets: the estates of a landlord, the territory of a force unit, the
+    département of a prefecture, the communes of a mayor, the platform's administration, or the
+    partner page of any other signatory (the parquet)."""
+    if scope.is_platform_admin(user):
+        return "platform"
+    org = user.organisation
+    if org is None:
+        return "partner"
+    if org.is_landlord:
+        return "landlord"
+    if org.is_force:
+        return "force"
+    if org.is_prefecture:
+        return "prefecture"
+    if org.kind == OrganisationKind.MUNICIPALITY:
+        return "municipality"
+    return "partner"
+
+
 class OrganisationMemberPolicy(BasePolicy):
     """An organisation's admin manages its accounts (invite, deactivate, roles): "manage" gives the
     members of its own organisation. Creating organisations is the platform admin's alone."""
@@ -92,18 +171,12 @@ class OrganisationMemberPolicy(BasePolicy):
             return qs.filter(organisation_id=org.id)
         return qs.none()
 
-    def may_manage(self, user: User) -> bool:
-        """The console's pages: an organisation's admin (the platform admin has the Django admin and
-        the organisation-creation page)."""
-        return (
-            user.is_authenticated
-            and user.is_active
-            and user.role == Role.ADMIN
-            and bool(user.organisation_id)
-        )
-
-    def may_create_organisations(self, user: User) -> bool:
-        return scope.is_platform_admin(user)
+    def page_permission(self, user: User, org, action: str) -> bool:
+        """ "manage": the console's pages, an organisation's admin's; "create_organisation": the
+        platform admin's."""
+        if action == "create_organisation":
+            return scope.is_platform_admin(user)
+        return action == "manage" and org is not None and user.role == Role.ADMIN
 
 
 class CorrespondentPolicy(BasePolicy):
@@ -118,8 +191,8 @@ class CorrespondentPolicy(BasePolicy):
             return qs.filter(organisation_id=org.id)
         return qs.none()
 
-    def may_edit(self, user: User) -> bool:
-        return member_policy.may_manage(user)
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "change" and org is not None and user.role == Role.ADMIN
 
 
 class SubstitutionPolicy(BasePolicy):
@@ -136,8 +209,8 @@ class SubstitutionPolicy(BasePolicy):
             return qs.filter(user_id=user.id)
         return qs.none()
 
-    def may_declare(self, user: User) -> bool:
-        return user.is_authenticated and user.is_active and user.is_manager and bool(user.organisation_id)
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "declare" and org is not None and user.is_manager
 
 
 member_policy = OrganisationMemberPolicy()

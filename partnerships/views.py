@@ -6,11 +6,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from conventions.permissions import convention_policy
+from conventions.selectors import prefecture_home
+
 from . import selectors
 from .console.forms import SITE_FIELDS, SiteForm
 from .errors import ApplicationError
-from .models import Commune, HousingSite, Organisation, OrganisationKind
-from .permissions import site_policy
+from .permissions import home_panel, site_policy
 from .services.sites import site_update
 
 
@@ -21,35 +23,38 @@ def querystring_without_page(request) -> str:
     return f"{encoded}&" if encoded else ""
 
 
+def landlord_home(user) -> dict:
+    sites = selectors.site_list(user=user)
+    return {"sites": sites[:10], "site_count": sites.count()}
+
+
+def force_home(user) -> dict:
+    return {
+        "assignments": list(selectors.territory_assignments(user=user)),
+        "site_count": site_policy.instances(user).count(),
+    }
+
+
+def partner_home(user) -> dict:
+    return {"can_list_conventions": convention_policy.user_has_permission(user, "list")}
+
+
+# The home page's panel (chosen by permissions.home_panel) -> what it shows.
+HOME_PANELS = {
+    "landlord": landlord_home,
+    "force": force_home,
+    "prefecture": lambda user: prefecture_home(user=user),
+    "partner": partner_home,
+}
+
+
 @login_required
 def home(request):
     user = request.user
-    org = user.organisation
-    context = {"page_title": _("Accueil"), "organisation": org}
-    if org is None:
-        context["kind"] = "platform"
-    elif org.is_landlord:
-        sites = selectors.site_list(user=user)
-        context.update(kind="landlord", sites=sites[:10], site_count=sites.count())
-    elif org.is_force:
-        assignments = list(selectors.territory_assignments(user=user))
-        context.update(kind="force", assignments=assignments, site_count=site_policy.instances(user).count())
-    elif org.is_prefecture:
-        dept = org.department
-        units = Organisation.objects.filter(department=dept, kind__in=OrganisationKind.forces())
-        context.update(
-            kind="prefecture",
-            department=dept,
-            landlords=Organisation.objects.filter(department=dept, kind="landlord").order_by("name"),
-            unit_count=units.count(),
-            site_count=HousingSite.objects.filter(commune__department=dept).count(),
-            communes_total=Commune.objects.filter(department=dept).count(),
-            communes_covered=Commune.objects.filter(
-                department=dept, assignments__valid_until__isnull=True
-            ).count(),
-        )
-    else:
-        context["kind"] = org.kind
+    panel = home_panel(user)
+    context = {"page_title": _("Accueil"), "organisation": user.organisation, "panel": panel}
+    if panel in HOME_PANELS:
+        context.update(HOME_PANELS[panel](user))
     return render(request, "partnerships/home.html", context)
 
 

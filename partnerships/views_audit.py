@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
-from conventions.exports import csv_response
-
 from .audit import audit_entries, audit_policy, audit_record, query_detail
+from .exports import csv_response
 from .models import AuditAction
 from .views import querystring_without_page
 
@@ -47,7 +46,7 @@ class AuditFilterForm(DsfrBaseForm):
 def filtered_entries(request):
     """The entries the referent reads, narrowed by the valid filters (invalid ones are shown as
     errors and ignored)."""
-    if not audit_policy.may_read(request.user):
+    if not audit_policy.user_has_permission(request.user, "view"):
         raise PermissionDenied
     form = AuditFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -4,10 +4,9 @@
 from django import template
 from django.utils.html import format_html
 
-from partnerships import scope
-
 from .. import selectors
 from ..models import Status, Urgency
+from ..permissions import alert_policy
 from ..views.lists import label
 
 register = template.Library()
@@ -63,12 +62,31 @@ def alert_panel(user):
             if counts[value]
         ],
         "first": selectors.first_alerts(selectors.alert_list(user=user), 5),
-        "to_route": selectors.routing_queue(user=user).count() if scope.is_prefecture(user) else None,
+        "to_route": selectors.routing_queue(user=user).count()
+        if alert_policy.user_has_permission(user, "route")
+        else None,
+        **list_links(user),
     }
+
+
+def list_links(user) -> dict:
+    """The buttons under a panel of fiches: filing, and the one full list the user has."""
+    if alert_policy.user_has_permission(user, "triage"):
+        list_url = "alerts:dashboard"
+    elif alert_policy.user_has_permission(user, "list"):
+        list_url = "alerts:list"
+    else:
+        list_url = None
+    return {"can_file": alert_policy.user_has_permission(user, "file"), "list_url": list_url}
 
 
 @register.simple_tag
 def site_alerts(user, site, limit=10):
     """The estate page's fiches, as the user may see them."""
     alerts = selectors.alert_list(user=user, filters={"site": site.pk})
-    return {"first": selectors.first_alerts(alerts, limit), "count": alerts.count(), "limit": limit}
+    return {
+        "first": selectors.first_alerts(alerts, limit),
+        "count": alerts.count(),
+        "limit": limit,
+        **list_links(user),
+    }

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from partnerships import scope
 from partnerships.audit import audit_policy, audit_record
 from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction
@@ -141,10 +140,10 @@ def alert_detail(request, pk):
                 for event in selectors.alert_timeline(user=user, alert=alert)
             ],
             # The procedure number is for the forces and the prefecture (and the filer's own form).
-            "show_procedure": not scope.is_landlord(user),
+            "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
             "actions": actions,
             "can_edit": alert_policy.can(user, "update_draft", alert),
-            "can_read_audit": audit_policy.may_read(user),
+            "can_read_audit": audit_policy.user_has_permission(user, "view"),
         },
     )
 
@@ -156,14 +155,14 @@ def alert_transition(request, pk, action):
     alert = selectors.alert_get(user=user, pk=pk)
     if action not in ACTIONS:
         raise Http404
-    # The version the page showed: if someone changed the fiche since, the action is refused.
-    alert = as_seen(alert, request.POST.get("version"))
     form = action_form(action, user=user, alert=alert, data=request.POST, files=request.FILES)
     if form is not None and not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))
     else:
         try:
+            # The version the page showed: if someone changed the fiche since, the action is refused.
+            alert = as_seen(alert, request.POST.get("version"))
             ACTIONS[action].service(actor=user, alert=alert, **(form.cleaned_data if form else {}))
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -8,7 +8,6 @@ from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from partnerships import scope
 from partnerships import selectors as site_selectors
 from partnerships.errors import ApplicationError
 from partnerships.views import querystring_without_page
@@ -16,19 +15,15 @@ from partnerships.views import querystring_without_page
 from .. import selectors, services
 from ..forms import AlertForm, DuplicateChoiceForm
 from ..models import Status
+from ..permissions import alert_policy
 
 DRAFT, SUBMIT = "draft", "submit"
 
 
-def landlord_required(user):
-    # Only landlord staff file fiches; the menu hides the page from everyone else.
-    if not scope.is_landlord(user):
-        raise PermissionDenied
-
-
 @login_required
 def alert_create(request):
-    landlord_required(request.user)
+    if not alert_policy.user_has_permission(request.user, "file"):
+        raise PermissionDenied
     if "site" not in request.GET:
         return pick_site(request)
     site = site_selectors.site_get(user=request.user, pk=request.GET["site"])
@@ -102,7 +97,7 @@ def add_attachments(request, alert, files):
         try:
             services.alert_add_attachment(actor=request.user, alert=alert, uploaded_file=uploaded)
         except ApplicationError as exc:
-            messages.error(request, f"{uploaded.name} : {exc.message}")
+            messages.error(request, _("%(file)s : %(error)s") % {"file": uploaded.name, "error": exc.message})
 
 
 @login_required

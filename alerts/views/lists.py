@@ -15,9 +15,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from conventions.exports import csv_response
-from partnerships import scope
 from partnerships.audit import audit_record, query_detail
+from partnerships.exports import csv_response
 from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator
 from partnerships.views import querystring_without_page
@@ -27,6 +26,7 @@ from ..filters import AlertFilter, overdue_q
 from ..forms import force_units
 from ..models import Alert, Status
 from ..notifications import notifications_mark_read
+from ..permissions import alert_policy
 from .fiche import safe_next
 
 PER_PAGE = 25
@@ -59,7 +59,7 @@ def list_context(request, title):
         "counts": [
             {"status": value, "label": label, "count": counts[value]}
             for value, label in Status.choices
-            if value != Status.DRAFT or scope.is_landlord(request.user)
+            if value != Status.DRAFT or alert_policy.user_has_permission(request.user, "file")
         ],
         "querystring_without_page": querystring_without_page(request),
     }
@@ -68,30 +68,30 @@ def list_context(request, title):
 def filter_form(request):
     filterset = AlertFilter(request.GET or None, user=request.user)
     form = filterset.form
-    if scope.is_landlord(request.user):
-        del form.fields["landlord"]  # always their own organisation
+    if alert_policy.user_has_permission(request.user, "file"):
+        del form.fields["landlord"]  # a filing organisation lists its own fiches only
     filterset.fill_choices(form)
     return form
 
 
 @login_required
 def dashboard(request):
-    if not scope.is_force(request.user):
+    if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
     return render(request, "alerts/dashboard.html", list_context(request, _("File des fiches alertes")))
 
 
 @login_required
 def alert_list(request):
-    is_landlord = scope.is_landlord(request.user)
-    if not (is_landlord or scope.is_prefecture(request.user)):
-        if scope.is_force(request.user):
+    user = request.user
+    if not alert_policy.user_has_permission(user, "list"):
+        if alert_policy.user_has_permission(user, "triage"):
             return redirect("alerts:dashboard")
         raise PermissionDenied
-    title = _("Mes fiches alertes") if is_landlord else _("Fiches alertes du département")
-    return render(
-        request, "alerts/alert_list.html", {**list_context(request, title), "is_landlord": is_landlord}
-    )
+    # The filing organisation lists its own fiches: no landlord column, the latest feedback instead.
+    own = alert_policy.user_has_permission(user, "file")
+    title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
+    return render(request, "alerts/alert_list.html", {**list_context(request, title), "own_fiches": own})
 
 
 @require_POST
@@ -172,7 +172,7 @@ def export_csv(request):
 
 @login_required
 def routing_queue(request):
-    if not scope.is_prefecture(request.user):
+    if not alert_policy.user_has_permission(request.user, "route"):
         raise PermissionDenied
     page = Paginator(selectors.routing_queue(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(

@@ -42,7 +42,7 @@ def _refused(form, error: ApplicationError | ValidationError) -> None:
 
 @login_required
 def accounts_list(request):
-    _require(member_policy.may_manage(request.user))
+    _require(member_policy.user_has_permission(request.user, "manage"))
     today = timezone.localdate()
     members = (
         member_policy.instances(request.user, "manage")
@@ -69,7 +69,7 @@ def accounts_list(request):
 
 @login_required
 def invite(request):
-    _require(member_policy.may_manage(request.user))
+    _require(member_policy.user_has_permission(request.user, "manage"))
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +124,7 @@ def account(request, pk):
 
 @login_required
 def organisation_create(request):
-    _require(member_policy.may_create_organisations(request.user))
+    _require(member_policy.user_has_permission(request.user, "create_organisation"))
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -216,7 +216,7 @@ def invitation_oidc(request, token):
 
 @login_required
 def absences(request):
-    _require(substitution_policy.may_declare(request.user))
+    _require(substitution_policy.user_has_permission(request.user, "declare"))
     user = request.user
     form = SubstitutionForm(request.POST or None, organisation=user.organisation, absent=user)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +255,7 @@ def absence_cancel(request, pk):
 
 @login_required
 def correspondents(request):
-    _require(correspondent_policy.may_edit(request.user))
+    _require(correspondent_policy.user_has_permission(request.user, "change"))
     entries = (
         correspondent_policy.instances(request.user, "change").select_related("user").order_by("full_name")
     )
@@ -265,7 +265,7 @@ def correspondents(request):
 
 @login_required
 def correspondent_edit(request, pk=None):
-    _require(correspondent_policy.may_edit(request.user))
+    _require(correspondent_policy.user_has_permission(request.user, "change"))
     organisation = request.user.organisation
     entry = (
         correspondent_policy.get_or_404(request.user, "change", pk=pk)

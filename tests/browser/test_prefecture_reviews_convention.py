@@ -75,7 +75,7 @@ def test_a_prefecture_user_opens_a_convention_filters_its_indicators_for_a_landl
     assert page.locator("h1").inner_text() == convention.title
     assert "en retard" in page.locator("[data-testid=periodic-reviews]").inner_text().lower()
     screenshot(page, "convention")
-    page.click("a:has-text('Indicateurs')")
+    page.click("main a:has-text('Indicateurs')")  # the convention's, not the menu's (département)
 
     assert total_fiches(page) == "6"
     page.select_option("select[name=landlord]", label=world.landlord.name)

@@ -1,5 +1,5 @@
-"""The access matrix (issue #6, point 1): every URL pattern of the resolver and every operation of the
-OpenAPI schema has a declared expectation below, and every role of DESIGN.md ("Who sees what") is sent
+"""The access matrix: every URL pattern of the resolver and every operation of the
+OpenAPI schema has a declared expectation below, and every role of the permission matrix is sent
 to it with the objects of ANOTHER organisation (tests/security/conftest.py): it gets a 404 (or the
 declared refusal for a page that is not its own at all), never the object, and lists, exports, counts,
 downloads and notifications show none of the foreign markers. A role that owns the objects (the

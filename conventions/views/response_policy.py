@@ -6,16 +6,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .delays import policy_for, response_policy_update
-from .forms import ResponsePolicyForm
-from .permissions import convention_policy
+from ..delays import policy_for, response_policy_update
+from ..forms import ResponsePolicyForm
+from ..permissions import convention_policy
 
 
 @login_required
 def response_policy_edit(request, pk=None):
     user = request.user
     org = user.organisation
-    if org is None or not org.is_prefecture:
+    if not convention_policy.user_has_permission(user, "change"):
         raise Http404
     convention = convention_policy.get_or_404(user, "change", pk=pk) if pk is not None else None
     department_id = convention.department_id if convention else org.department_id

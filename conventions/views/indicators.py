@@ -1,0 +1,199 @@
+"""Indicators of the fiches, on the page, as CSV/XLSX exports and in the annual review (bilan) PDF."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnerships.audit import audit_record, query_detail
+from partnerships.models import AuditAction, HousingSite
+from partnerships.widgets import prefill_choices
+
+from .. import charts, exports, indicators, selectors
+from ..forms import IndicatorFilterForm
+from ..permissions import indicator_policy, indicator_reader
+
+
+def _indicator_request(request, pk, fmt="csv"):
+    """Reader, convention and filters of an indicators page or export; 404 when the user reads none."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    convention = selectors.convention_get(user=request.user, pk=pk) if pk is not None else None
+    if not indicator_policy.user_has_permission(request.user, "view"):
+        raise Http404
+    reader = indicator_reader(request.user)
+    department_id = convention.department_id if convention else reader.department_id
+    # Always bound, so the period shown in the date fields is the one counted.
+    data = request.GET.copy()
+    default = indicators.Filters.last_twelve_months()
+    data.setdefault("start", default.start.isoformat())
+    data.setdefault("end", default.end.isoformat())
+    form = IndicatorFilterForm(data, reader=reader, user=request.user, department_id=department_id)
+    return reader, convention, form
+
+
+def figures(shown: dict) -> list[tuple[str, object]]:
+    """The key figures as label/value pairs: one list feeds the page, the CSV and the XLSX."""
+    value = lambda v: "—" if v is None else v  # noqa: E731
+    return [
+        (_("Fiches transmises"), shown["total"]),
+        (_("Délai médian de prise en compte (heures)"), value(shown["ack_hours"]["median"])),
+        (_("Délai de prise en compte, 90e centile (heures)"), value(shown["ack_hours"]["p90"])),
+        (_("Délai médian de premier retour (heures)"), value(shown["feedback_hours"]["median"])),
+        (_("Délai de premier retour, 90e centile (heures)"), value(shown["feedback_hours"]["p90"])),
+        (_("Part prise en compte dans les délais (%)"), value(shown["within_policy_share"])),
+        (_("Agressions de personnels"), shown["staff_aggressions"]),
+        (_("Plaintes déposées"), shown["complaints_filed"]),
+        (_("Réorientations"), shown["redirections"]),
+        (_("Problèmes partenariaux identifiés"), shown["problems_identified"]),
+        (_("Problèmes partenariaux résolus"), shown["problems_resolved"]),
+    ]
+
+
+def _month_label(day: datetime.date) -> str:
+    return f"{day:%m}/{day:%y}"
+
+
+def _plotted(value) -> int:
+    """A masked count ("< 5") is drawn as an empty bar: a bar's height must not give it away."""
+    return value if isinstance(value, int) else 0
+
+
+def indicator_context(reader, convention, filters) -> dict:
+    """Figures, charts and map of a period, as the reader may see them: shared by the page and the bilan."""
+    result = indicators.compute(reader, filters, convention, with_map=True)
+    shown = indicators.present(result, reader)
+    threshold = indicators.small_count_threshold()
+    communes = result.communes
+    if reader.aggregated_only:
+        # A rate computed from a handful of fiches would give the count away.
+        communes = [{**c, "rate": c["rate"] if c["fiches"] >= threshold else None} for c in communes]
+    return {
+        "convention": convention,
+        "filters": filters,
+        "reader": reader,
+        "figures": figures(shown),
+        "month_chart": charts.bar_chart(
+            [(_month_label(m), _plotted(value), value) for m, value in shown["per_month"]],
+            _("Fiches transmises par mois"),
+        ),
+        "category_chart": charts.hbar_chart(
+            [(label, _plotted(value), value) for _code, label, value in shown["per_category"]],
+            _("Fiches par catégorie"),
+        )
+        if shown["per_category"]
+        else None,
+        "hotspots": shown["hotspots"],
+        "map": charts.commune_map(communes, _("Fiches pour 1 000 logements sociaux, par commune")),
+        "map_bounds": charts.map_classes([c["rate"] for c in communes if c["rate"]]),
+        "communes": [
+            {**c, "fiches": indicators.shown(c["fiches"], reader)}
+            for c in communes
+            if c["dwellings"] or c["fiches"]
+        ],
+    }
+
+
+def _light_site_choices(form) -> None:
+    """The estate drop-down's options from one values_list (prefill_choices): a département has
+    thousands of estates."""
+    field = form.fields.get("site")
+    if field is not None:
+        rows = field.queryset.values_list("pk", "name", "commune__name")
+        prefill_choices(field, [(pk, HousingSite.label(name, commune)) for pk, name, commune in rows])
+
+
+@login_required
+def indicators_page(request, pk=None):
+    reader, convention, form = _indicator_request(request, pk)
+    _light_site_choices(form)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "conventions/indicators.html",
+        {
+            "page_title": _("Indicateurs") + (f" — {convention.title}" if convention else ""),
+            "form": form,
+            "query": f"?{query}" if query else "",
+            **indicator_context(reader, convention, form.filters()),
+        },
+    )
+
+
+@login_required
+def convention_bilan(request, pk):
+    """The annual review (bilan) for the committee, as a PDF with the charts and the map."""
+    from weasyprint import CSS, HTML  # heavy import (Pango), only for this view
+
+    reader, convention, form = _indicator_request(request, pk)
+    filters = form.filters()
+    meetings = [m for m in convention.meetings.all() if filters.start <= m.date <= filters.end]
+    context = {
+        **indicator_context(reader, convention, filters),
+        "signatories": convention.signatories.all(),
+        "commitments": convention.commitments.all(),
+        "meetings": meetings,
+        "open_actions": selectors.open_action_items(convention.meetings.all()),
+        "reviews": selectors.periodic_reviews(convention),
+        "generated_on": timezone.localdate(),
+    }
+    html = render_to_string("conventions/bilan.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))]
+    )
+    audit_export(request, convention, "bilan", "pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bilan-convention-{convention.pk}-{filters.end:%Y-%m-%d}.pdf"'
+    )
+    return response
+
+
+def audit_export(request, convention, what: str, fmt: str) -> None:
+    audit_record(
+        request_or_actor=request,
+        action=AuditAction.EXPORT,
+        obj=convention,
+        object_type=f"conventions.{what}",
+        detail=query_detail(request, export=what, format=fmt),
+    )
+
+
+def _export_name(convention, what: str) -> str:
+    return f"{what}-convention-{convention.pk}" if convention else f"{what}-{timezone.localdate():%Y-%m-%d}"
+
+
+@login_required
+def indicators_export(request, fmt, pk=None):
+    reader, convention, form = _indicator_request(request, pk, fmt)
+    filters = form.filters()
+    shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+    period = f"{filters.start:%d/%m/%Y} – {filters.end:%d/%m/%Y}"
+    hotspot_label = _("Point de fixation : %(site)s (%(commune)s)")
+    rows = [
+        [_("Indicateur"), _("Valeur")],
+        [_("Période"), period],
+        *[[label, value] for label, value in figures(shown)],
+        *[[_("Fiches du mois %s") % _month_label(m), n] for m, n in shown["per_month"]],
+        *[[_("Fiches « %s »") % label, n] for _code, label, n in shown["per_category"]],
+        *[
+            [hotspot_label % {"site": h["site__name"], "commune": h["site__commune__name"]}, h["n"]]
+            for h in shown["hotspots"]
+        ],
+    ]
+    audit_export(request, convention, "indicateurs", fmt)
+    return exports.export(rows, _export_name(convention, "indicateurs"), fmt, _("Indicateurs"))
+
+
+@login_required
+def fiches_export(request, fmt, pk=None):
+    reader, convention, form = _indicator_request(request, pk, fmt)
+    if not reader.can_list_fiches:
+        raise Http404
+    qs = indicators.fiches(reader, form.filters(), convention)
+    audit_export(request, convention, "fiches", fmt)
+    return exports.export(exports.fiche_rows(qs), _export_name(convention, "fiches"), fmt, _("Fiches"))
