@@ -24,3 +24,15 @@ def _own_organisation(*, user) -> list[int]:
 # The organisations whose security correspondents a user may read: its partners under the conventions
 # it signed (conventions.selectors.partner_organisation_ids); without that app, its own organisation.
 partner_organisation_ids = Hook(default=_own_organisation)
+
+
+def _send_now(*, key: str, to: str, subject: str, body: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, None, [to])
+
+
+# How the core's e-mails (invitations, password resets) leave: through the outbox of alerts (queued in the
+# caller's transaction, delivered once by the worker: alerts.outbox.queue_email); without that app, sent
+# at once.
+queue_email = Hook(default=_send_now)

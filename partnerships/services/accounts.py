@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from partnerships import hooks
 from partnerships.audit import audit_record
 from partnerships.errors import ApplicationError
 from partnerships.models import (
@@ -37,11 +38,7 @@ INVITATION_VALIDITY = datetime.timedelta(hours=72)
 
 
 def _send(key: str, to: str, subject: str, body: str) -> None:
-    # The outbox lives in alerts (it carries the fiches' notifications); imported here, not at the top,
-    # because alerts imports partnerships.
-    from alerts import outbox
-
-    outbox.queue([outbox.Message(key, [to], subject, body)])
+    hooks.queue_email(key=key, to=to, subject=subject, body=body)
 
 
 def _email_taken(email: str) -> bool:
