@@ -26,6 +26,12 @@ def _own_organisation(*, user) -> list[int]:
 partner_organisation_ids = Hook(default=_own_organisation)
 
 
+# The home page's panels (chosen by permissions.home_panel) -> what each shows, for the panels an app
+# fills (the prefecture's département figures and the partners' conventions come from the conventions
+# app). A panel nobody filled shows its template's defaults.
+home_panels: dict[str, Callable] = {}
+
+
 def _send_now(*, key: str, to: str, subject: str, body: str) -> None:
     from django.core.mail import send_mail
 
