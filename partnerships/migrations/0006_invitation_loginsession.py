@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partnerships", "0004_oidc_identity"),
+        ("partnerships", "0005_unit_service_code_split_communes_landlord_departments"),
     ]
 
     operations = [
