@@ -123,9 +123,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not filed:  # a replay: the fiche an earlier request transmitted, as it is now
             return self.detail_response(alert, status.HTTP_200_OK)
         # Filed now by the landlord: everything the answer shows is in hand (its site, unit, convention,
-        # reporter; no feedback yet), no need to read it again.
+        # reporter; no feedback, no link yet), no need to read it again.
         return Response(
-            s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data,
+            s.AlertDetailSerializer(
+                alert, context={**self.get_serializer_context(), "just_filed": True}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -184,6 +186,16 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.detail_response(
             services.alert_merge(actor=request.user, alert=self.get_object(), into=into)
         )
+
+    @transition_schema(
+        "Lier à une autre fiche sur les mêmes faits (chacune reste ouverte)", request=s.LinkSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        alert = self.get_object()  # first: another organisation's fiche is a 404, whatever the body
+        data = self.parse(s.LinkSerializer)
+        services.alert_link(actor=request.user, alert=alert, other=data["other"])
+        return self.detail_response(alert)
 
     @extend_schema(
         summary=_("Commenter (partagé ou interne à mon organisation)"),
