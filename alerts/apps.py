@@ -27,9 +27,13 @@ class AlertsConfig(AppConfig):
         ]
 
     def ready(self):
-        # The core's territories import announces moved communes; the fiches follow them here.
+        # The core's territories import announces moved communes; the fiches follow them here. The
+        # core's e-mails (invitations, password resets) leave through the outbox.
+        from partnerships import hooks
         from partnerships.importers.territories import territories_moved
 
+        from .outbox import queue_email
         from .services.routing import on_territories_moved
 
         territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")
+        hooks.queue_email.register(queue_email)

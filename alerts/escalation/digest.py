@@ -8,7 +8,7 @@ from .. import notifications, outbox
 from ..models import Status
 from ..permissions import alert_policy
 from .clocks import CLOCKS
-from .recipients import digest_recipients
+from .recipients import digest_recipients, substitutes_on
 
 
 def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
@@ -17,6 +17,7 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     soon = now + datetime.timedelta(hours=24)
     sent = 0
+    substitutes = substitutes_on(timezone.localdate(now))
     for user in digest_recipients():
         visible = alert_policy.instances(user, "view")
         waiting_ack = visible.filter(status=Status.SUBMITTED)
@@ -55,5 +56,10 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
             + "\nCe message est envoyé automatiquement par Passerelle.\n"
         )
         subject = f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance"
-        sent += len(outbox.queue([outbox.Message(key, [user.email], subject, body)]))
+        # A manager on leave: their substitute reads the digest of their perimeter meanwhile.
+        substitute = substitutes.get(user.pk)
+        if substitute is not None:
+            subject += f" (suppléance de {user})"
+        to = (substitute or user).email
+        sent += len(outbox.queue([outbox.Message(key, [to], subject, body)]))
     return sent

@@ -103,6 +103,7 @@ def oidc_failure(request):
     reason = request.session.pop(FAILURE_SESSION_KEY, "")
     context = {
         "unmapped": reason == "unmapped",
+        "invitation": reason == "invitation",
         "oidc_provider_name": settings.OIDC_PROVIDER_NAME,
         "page_title": _("Connexion impossible"),
     }
