@@ -90,6 +90,18 @@ class AlertForm(DsfrForm, forms.ModelForm):
         (_("Votre identité"), ["reporter_visible"]),
     ]
 
+    # Progressive disclosure (static/alerts.js): a sub-field is shown only when its question is
+    # answered so; « Prévue » counts for the complaint (who will file it, where). Without JavaScript
+    # everything shows.
+    SHOWN_WHEN = {
+        "staff_victim_function": "staff_victim=on",
+        "work_stoppage": "staff_victim=on",
+        **{
+            name: "complaint=filed,planned"
+            for name in ("complaint_by", "complaint_date", "complaint_service", "complaint_reference")
+        },
+    }
+
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     attachments = MultipleFileField(
         label=_("Photos ou documents (PDF)"),
@@ -139,7 +151,11 @@ class AlertForm(DsfrForm, forms.ModelForm):
         return cleaned
 
     def fieldsets(self):
-        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+        """(legend, [(bound field, its SHOWN_WHEN condition or "")]) in the order of the form."""
+        return [
+            (legend, [(self[name], self.SHOWN_WHEN.get(name, "")) for name in names])
+            for legend, names in self.FIELDSETS
+        ]
 
     def alert_data(self) -> dict:
         """What the services take as `data`: the model fields only (not the key nor the files)."""
