@@ -178,7 +178,9 @@ class AlertForm(DsfrForm, forms.ModelForm):
                 field.errors or field.value() not in (None, "", False, field.field.initial)
                 for field in fields
             )
-            result.append((legend, [(field, self.SHOWN_WHEN.get(field.name, "")) for field in fields], folded))
+            result.append(
+                (legend, [(field, self.SHOWN_WHEN.get(field.name, "")) for field in fields], folded)
+            )
         return result
 
     def alert_data(self) -> dict:

@@ -163,6 +163,7 @@ def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
     )
     return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))
 
+
 def partner_organisation_ids(*, user: User) -> list[int]:
     """Organisations that share a convention with the user's, plus its own; prefecture staff
     see the whole département. The core's directory of correspondents reads it through

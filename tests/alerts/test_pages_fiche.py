@@ -300,9 +300,7 @@ def test_the_officer_goes_back_to_the_filtered_dashboard_the_fiche_was_opened_fr
     page = officer.get(detail(alert), HTTP_REFERER=f"http://testserver{dashboard}").content.decode()
     assert f'name="back" value="{dashboard}"' in page.replace("&amp;", "&")
 
-    response = officer.post(
-        transition(alert, "return"), {"return-reason": "out_of_area", "back": dashboard}
-    )
+    response = officer.post(transition(alert, "return"), {"return-reason": "out_of_area", "back": dashboard})
 
     assert response.url == dashboard
 

@@ -83,7 +83,8 @@ def test_the_landlords_list_and_estates_read_without_scrolling_sideways(
     status = row.locator("td[data-label='Statut']")
     for cell in (category, status):
         box = cell.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width]["viewport"]["width"]
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= WIDTHS[width]["viewport"]["width"]
     if width == "phone":
         # A card: the cells are stacked (one under the other), each with its column's name.
         assert status.bounding_box()["y"] > category.bounding_box()["y"]
@@ -154,7 +155,8 @@ def test_the_officer_acknowledges_from_the_dashboard_then_finds_the_actions_firs
         assert page.locator(f"[data-testid=action-{absent}]").count() == 0
     site = page.locator("[data-testid=site]")
     assert world.site_creil.address in site.inner_text()
-    assert "CSI L272-1" in site.inner_text() and "CSI L272-2" in site.inner_text()
+    assert "CSI L272-1" in site.inner_text()
+    assert "CSI L272-2" in site.inner_text()
     assert site.locator("a").get_attribute("href") == reverse("sites:detail", args=[world.site_creil.pk])
     assert not overflows_sideways(page)
 

@@ -12,7 +12,8 @@ from tests.browser.conftest import SCREENSHOTS
 from tests.conventions.factories import make_alert, make_convention
 
 pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftoppm", "pdftotext", "pdfinfo")), reason="poppler-utils is not installed"
+    not all(shutil.which(tool) for tool in ("pdftoppm", "pdftotext", "pdfinfo")),
+    reason="poppler-utils is not installed",
 )
 
 MARCH = "?start=2026-03-01&end=2026-03-31"
@@ -47,7 +48,8 @@ def test_the_bilan_renders_to_png_pages_that_open_on_a_title_page_with_the_maria
     text = pages_text(bilan)
     assert len(pages) >= 2
     title_page = text[0]
-    assert "RÉPUBLIQUE" in title_page and "FRANÇAISE" in title_page
+    assert "RÉPUBLIQUE" in title_page
+    assert "FRANÇAISE" in title_page
     assert "Liberté" in title_page
     assert world.prefecture.name in title_page
     assert "Bilan de la convention" in title_page
