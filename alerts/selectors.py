@@ -4,6 +4,7 @@ the pages and the API that render them (no query per row)."""
 from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partnerships import scope
 from partnerships.models import User
@@ -137,12 +138,16 @@ def reporter_visible_to(alert: Alert, user: User) -> bool:
 def reporter_label(alert: Alert, user: User) -> str:
     """The reporter as shown to `user`: name and e-mail, or the landlord only (protection of staff)."""
     if alert.reporter_id is None:
-        return f"Un agent de {alert.landlord.name} (identité effacée)"
+        return _("Un agent de %(landlord)s (identité effacée)") % {"landlord": alert.landlord.name}
     if reporter_visible_to(alert, user):
         reporter = alert.reporter
         name = reporter.get_full_name() or reporter.email
         return f"{name} ({reporter.email}) — {alert.landlord.name}"
-    return f"Un agent de {alert.landlord.name}"
+    return unnamed_reporter(alert)
+
+
+def unnamed_reporter(alert: Alert) -> str:
+    return _("Un agent de %(landlord)s") % {"landlord": alert.landlord.name}
 
 
 def event_author_label(event: AlertEvent, alert: Alert, user: User) -> str:
@@ -150,7 +155,7 @@ def event_author_label(event: AlertEvent, alert: Alert, user: User) -> str:
     if event.author_id is None:
         return "Passerelle"
     if event.author_id == alert.reporter_id and not reporter_visible_to(alert, user):
-        return f"Un agent de {alert.landlord.name}"
+        return unnamed_reporter(alert)
     name = event.author.get_full_name() or event.author.email
     return f"{name} — {event.organisation.name}" if event.organisation else name
 

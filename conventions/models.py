@@ -264,10 +264,10 @@ class PartnershipProblem(models.Model):
         return self.title
 
 
-class ConventionEvent(models.Model):
-    """History of a convention and its follow-up: who changed what, when (written by the services)."""
+class HistoryEvent(models.Model):
+    """One line of a history written by the services: who changed what, when. The message is shown
+    as is (it may quote free text); `data` holds the machine-readable part (ids, field names, codes)."""
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(max_length=40)
     message = models.CharField(max_length=300)
@@ -275,11 +275,29 @@ class ConventionEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        verbose_name = _("historique")
 
     def __str__(self):
         return self.message
+
+
+class ConventionEvent(HistoryEvent):
+    """History of a convention and its follow-up (commitments, meetings, action items, delays)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEvent.Meta):
+        verbose_name = _("historique")
+
+
+class PartnershipProblemEvent(HistoryEvent):
+    """History of a partnership problem: its opening and each change of status."""
+
+    problem = models.ForeignKey(PartnershipProblem, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEvent.Meta):
+        verbose_name = _("historique du problème partenarial")
 
 
 class ResponsePolicy(models.Model):

@@ -441,6 +441,7 @@ def load_organisations(run: DemoRun) -> None:
             if insee not in communes:
                 continue
             site = site_create(
+                actor=None,
                 landlord=orgs[landlord_key],
                 name=name,
                 reference=f"GRP-{n:04d}",

@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from partnerships import scope
@@ -237,7 +238,7 @@ class ReopenSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
+    into = serializers.IntegerField(help_text=_("Identifiant de la fiche conservée"))
 
 
 class EventSerializer(OutputSerializer):

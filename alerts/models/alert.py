@@ -229,7 +229,7 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return self.reference or f"Brouillon n° {self.pk}"
+        return self.reference or _("Brouillon n° %(pk)s") % {"pk": self.pk}
 
     @property
     def escalation_level(self) -> int:

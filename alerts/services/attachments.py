@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps
 from pillow_heif import register_heif_opener
 
@@ -119,7 +120,8 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     limit = settings.MAX_UPLOAD_SIZE
     if uploaded_file.size > limit:
         raise ApplicationError(
-            f"Le fichier dépasse la taille maximale autorisée ({filesizeformat(limit)}).",
+            _("Le fichier dépasse la taille maximale autorisée (%(limit)s).")
+            % {"limit": filesizeformat(limit)},
             code="file_too_large",
         )
     uploaded_file.seek(0)
@@ -127,8 +129,10 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     uploaded_file.seek(0)
     if content_type is None:
         raise ApplicationError(
-            "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
-            "documents PDF sont acceptés.",
+            _(
+                "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
+                "documents PDF sont acceptés."
+            ),
             code="file_type",
         )
     taken_at = None

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_record
 from partnerships.errors import ApplicationError
@@ -25,7 +26,9 @@ def authorise(actor: User, name: str, alert: Alert) -> None:
     if error is not None:
         raise ApplicationError(error, code="illegal_transition", extra={"status": alert.status})
     if not alert_policy.can(actor, name, alert):
-        raise PermissionDenied(f"Vous n'êtes pas autorisé à {TRANSITIONS[name].label} cette fiche.")
+        raise PermissionDenied(
+            _("Vous n'êtes pas autorisé à %(action)s cette fiche.") % {"action": TRANSITIONS[name].label}
+        )
 
 
 MAX_VERSION = 2**31 - 1
@@ -73,7 +76,9 @@ def save_changes(alert: Alert, **changes) -> Alert:
     )
     if updated != 1:
         raise ApplicationError(
-            "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Rechargez la page et recommencez.",
+            _(
+                "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Rechargez la page et recommencez."
+            ),
             code="conflict",
         )
     alert.version += 1
@@ -157,9 +162,9 @@ def force_unit_of(alert: Alert, unit: Organisation) -> Organisation:
     """A redirect or routing target must be a force unit of the fiche's département."""
     if unit is None or not unit.is_force or unit.department_id != alert.department_id:
         raise ApplicationError(
-            "Choisissez une unité de police ou de gendarmerie du département de la fiche.",
+            _("Choisissez une unité de police ou de gendarmerie du département de la fiche."),
             code="invalid_unit",
         )
     if unit.pk == alert.routed_unit_id:
-        raise ApplicationError("La fiche est déjà adressée à cette unité.", code="invalid_unit")
+        raise ApplicationError(_("La fiche est déjà adressée à cette unité."), code="invalid_unit")
     return unit
