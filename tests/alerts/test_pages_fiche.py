@@ -275,8 +275,9 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
     assert queries() == few
     # Pinned: session, user, organisation, the fiche, four reads of the permission codenames the
     # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
-    # organisations, and whether the reader may open the estate's page (the link on the fiche).
-    assert few == 12
+    # organisations, the linked fiches (AlertLink) the reader may see, and whether the reader may
+    # open the estate's page (the link on the fiche).
+    assert few == 13
 
 
 @pytest.mark.parametrize(
