@@ -33,6 +33,8 @@ urlpatterns = [
     path("fiches/", include("alerts.urls")),
     path("conventions/", include("conventions.urls")),
     path("imports/", include("partnerships.imports.urls")),
+    path("organisation/jetons/", include("partnerships.tokens.urls")),
+    path("organisation/webhooks/", include("alerts.webhooks.urls")),
     path("api/v1/", include("partnerships.api.urls")),
     path("api/v1/", include("alerts.api.urls")),
     path("api/v1/", include("conventions.api.urls")),

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from partnerships.api.pagination import KeysFirstPagination
 from partnerships.api.parsers import JSONParser
 from partnerships.audit import audit_record
-from partnerships.models import AuditAction
+from partnerships.models import AuditAction, TokenScope
 
 from .. import selectors, services
 from ..filters import AlertFilter
@@ -78,6 +78,25 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = AlertFilter
     pagination_class = KeysFirstPagination
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # What an API token's scope must be for each write (partnerships.tokens.api.TokenScopePermission).
+    token_scopes = {
+        "create": TokenScope.FILE,
+        "attachments": TokenScope.FILE,
+        "comment": TokenScope.FILE,
+        **dict.fromkeys(
+            (
+                "acknowledge",
+                "start",
+                "feedback",
+                "close",
+                "redirect",
+                "return_to_prefecture",
+                "reopen",
+                "merge",
+            ),
+            TokenScope.TRIAGE,
+        ),
+    }
 
     def get_queryset(self):
         alerts = selectors.alert_list(user=self.request.user)

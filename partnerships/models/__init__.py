@@ -3,9 +3,11 @@ from .geography import Commune, Department
 from .identity import IdentityMapping, IdentityMappingKind
 from .organisations import Organisation, OrganisationKind, SecurityCorrespondent, TerritoryAssignment
 from .sites import Building, HousingSite, HousingSiteGroupObjectPermission, HousingSiteUserObjectPermission
+from .tokens import ApiToken, TokenScope
 from .users import Role, Substitution, User
 
 __all__ = [
+    "ApiToken",
     "AuditAction",
     "AuditEntry",
     "Building",
@@ -22,5 +24,6 @@ __all__ = [
     "SecurityCorrespondent",
     "Substitution",
     "TerritoryAssignment",
+    "TokenScope",
     "User",
 ]

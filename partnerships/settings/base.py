@@ -250,6 +250,15 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Passerelle <ne-pa
 EMAIL_TIMEOUT = 10
 
 # ------------------------------------------------------------------------------
+# Webhooks (alerts/webhooks/)
+# ------------------------------------------------------------------------------
+# Off in production: a webhook URL whose host resolves to a private, loopback or link-local address
+# is refused at registration and again at each delivery (no server-side request forgery). Tests and
+# local receivers turn it on; plain http:// is accepted only then.
+PASSERELLE_WEBHOOK_ALLOW_PRIVATE = env.bool("PASSERELLE_WEBHOOK_ALLOW_PRIVATE", default=False)
+PASSERELLE_WEBHOOK_TIMEOUT = env.float("PASSERELLE_WEBHOOK_TIMEOUT", default=10.0)
+
+# ------------------------------------------------------------------------------
 # Celery
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -332,8 +341,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "partnerships.auth.api.BasicAuthentication",
+        "partnerships.tokens.api.BearerTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "partnerships.tokens.api.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["partnerships.tokens.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("PASSERELLE_API_TOKEN_RATE", default="120/min")},
     "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["partnerships.api.filtering.NamedFiltersBackend"],
     "DEFAULT_PAGINATION_CLASS": "partnerships.api.pagination.DefaultPagination",
