@@ -163,6 +163,7 @@ def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
     )
     return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))
 
+
 def partner_organisation_ids(*, user: User) -> list[int]:
     """Organisations that share a convention with the user's, plus its own; prefecture staff
     see the whole département. The core's directory of correspondents reads it through
@@ -195,5 +196,14 @@ def convention_in_force(alert, day: datetime.date) -> Convention | None:
         .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
         .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
         .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def convention_prefecture(convention: Convention) -> Organisation | None:
+    """The prefecture of the convention's département: the issuer named on the bilan's title page."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.PREFECTURE, department_id=convention.department_id)
+        .order_by("id")
         .first()
     )
