@@ -47,3 +47,8 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # UsernameField sets "username" whatever the widget.
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
