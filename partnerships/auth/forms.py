@@ -37,7 +37,9 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
     page's summary. An e-mail input takes `autocomplete="email"` ("username" is valid on text
     inputs only), and no autofocus: a page sent back with errors puts the focus on its summary."""
 
-    username = UsernameField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    username = UsernameField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
         label=_("Mot de passe"),
         strip=False,

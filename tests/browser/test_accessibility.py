@@ -18,9 +18,8 @@ from pytest_django.live_server_helper import LiveServer
 from alerts import services as alert_services
 from alerts.outbox import delivery_paused
 from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
-from partnerships.models import User
+from partnerships.models import OrganisationKind, Role, User
 from tests.alerts.factories import draft_alert, filed_alert
-from partnerships.models import OrganisationKind, Role
 from tests.browser.conftest import PHONE
 from tests.conftest import World
 from tests.conventions.factories import make_convention
@@ -366,7 +365,10 @@ def test_the_login_sent_empty_says_which_field_is_missing(scene, page_as):
     assert page.locator("#id_username").get_attribute("type") == "email"
     assert page.locator("#id_username").get_attribute("autocomplete") == "email"
     links = page.locator("#error-summary a")
-    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == ["#id_username", "#id_password"]
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "#id_username",
+        "#id_password",
+    ]
 
 
 def test_the_menu_skip_link_at_phone_width_reaches_the_button_that_opens_the_menu(scene, contexts):
