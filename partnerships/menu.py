@@ -27,6 +27,7 @@ MENU = [
     ("imports:index", _("Imports"), import_policy, "sites"),
     ("audit:list", _("Journal d'audit"), audit_policy, "view"),
     ("alerts:notifications", _("Notifications"), signed_in_policy, "notifications"),
+    ("alerts:preferences", _("Mes préférences"), signed_in_policy, "notifications"),
 ]
 
 

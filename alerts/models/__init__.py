@@ -22,7 +22,14 @@ from .choices import (
     Urgency,
 )
 from .events import AlertEvent, Attachment
-from .notifications import Notification, OutboxEmail, OutboxStatus
+from .notifications import (
+    Channel,
+    FollowKind,
+    Notification,
+    NotificationPreference,
+    OutboxEmail,
+    OutboxStatus,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -34,10 +41,13 @@ __all__ = [
     "AlertUserObjectPermission",
     "Attachment",
     "Category",
+    "Channel",
     "Complaint",
     "ComplaintBy",
     "EventKind",
+    "FollowKind",
     "Notification",
+    "NotificationPreference",
     "Outcome",
     "OutboxEmail",
     "OutboxStatus",

@@ -11,7 +11,7 @@ from partnerships.menu import MENU
 from partnerships.models import OrganisationKind, Role
 from tests.factories import OrganisationFactory, UserFactory
 
-COMMON = {"home", "directory", "alerts:notifications"}
+COMMON = {"home", "directory", "alerts:notifications", "alerts:preferences"}
 LANDLORD = COMMON | {"alerts:create", "alerts:list", "sites:list", "conventions:problems"}
 LANDLORD_MANAGER = LANDLORD | {"conventions:list", "conventions:indicators", "imports:index"}
 FORCE = COMMON | {"alerts:dashboard", "sites:list", "conventions:problems"}
