@@ -24,3 +24,9 @@ def _own_organisation(*, user) -> list[int]:
 # The organisations whose security correspondents a user may read: its partners under the conventions
 # it signed (conventions.selectors.partner_organisation_ids); without that app, its own organisation.
 partner_organisation_ids = Hook(default=_own_organisation)
+
+
+# The home page's panels (chosen by permissions.home_panel) -> what each shows, for the panels an app
+# fills (the prefecture's département figures and the partners' conventions come from the conventions
+# app). A panel nobody filled shows its template's defaults.
+home_panels: dict[str, Callable] = {}

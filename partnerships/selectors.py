@@ -54,4 +54,4 @@ def directory(*, user: User) -> QuerySet[SecurityCorrespondent]:
 def competent_unit_for_site(site: HousingSite) -> Organisation | None:
     from .routing import competent_unit
 
-    return competent_unit(site.commune_id)
+    return competent_unit(site.commune_id, site.force)

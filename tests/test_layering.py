@@ -9,8 +9,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "partnerships"
 APPS = {"alerts", "conventions"}
 MAY_IMPORT_APPS = {CORE / "urls.py"}
-# The territories importer still re-routes the open fiches after an import through alerts' service.
-STILL_IMPORTING = {CORE / "importers" / "territories.py"}
 
 
 def imported_modules(path: Path):
@@ -25,7 +23,7 @@ def test_the_core_imports_no_app_outside_its_url_configuration_and_the_benchmark
     offenders = sorted(
         f"{path.relative_to(ROOT)}: {module}"
         for path in CORE.rglob("*.py")
-        if path not in MAY_IMPORT_APPS | STILL_IMPORTING and CORE / "benchmark" not in path.parents
+        if path not in MAY_IMPORT_APPS and CORE / "benchmark" not in path.parents
         for module in imported_modules(path)
         if module.split(".")[0] in APPS
     )

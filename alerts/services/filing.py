@@ -14,7 +14,7 @@ from conventions.delays import deadlines
 from conventions.selectors import convention_in_force
 from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
-from partnerships.routing import competent_unit
+from partnerships.routing import competent_unit, unrouted_reason
 from partnerships.services.permissions import grant
 
 from .. import following
@@ -165,13 +165,14 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
     return f"FA-{department_id}-{year}-{value:06d}"
 
 
-def announce_routing(event: AlertEvent, *, kind: str, message: str) -> None:
+def announce_routing(event: AlertEvent, *, kind: str, message: str, reason: str = "") -> None:
     """Tell the followers a fiche reached a unit — or, when no unit is competent, that it waits for the
-    prefecture's manual routing (the prefecture's staff then follow it)."""
+    prefecture's manual routing, and why (the prefecture's staff then follow it)."""
     alert = event.alert
     if not alert.routed_unit_id:
-        message = _("%(message)s — aucune unité compétente : routage manuel nécessaire") % {
-            "message": message
+        message = _("%(message)s — %(reason)s : routage manuel nécessaire") % {
+            "message": message,
+            "reason": reason or _("aucune unité compétente"),
         }
     following.notify_followers(
         event=event,
@@ -198,7 +199,8 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     """alert_submit's work, for a caller already in its own transaction (no savepoint round trips)."""
     authorise(actor, "submit", alert)
     now = timezone.now()
-    unit = competent_unit(alert.site.commune_id)
+    unit = competent_unit(alert.site.commune_id, alert.site.force)
+    reason = "" if unit else unrouted_reason(alert.site.commune_id, alert.site.force)
     alert.convention = convention_in_force(alert, timezone.localdate(now))
     ack_due, feedback_due = deadlines(alert.convention, alert.department_id, alert.urgency, now)
     save_changes(
@@ -213,11 +215,14 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     )
     grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
     grant_unit(alert, unit)
-    event = transition_event(alert, actor, Status.DRAFT, data={"routed_unit": unit.pk if unit else None})
+    event = transition_event(
+        alert, actor, Status.DRAFT, message=reason, data={"routed_unit": unit.pk if unit else None}
+    )
     announce_routing(
         event,
         kind="alert_new",
         message=_("Nouvelle fiche alerte %(reference)s") % {"reference": alert.reference},
+        reason=reason,
     )
     return alert
 

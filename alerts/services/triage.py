@@ -128,6 +128,11 @@ def alert_redirect(*, actor: User, alert: Alert, unit: Organisation, reason: str
     """Send the fiche to another unit of the département: the grants move with it, the deadlines
     restart and the new unit is told."""
     authorise(actor, "redirect", alert)
+    return move_to_unit(actor=actor, alert=alert, unit=unit, reason=reason)
+
+
+def move_to_unit(*, actor: User, alert: Alert, unit: Organisation, reason: str) -> Alert:
+    """alert_redirect's work once the actor is authorised (also by a territories import)."""
     reason = require_text(reason, _("Le motif de la réorientation est obligatoire."))
     unit = force_unit_of(alert, unit)
     previous_status, previous_unit = alert.status, alert.routed_unit

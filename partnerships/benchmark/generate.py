@@ -426,8 +426,8 @@ class Generator:
         valid_from = (self.now - datetime.timedelta(days=365 * (YEARS + 1))).date()
         self.copy(
             "partnerships_territoryassignment",
-            ("unit_id", "commune_id", "valid_from", "valid_until"),
-            ((unit, commune, valid_from, None) for unit, commune in territories),
+            ("unit_id", "force", "commune_id", "valid_from", "valid_until"),
+            ((unit, self.org_kind[unit], commune, valid_from, None) for unit, commune in territories),
         )
 
     def users(self) -> None:

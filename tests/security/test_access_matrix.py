@@ -28,7 +28,7 @@ FORCES = frozenset({"officer", "police_manager", "ddsp_manager", "gendarme"})
 PREFECTURES = frozenset({"prefect_agent", "prefect_972"})
 # conventions.permissions.indicator_reader: prefecture, landlord and force managers, partner mayor.
 READERS = PREFECTURES | {"landlord_manager", "police_manager", "ddsp_manager", "mayor"}
-IMPORTERS = PREFECTURES | {"landlord_manager", "admin"}  # partnerships.imports.access
+IMPORTERS = PREFECTURES | {"landlord_manager", "admin"}  # partnerships.permissions.ImportPolicy
 AUDITORS = PREFECTURES | {"admin"}  # partnerships.audit.audit_policy: prefecture managers
 AUTHENTICATED = LANDLORDS | FORCES | PREFECTURES | {"mayor", "admin"}
 ROLES = (ANONYMOUS, *sorted(AUTHENTICATED - {"admin"}))
