@@ -22,6 +22,7 @@ from .choices import (
     Urgency,
 )
 from .events import AlertEvent, Attachment
+from .links import AlertLink
 from .notifications import (
     Channel,
     FollowKind,
@@ -38,6 +39,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "AlertGroupObjectPermission",
+    "AlertLink",
     "AlertUserObjectPermission",
     "Attachment",
     "Category",

@@ -275,5 +275,6 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
     assert queries() == few
     # Pinned: session, user, organisation, the fiche, four reads of the permission codenames the
     # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
-    # organisations, and the header's count of unread notifications.
-    assert few == 12
+    # organisations, the linked fiches (AlertLink) the reader may see, and the header's count of
+    # unread notifications.
+    assert few == 13

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0009_free_text_cap'),
+        ('alerts', '0010_alert_link'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
