@@ -230,9 +230,10 @@ def count_queries(client, url, django_assert_max_num_queries, budget):
 
 
 # Pinned exactly (a new query must be justified here). Every page reads the session, the user and
-# the organisation (3) and the header counts the user's unread notifications (1); a list then counts per status, reads the page's sorted keys, then its rows
-# and fills its site filter (4); the home page counts the estates of its panel, then its fiches (5,
-# plus the unit's territory for a force); the routing queue and the export count, then read.
+# the organisation (3) and the header counts the user's unread notifications (1); a list then counts
+# per status, reads the page's sorted keys, then its rows and fills its site filter (4); the home page
+# counts the estates of its panel, then its fiches (5, plus the unit's territory for a force); the
+# routing queue and the export count, then read.
 @pytest.mark.parametrize(
     ("user_attr", "url", "site_attr", "expected"),
     [
