@@ -156,7 +156,10 @@ class AlertDetailSerializer(AlertListSerializer):
 
     @extend_schema_field(LinkedAlertSerializer(many=True))
     def get_links(self, alert) -> list:
-        # Only the linked fiches the reader may see (AlertLink): never another landlord's.
+        # Only the linked fiches the reader may see (AlertLink): never another landlord's. A fiche
+        # filed by this very request cannot be linked yet.
+        if self.context.get("just_filed"):
+            return []
         linked = alert_links(user=self.context["request"].user, alert=alert)
         return LinkedAlertSerializer(linked, many=True).data
 
@@ -270,6 +273,10 @@ class LinkSerializer(serializers.Serializer):
 class EventSerializer(OutputSerializer):
     author = serializers.SerializerMethodField()
     internal = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True,
+        help_text="Détails selon le type d'événement (champs modifiés, unité destinataire, fiche liée…)",
+    )
 
     class Meta:
         model = AlertEvent

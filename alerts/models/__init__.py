@@ -28,9 +28,11 @@ from .notifications import (
     FollowKind,
     Notification,
     NotificationPreference,
+    OutboxChannel,
     OutboxEmail,
     OutboxStatus,
 )
+from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "OPEN_STATUSES",
@@ -51,6 +53,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Outcome",
+    "OutboxChannel",
     "OutboxEmail",
     "OutboxStatus",
     "PlaceType",
@@ -60,5 +63,7 @@ __all__ = [
     "Status",
     "SubCategory",
     "Urgency",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "alert_field_names",
 ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0010_alert_link'),
+        ('alerts', '0012_alert_idempotency_body_hash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
