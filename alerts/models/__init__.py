@@ -24,6 +24,7 @@ from .choices import (
 from .events import AlertEvent, Attachment
 from .links import AlertLink
 from .notifications import Notification, OutboxChannel, OutboxEmail, OutboxStatus
+from .queues import QueueVersion
 from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxChannel",
     "OutboxEmail",
     "OutboxStatus",
+    "QueueVersion",
     "PlaceType",
     "ReferenceCounter",
     "ReturnReason",
