@@ -58,7 +58,7 @@ def alert_queues_bump(alert: Alert) -> None:
     queues_bump(alert_keys(alert, former))
 
 
-def queue_validators(request) -> tuple[str, object] | None:
+def queue_validators(request, also: str = "") -> tuple[str, object] | None:
     """(ETag, last change) of what `request` would list, or None when the user's sight is not covered
     by version rows (a platform administrator sees everything: always rendered). The ETag also names
     the user (their buttons), the language, the full path (filters, page) and the time period
@@ -76,16 +76,17 @@ def queue_validators(request) -> tuple[str, object] | None:
             get_language() or "",
             request.get_full_path(),
             str(period),
+            also,
         ]
     )
     return f'W/"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"', changed_at
 
 
-def conditional_response(request, respond, not_modified=HttpResponseNotModified):
+def conditional_response(request, respond, not_modified=HttpResponseNotModified, also: str = ""):
     """304 (`not_modified()`) when the client's If-None-Match names the queue as it is, otherwise
     `respond()` with the ETag and Last-Modified, to be revalidated on every use (private: one user's
     page). `request` may be DRF's, its user authenticated by the API's own means."""
-    validators = queue_validators(request) if request.method in ("GET", "HEAD") else None
+    validators = queue_validators(request, also) if request.method in ("GET", "HEAD") else None
     if validators is None:
         return respond()
     etag, changed_at = validators
@@ -104,10 +105,18 @@ def conditional_response(request, respond, not_modified=HttpResponseNotModified)
 
 
 def conditional_queue(view):
-    """conditional_response around a page view (inside login_required: no validator for anonymous)."""
+    """conditional_response around a page view (inside login_required: no validator for anonymous).
+    The page's header shows the user's unread notifications, which change without the queue (one
+    marked read): their count is part of the ETag, counted once for the header too."""
+
+    # The selectors import the escalation, which imports this module (its bumps): read at call time.
+    from .selectors import unread_notification_count
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        return conditional_response(request, lambda: view(request, *args, **kwargs))
+        request.unread_notifications = unread_notification_count(user=request.user)
+        return conditional_response(
+            request, lambda: view(request, *args, **kwargs), also=str(request.unread_notifications)
+        )
 
     return wrapper

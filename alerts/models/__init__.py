@@ -23,7 +23,15 @@ from .choices import (
 )
 from .events import AlertEvent, Attachment
 from .links import AlertLink
-from .notifications import Notification, OutboxChannel, OutboxEmail, OutboxStatus
+from .notifications import (
+    Channel,
+    FollowKind,
+    Notification,
+    NotificationPreference,
+    OutboxChannel,
+    OutboxEmail,
+    OutboxStatus,
+)
 from .queues import QueueVersion
 from .webhooks import WebhookEndpoint, WebhookEvent
 
@@ -38,10 +46,13 @@ __all__ = [
     "AlertUserObjectPermission",
     "Attachment",
     "Category",
+    "Channel",
     "Complaint",
     "ComplaintBy",
     "EventKind",
+    "FollowKind",
     "Notification",
+    "NotificationPreference",
     "Outcome",
     "OutboxChannel",
     "OutboxEmail",

@@ -64,8 +64,9 @@ def test_the_304_of_the_dashboard_reads_no_fiche(world, login, alert, django_ass
     client = login(world.officer)
     url = reverse("alerts:dashboard")
     first = client.get(url)
-    # Pinned: the session, the user, their organisation (the kind says which queue), the version rows.
-    with django_assert_num_queries(4) as captured:
+    # Pinned: the session, the user, their organisation (the kind says which queue), their unread
+    # notifications (the header's badge), the version rows.
+    with django_assert_num_queries(5) as captured:
         assert revalidate(client, url, first).status_code == 304
     assert not any('"alerts_alert"' in query["sql"] for query in captured.captured_queries)
 
@@ -143,3 +144,12 @@ def test_a_scan_that_raises_nothing_leaves_the_queues_alone(world, alert):
     before = tokens(organisation_key(world.police.pk))
     assert scan_escalations() == 0
     assert tokens(organisation_key(world.police.pk)) == before
+
+
+def test_reading_ones_notifications_renders_the_dashboard_again_for_its_header_badge(world, login, alert):
+    client = login(world.officer)
+    url = reverse("alerts:dashboard")
+    first = client.get(url)
+    assert revalidate(client, url, first).status_code == 304
+    client.post(reverse("alerts:notifications"), {"all": "1"})
+    assert revalidate(client, url, first).status_code == 200
