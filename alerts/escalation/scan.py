@@ -13,6 +13,7 @@ from partnerships.models import User
 from .. import outbox
 from ..bulk import insert_rows
 from ..models import Alert, AlertEvent, EventKind, Notification, Urgency
+from ..queues import alert_keys, queues_bump
 from .clocks import CLOCKS, MAX_LEVEL, Clock, due_candidates, target_level
 from .messages import LEVEL_LABELS, FicheUrls, grouped_email
 from .recipients import Recipients
@@ -54,6 +55,7 @@ def _escalate_batch(
             "urgency",
             "convention_id",
             "department_id",
+            "landlord_id",
             "routed_unit_id",
             "unit_parent_id",
             "due",
@@ -66,6 +68,7 @@ def _escalate_batch(
     users: dict[int, User] = {}
     events, in_app, raised = [], [], 0
     escalated: dict[int, list[int]] = defaultdict(list)
+    changed_queues: set[str] = set()
     for fiche in locked:
         step = clock.step(policies.get(fiche.convention_id, fiche.department_id), fiche.urgency)
         target = target_level(fiche.due, step, now)
@@ -90,11 +93,14 @@ def _escalate_batch(
                 in_app.append((user.pk, fiche.pk, f"escalation_{clock.name}", message, url))
             raised += 1
         escalated[target].append(fiche.pk)
+        changed_queues |= alert_keys(fiche)
     # The level only, one UPDATE per level reached: escalation must not bump `version`, or an
     # officer acknowledging at the same moment would be refused for a change they cannot see.
     for target, pks in escalated.items():
         Alert.objects.filter(pk__in=pks).update(**{clock.level_field: target})
     insert_rows(AlertEvent, ["alert_id", "kind", "message", "data"], events)
+    # The "Relance" column of the lists changed: their ETags must too, in this transaction.
+    queues_bump(changed_queues)
     insert_rows(Notification, ["recipient_id", "alert_id", "kind", "message", "url"], in_app)
     urgencies = {value: str(label) for value, label in Urgency.choices}
     # One message per person and scan: a key already queued (a second scheduler) is skipped.

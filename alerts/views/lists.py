@@ -27,6 +27,7 @@ from ..forms import PreferencesForm, force_units
 from ..models import Alert, FollowKind, Status
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
+from ..queues import conditional_queue
 from .fiche import safe_next
 
 PER_PAGE = 25
@@ -75,6 +76,7 @@ def filter_form(request):
 
 
 @login_required
+@conditional_queue
 def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
@@ -82,6 +84,7 @@ def dashboard(request):
 
 
 @login_required
+@conditional_queue
 def alert_list(request):
     user = request.user
     if not alert_policy.user_has_permission(user, "list"):
