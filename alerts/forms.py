@@ -3,10 +3,10 @@
 import uuid
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
+from partnerships.localtime import ZonedDateTimeField, local_now, zone_of
 from partnerships.models import Organisation, OrganisationKind
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
@@ -91,6 +91,7 @@ class AlertForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = Alert
         fields = list(DRAFT_FIELDS)
+        field_classes = {"facts_at": ZonedDateTimeField}
         widgets = {
             "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             "complaint_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -115,7 +116,9 @@ class AlertForm(DsfrForm, forms.ModelForm):
         self.fields["subcategory"].choices = subcategory_choices()
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
         self.fields["facts_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
-        self.initial.setdefault("facts_at", timezone.localtime().replace(second=0, microsecond=0))
+        # The facts are typed in the estate's local time, whoever files them and from wherever.
+        self.fields["facts_at"].zone = zone_of(site)
+        self.initial.setdefault("facts_at", local_now(site).replace(second=0, microsecond=0))
         # A fresh key each time the empty form is rendered: re-posting the same page re-sends it.
         self.initial.setdefault("idempotency_key", uuid.uuid4())
 

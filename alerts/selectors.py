@@ -83,6 +83,8 @@ LIST_FIELDS = (
     "outcome",
     "version",
     "created_at",
+    # Its times are shown in its département's zone (partnerships/localtime.py).
+    "department_id",
     "site__name",
     "site__commune__name",
     "landlord__name",

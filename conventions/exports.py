@@ -2,10 +2,14 @@
 database cursor yields them; XLSX rows go through openpyxl's write-only mode into a temporary file."""
 
 import csv
+import datetime
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
+
+from partnerships.localtime import fiche_time
 
 FICHE_COLUMNS = [
     ("reference", "Référence"),
@@ -27,14 +31,23 @@ FICHE_COLUMNS = [
 
 
 def fiche_rows(qs):
-    """Header then one row per fiche; no description, reporter or procedure number (RGPD art. 10)."""
+    """Header then one row per fiche; no description, reporter or procedure number (RGPD art. 10).
+    Times in the fiche's département's zone, named when the reader's differs."""
+    # Read now: a streamed CSV is iterated after the middleware has restored the default zone.
+    return _fiche_rows(qs, timezone.get_current_timezone())
+
+
+def _fiche_rows(qs, reader):
     yield [label for _, label in FICHE_COLUMNS]
-    for row in (
+    for *row, department_id in (
         qs.order_by("submitted_at", "id")
-        .values_list(*[f for f, _ in FICHE_COLUMNS])
+        .values_list(*[f for f, _ in FICHE_COLUMNS], "department_id")
         .iterator(chunk_size=2000)
     ):
-        yield [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
+        yield [
+            fiche_time(value, department_id, reader=reader) if isinstance(value, datetime.datetime) else value
+            for value in row
+        ]
 
 
 class _Echo:

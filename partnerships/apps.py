@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class PartnershipsConfig(AppConfig):
@@ -9,3 +10,13 @@ class PartnershipsConfig(AppConfig):
         # The login signal that records whether the session still owes a second factor, and the
         # system checks of the authentication settings.
         from .auth import oidc, otp  # noqa: F401
+        from .localtime import remember_zone
+        from .models import Department
+
+        # The zone cache of partnerships/localtime.py follows any département saved in this process.
+        post_save.connect(
+            lambda instance, **kwargs: remember_zone(instance.code, instance.time_zone),
+            sender=Department,
+            weak=False,
+            dispatch_uid="department_zone_cache",
+        )
