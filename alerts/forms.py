@@ -8,6 +8,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from partnerships.localtime import ZonedDateTimeField, local_now, zone_of
 from partnerships.models import Organisation, OrganisationKind
+from partnerships.widgets import NativeDateInput
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
@@ -94,7 +95,7 @@ class AlertForm(DsfrForm, forms.ModelForm):
         field_classes = {"facts_at": ZonedDateTimeField}
         widgets = {
             "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-            "complaint_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "complaint_date": NativeDateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
             "complaint": forms.RadioSelect,
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),

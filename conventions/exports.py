@@ -3,6 +3,7 @@ database cursor yields them; XLSX rows go through openpyxl's write-only mode int
 
 import csv
 import datetime
+import decimal
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -55,11 +56,21 @@ class _Echo:
         return value
 
 
+def french_number(value):
+    """A decimal number as French spreadsheets read it in a `;` CSV: « 16,72 », as on the page."""
+    if isinstance(value, float | decimal.Decimal):
+        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return value
+
+
 def csv_response(rows, filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo(), delimiter=";")
     # A BOM so that spreadsheet software opens the accents correctly.
     response = StreamingHttpResponse(
-        (("\ufeff" if i == 0 else "") + writer.writerow(row) for i, row in enumerate(rows)),
+        (
+            ("\ufeff" if i == 0 else "") + writer.writerow([french_number(value) for value in row])
+            for i, row in enumerate(rows)
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
 from conventions.exports import csv_response
+from partnerships.widgets import NativeDateInput
 
 from .audit import audit_entries, audit_policy, audit_record, query_detail
 from .models import AuditAction
@@ -30,12 +31,8 @@ class AuditFilterForm(DsfrBaseForm):
         required=False,
         choices=[("", gettext_lazy("Toutes"))] + AuditAction.choices,
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("Du"), required=False, widget=NativeDateInput())
+    date_to = forms.DateField(label=gettext_lazy("Au"), required=False, widget=NativeDateInput())
 
     def clean(self):
         data = super().clean()

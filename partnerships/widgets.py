@@ -51,3 +51,13 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above goes through esc()
+
+
+class NativeDateInput(forms.DateInput):
+    """Every date a user types: the browser's own date picker (`<input type="date">`), which sends and
+    expects ISO dates whatever the page's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
