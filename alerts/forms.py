@@ -8,7 +8,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from partnerships.localtime import ZonedDateTimeField, local_now, zone_of
 from partnerships.models import Organisation, OrganisationKind
-from partnerships.widgets import NativeDateInput
+from partnerships.widgets import NativeDateInput, label_empty_choices
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
@@ -116,6 +116,7 @@ class AlertForm(DsfrForm, forms.ModelForm):
         self.fields["building"].required = False
         self.fields["subcategory"].choices = subcategory_choices()
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
+        label_empty_choices(self, _("Choisir…"))
         self.fields["facts_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
         # The facts are typed in the estate's local time, whoever files them and from wherever.
         self.fields["facts_at"].zone = zone_of(site)

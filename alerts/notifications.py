@@ -39,7 +39,9 @@ def notify(
     outbox key names the change (same alert version), so a repeated call sends no second e-mail."""
     url = alert_url(alert)
     link = settings.SITE_URL + url
-    subject = email_subject or f"[Passerelle] {alert} — {message}"[:250]
+    # The reference once: most messages already name the fiche.
+    named = message if str(alert) in message else f"{alert} — {message}"
+    subject = (email_subject or f"[Passerelle] {named}")[:250]
     body = (email_body or message).rstrip() + f"\n\nConsulter la fiche : {link}\n"
     users = [user for user in recipients if user.is_active]
     Notification.objects.bulk_create(

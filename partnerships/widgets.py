@@ -61,3 +61,15 @@ class NativeDateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def label_empty_choices(form, label) -> None:
+    """Name the empty choice of every select (« Choisir… » in a form, « Tous » in a filter) instead
+    of Django's « --------- », which a screen reader reads as dashes."""
+    for field in form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = label
+        elif getattr(field, "choices", None):
+            choices = list(field.choices)
+            if choices[0][0] in ("", None) and str(choices[0][1]).strip("-—") == "":
+                field.choices = [("", label), *choices[1:]]
