@@ -26,20 +26,23 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto --dist loadgroup -p no:warnings
 
+# The benchmark app (its commands) is installed by these settings only.
+BENCH := DJANGO_SETTINGS_MODULE=partnerships.settings.bench
+
 # README "Benchmark": generate the national volume if the database of DATABASE_URL has no fiche, then measure.
 bench: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py bench_generate --if-empty
-	DJANGO_DEBUG=0 $(BIN)/python manage.py bench_run $(BENCH_ARGS)
+	$(BENCH) $(BIN)/python manage.py migrate --noinput
+	$(BENCH) $(BIN)/python manage.py bench_generate --if-empty
+	$(BENCH) DJANGO_DEBUG=0 $(BIN)/python manage.py bench_run $(BENCH_ARGS)
 
 # README "Load test": against the PostgreSQL of DATABASE_URL (migrated, with data); LOADTEST_ARGS adds options.
 loadtest: install
-	$(BIN)/python manage.py loadtest $(LOADTEST_ARGS)
+	$(BENCH) $(BIN)/python manage.py loadtest $(LOADTEST_ARGS)
 
-# The highest rate each side holds: 8 clients, the issue's target rate in six steps of 20 s, no kill.
+# The highest rate each side holds: 8 clients, the target rate in six steps of 20 s, no kill.
 loadtest-capacity: install
-	$(BIN)/python manage.py loadtest --no-kill --duration 120 --filing-rate 0 --dashboard-only --steps 0.1,0.2,0.3,0.5,0.75,1
-	$(BIN)/python manage.py loadtest --no-kill --duration 120 --triage-rate 0 --steps 0.1,0.2,0.3,0.5,0.75,1
+	$(BENCH) $(BIN)/python manage.py loadtest --no-kill --duration 120 --filing-rate 0 --dashboard-only --steps 0.1,0.2,0.3,0.5,0.75,1
+	$(BENCH) $(BIN)/python manage.py loadtest --no-kill --duration 120 --triage-rate 0 --steps 0.1,0.2,0.3,0.5,0.75,1
 
 lint: install
 	$(BIN)/ruff check .

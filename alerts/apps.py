@@ -1,6 +1,35 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "Fiches alertes"
+    verbose_name = _("Fiches alertes")
+    # Fiches are filed on the demo estates and attached to the conventions in force.
+    demo_requires = ("partnerships", "conventions")
+
+    def load_demo_data(self, run):
+        from .demo import load_demo_alerts
+
+        load_demo_alerts(run.organisations, stdout=run.stdout)
+
+    def menu_rows(self):
+        from partnerships.permissions import signed_in_policy
+
+        from .permissions import alert_policy
+
+        return [
+            (10, "alerts:create", _("Nouvelle fiche"), alert_policy, "file"),
+            (20, "alerts:list", _("Fiches alertes"), alert_policy, "list"),
+            (30, "alerts:dashboard", _("File des fiches"), alert_policy, "triage"),
+            (40, "alerts:routing_queue", _("À router"), alert_policy, "route"),
+            (99, "alerts:notifications", _("Notifications"), signed_in_policy, "notifications"),
+        ]
+
+    def ready(self):
+        # The core's territories import announces moved communes; the fiches follow them here.
+        from partnerships.importers.territories import territories_moved
+
+        from .services.routing import on_territories_moved
+
+        territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")

@@ -12,15 +12,24 @@ from partnerships.widgets import NativeDateInput, label_empty_choices
 
 from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
+from .validators import FREE_TEXT_MAX_LENGTH, validate_free_text
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class DsfrForm(DsfrBaseForm):
     """Renders with django-dsfr's widget templates whatever FORM_RENDERER says: with the settings'
-    app order (django.forms before dsfr) Django's plain radio and checkbox templates would win."""
+    app order (django.forms before dsfr) Django's plain radio and checkbox templates would win.
+    Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser."""
 
     default_renderer = DsfrDjangoTemplates
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.validators.append(validate_free_text)
+                field.widget.attrs.setdefault("maxlength", str(FREE_TEXT_MAX_LENGTH))
 
 
 class UploadInput(forms.FileInput):

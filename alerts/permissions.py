@@ -1,4 +1,4 @@
-"""The policy of fiches alertes (DESIGN.md, "Who sees what"). Lists filter on the organisation
+"""The policy of fiches alertes: who sees and acts on which fiche. Lists filter on the organisation
 foreign keys (indexed); object checks of the owner and of the routed unit go through the guardian
 grants written by alerts.services, so revoking a grant (redirect) takes effect at once."""
 

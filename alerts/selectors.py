@@ -4,13 +4,23 @@ the pages and the API that render them (no query per row)."""
 from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partnerships import scope
 from partnerships.models import User
 from partnerships.pagination import read_by_keys
 
 from .filters import AlertFilter, overdue_q
-from .models import OPEN_STATUSES, URGENCY_RANK, Alert, AlertEvent, Attachment, EventKind, Status
+from .models import (
+    OPEN_STATUSES,
+    URGENCY_RANK,
+    Alert,
+    AlertEvent,
+    Attachment,
+    EventKind,
+    Status,
+    alert_field_names,
+)
 from .permissions import alert_policy
 
 URGENCY_RANK_EXPRESSION = Case(
@@ -67,20 +77,12 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
 # Anything else a list row read would cost a query per row (the query-count tests would see it).
 LIST_FIELDS = (
     "reference",
-    "status",
     "category",
     "subcategory",
     "urgency",
     "facts_at",
-    "submitted_at",
-    "acknowledged_at",
-    "first_feedback_at",
-    "closed_at",
-    "ack_due_at",
-    "feedback_due_at",
-    "ack_escalation_level",
-    "feedback_escalation_level",
-    "outcome",
+    # The lifecycle: status, dates, due dates, escalation levels, outcome.
+    *alert_field_names("status", "outcome"),
     "version",
     "created_at",
     # Its times are shown in its département's zone (partnerships/localtime.py).
@@ -140,12 +142,16 @@ def reporter_visible_to(alert: Alert, user: User) -> bool:
 def reporter_label(alert: Alert, user: User) -> str:
     """The reporter as shown to `user`: name and e-mail, or the landlord only (protection of staff)."""
     if alert.reporter_id is None:
-        return f"Un agent de {alert.landlord.name} (identité effacée)"
+        return _("Un agent de %(landlord)s (identité effacée)") % {"landlord": alert.landlord.name}
     if reporter_visible_to(alert, user):
         reporter = alert.reporter
         name = reporter.get_full_name() or reporter.email
         return f"{name} ({reporter.email}) — {alert.landlord.name}"
-    return f"Un agent de {alert.landlord.name}"
+    return unnamed_reporter(alert)
+
+
+def unnamed_reporter(alert: Alert) -> str:
+    return _("Un agent de %(landlord)s") % {"landlord": alert.landlord.name}
 
 
 def event_author_label(event: AlertEvent, alert: Alert, user: User) -> str:
@@ -153,7 +159,7 @@ def event_author_label(event: AlertEvent, alert: Alert, user: User) -> str:
     if event.author_id is None:
         return "Passerelle"
     if event.author_id == alert.reporter_id and not reporter_visible_to(alert, user):
-        return f"Un agent de {alert.landlord.name}"
+        return unnamed_reporter(alert)
     name = event.author.get_full_name() or event.author.email
     return f"{name} — {event.organisation.name}" if event.organisation else name
 

@@ -8,6 +8,7 @@ from .models import (
     ConventionEvent,
     Meeting,
     PartnershipProblem,
+    PartnershipProblemEvent,
     Signatory,
 )
 
@@ -55,3 +56,4 @@ class PartnershipProblemAdmin(admin.ModelAdmin):
 
 admin.site.register(ConventionDocument)
 admin.site.register(ConventionEvent)
+admin.site.register(PartnershipProblemEvent)

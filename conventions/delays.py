@@ -12,10 +12,13 @@ from functools import lru_cache
 import holidays
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from partnerships.audit import audit_record
 from partnerships.localtime import department_zone
-from partnerships.models import User
+from partnerships.models import AuditAction, User
 
+from .history import history_record
 from .models import Convention, ResponsePolicy
 
 
@@ -106,7 +109,8 @@ def response_policy_update(
     *, actor: User, convention: Convention | None = None, department_id: str | None = None, data: dict
 ) -> ResponsePolicy:
     """Create or change a convention's or a département's policy. Fiches already submitted keep the
-    due dates they were given."""
+    due dates they were given. A convention's change goes to its history; a département's default
+    has no history page, its audit entry is the record."""
     if convention is not None:
         policy = ResponsePolicy.objects.filter(convention=convention).first() or ResponsePolicy(
             convention=convention
@@ -115,9 +119,31 @@ def response_policy_update(
         policy = ResponsePolicy.objects.filter(
             convention__isnull=True, department_id=department_id
         ).first() or ResponsePolicy(department_id=department_id)
+    created = policy.pk is None
+    changed = sorted(name for name, value in data.items() if getattr(policy, name) != value)
     for name, value in data.items():
         setattr(policy, name, value)
     policy.updated_by = actor
     policy.full_clean()
     policy.save()
+    if not (created or changed):
+        return policy
+    audit_action = AuditAction.CREATE if created else AuditAction.CHANGE
+    if convention is not None:
+        history_record(
+            convention,
+            actor,
+            "response_policy",
+            _("Délais de réponse modifiés"),
+            obj=policy,
+            audit_action=audit_action,
+            fields=changed,
+        )
+    else:
+        audit_record(
+            request_or_actor=actor,
+            action=audit_action,
+            obj=policy,
+            detail={"event": "response_policy", "fields": changed},
+        )
     return policy

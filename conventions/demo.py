@@ -1,14 +1,21 @@
-"""Demo conventions: the two source situations of DESIGN.md (Martinique 2018, renewed in January
-2026 with the parquet and a fourth landlord; Oise 2018), with their signatories, commitments and a
-few meetings. Called by partnerships.demo (the demo_data command) with its organisations."""
+"""Demo conventions, modelled on two real ones (Martinique 2018, renewed in January 2026 with the
+parquet and a fourth landlord; Oise 2018), with their signatories, commitments and a few meetings.
+Written through the services, as each département's prefecture referent would (ConventionsConfig.
+load_demo_data calls it with the core's demo organisations)."""
 
 import datetime
 
-from partnerships.models import Organisation, OrganisationKind
+from partnerships.models import Organisation, OrganisationKind, Role, User
 from partnerships.services.organisations import organisation_create
 
-from .models import ActionItemStatus, CommitmentStatus, Convention, ConventionStatus, MeetingKind, Signatory
-from .services import action_item_create, commitment_create, meeting_create
+from .models import ActionItemStatus, CommitmentStatus, Convention, ConventionStatus, MeetingKind
+from .services import (
+    action_item_create,
+    commitment_create,
+    convention_create,
+    follow_up_status_set,
+    meeting_create,
+)
 
 D = datetime.date
 
@@ -99,32 +106,27 @@ OPTIONAL = {
 }
 
 
-def _convention(
-    orgs, *, title, department, signatories, commitments, representatives=(), **fields
-) -> Convention:
-    convention = Convention.objects.create(title=title, department_id=department, **fields)
-    names = dict(representatives)
-    Signatory.objects.bulk_create(
-        [
-            Signatory(
-                convention=convention,
-                organisation=orgs[key],
-                signed_on=convention.signed_on,
-                representative=names.get(key, ("", ""))[0],
-                title=names.get(key, ("", ""))[1],
-            )
-            for key in signatories
-        ]
+def _convention(orgs, *, actor, title, department, signatories, commitments, **fields) -> Convention:
+    convention = convention_create(
+        actor=actor,
+        department_id=department,
+        data={"title": title, **fields},
+        organisations=[orgs[key] for key in signatories],
     )
     for text, responsible, status in commitments:
         commitment_create(
-            actor=None,
+            actor=actor,
             convention=convention,
             text=text,
             status=status,
             responsible=[orgs[k] for k in responsible],
         )
     return convention
+
+
+def _referent(prefecture: Organisation) -> User:
+    """The prefecture's referent, who records its conventions and their follow-up."""
+    return User.objects.get(organisation=prefecture, role=Role.MANAGER)
 
 
 def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
@@ -137,8 +139,10 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
                 department_id="972", kind=kind, name=name
             ).first() or organisation_create(name=name, kind=kind, department_id="972")
 
+    referent_972, referent_60 = _referent(orgs["pref_972"]), _referent(orgs["pref_60"])
     martinique = _convention(
         orgs,
+        actor=referent_972,
         title="Convention de partenariat sécurité des bailleurs sociaux de la Martinique (2018)",
         department="972",
         status=ConventionStatus.EXPIRED,
@@ -148,10 +152,10 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         periodic_review_months=6,
         signatories=["pref_972", "simar", "ozanam", "smhlm", "police_972", "gendarmerie_972"],
         commitments=MARTINIQUE_2018,
-        representatives={"pref_972": ("", "Préfet de la Martinique")},
     )
     renewal = _convention(
         orgs,
+        actor=referent_972,
         title="Convention de partenariat sécurité de la Martinique — renouvellement 2026",
         department="972",
         status=ConventionStatus.ACTIVE,
@@ -172,13 +176,10 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
             "gendarmerie_972",
         ],
         commitments=MARTINIQUE_2026,
-        representatives={
-            "pref_972": ("", "Préfet de la Martinique"),
-            "parquet_972": ("", "Procureur de la République près le tribunal judiciaire"),
-        },
     )
     oise = _convention(
         orgs,
+        actor=referent_60,
         title="Convention de partenariat sécurité des bailleurs sociaux de l'Oise (2018)",
         department="60",
         status=ConventionStatus.ACTIVE,
@@ -189,11 +190,10 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         periodic_review_months=6,
         signatories=["pref_60", "ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"],
         commitments=OISE_2018,
-        representatives={"pref_60": ("", "Préfète de l'Oise")},
     )
 
     steering = meeting_create(
-        actor=None,
+        actor=referent_972,
         convention=renewal,
         kind=MeetingKind.STEERING,
         date=D(2026, 1, 20),
@@ -214,21 +214,21 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         "l'annuaire partagé des correspondants.",
     )
     action_item_create(
-        actor=None,
+        actor=referent_972,
         meeting=steering,
         text="Désigner un correspondant sécurité par bailleur",
         owner=orgs["landlord_972_d"],
         due_date=D(2026, 3, 1),
     )
     action_item_create(
-        actor=None,
+        actor=referent_972,
         meeting=steering,
         text="Bilan des fiches du premier semestre",
         owner=orgs["pref_972"],
         due_date=D(2026, 7, 15),
     )
     periodic = meeting_create(
-        actor=None,
+        actor=referent_60,
         convention=oise,
         kind=MeetingKind.PERIODIC,
         date=D(2025, 11, 18),
@@ -236,23 +236,22 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         minutes="Point sur les halls occupés à Creil et les dépôts sauvages à Méru.",
     )
     done = action_item_create(
-        actor=None,
+        actor=referent_60,
         meeting=periodic,
         text="Diagnostic de sûreté des halls des Hauts de Creil",
         owner=orgs["landlord_60_a"],
         due_date=D(2026, 2, 28),
     )
-    done.status = ActionItemStatus.DONE
-    done.save(update_fields=["status"])
+    follow_up_status_set(actor=referent_60, item=done, status=ActionItemStatus.DONE)
     action_item_create(
-        actor=None,
+        actor=referent_60,
         meeting=periodic,
         text="Patrouilles renforcées en soirée aux abords des halls",
         owner=orgs["police_creil"],
         due_date=D(2026, 1, 31),
     )
     meeting_create(
-        actor=None,
+        actor=referent_60,
         convention=oise,
         kind=MeetingKind.STEERING,
         date=D(2025, 12, 9),

@@ -5,6 +5,7 @@ Percentiles: PostgreSQL computes them (`percentile_cont`, linear interpolation).
 default, has no such aggregate: there only, the durations are read in one values_list and
 interpolated the same way in Python, so both backends return the same numbers."""
 
+import dataclasses
 import datetime
 import heapq
 from collections import Counter
@@ -102,10 +103,33 @@ class Indicators:
     problems_identified: int
     problems_resolved: int
     communes: list[dict] = field(default_factory=list)
+    start: datetime.date | None = None  # the period actually counted (see calendar_period)
+    end: datetime.date | None = None
 
     @property
     def within_policy_share(self) -> float | None:
         return round(100 * self.within_policy / self.with_policy, 1) if self.with_policy else None
+
+
+def _quarter_start(day: datetime.date) -> datetime.date:
+    return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+
+
+def calendar_period(filters: Filters) -> Filters:
+    """The period a reader of aggregates only (a partner mayor) is given: the smallest whole month,
+    quarter or calendar year holding the asked range (whole years when it spans several). Free dates
+    would let them move the end one day at a time and learn, from a total stepping by one, the date
+    of each fiche."""
+    start, end = filters.start, filters.end
+    if (start.year, start.month) == (end.year, end.month):
+        start = start.replace(day=1)
+        end = _next_month(start) - datetime.timedelta(days=1)
+    elif start.year == end.year and _quarter_start(start) == _quarter_start(end):
+        start = _quarter_start(start)
+        end = _next_month(_next_month(_next_month(start))) - datetime.timedelta(days=1)
+    else:
+        start, end = start.replace(month=1, day=1), end.replace(month=12, day=31)
+    return dataclasses.replace(filters, start=start, end=end)
 
 
 def _bounds(filters: Filters) -> tuple[datetime.datetime, datetime.datetime]:
@@ -174,6 +198,8 @@ def compute(
     # The counts name no column outside the covering index of (convention, submitted_at) (alerts
     # migration 0005), so that a convention's fiches are read from the index alone: COUNT(*), and
     # for the filtered counts `submitted_at`, never null in the period (Count("*") takes no filter).
+    if reader.aggregated_only:
+        filters = calendar_period(filters)
     qs = fiches(reader, filters, convention)
     postgresql = connection.vendor == "postgresql"
     months = _months(filters)
@@ -226,6 +252,8 @@ def compute(
         )
         if with_map
         else [],
+        start=filters.start,
+        end=filters.end,
     )
 
 
@@ -326,34 +354,71 @@ def small_count_threshold() -> int:
 
 def shown(value: int, reader: IndicatorReader):
     """What a reader may see of a count: a partner mayor never sees a count below the threshold."""
-    threshold = small_count_threshold()
-    if reader.aggregated_only and value < threshold:
-        return f"< {threshold}"
+    if reader.aggregated_only and value < small_count_threshold():
+        return masked_label()
     return value
+
+
+def suppressed(cells: list[int], total: int, reader: IndicatorReader) -> tuple[list, object]:
+    """A breakdown (cells summing to `total`) as a reader may see it. Primary suppression masks
+    each small cell; secondary suppression then makes sure no masked cell can be recomputed by
+    subtraction: with a single masked cell, the smallest shown cell is masked too (or, when there
+    is none, the total); and the masked cells together must not add up to a small number either
+    (total minus the shown cells would give it), else the total is masked."""
+    shown_cells = [shown(n, reader) for n in cells]
+    shown_total = shown(total, reader)
+    if not reader.aggregated_only:
+        return shown_cells, shown_total
+    masked = [i for i, value in enumerate(shown_cells) if not isinstance(value, int)]
+    if len(masked) == 1:
+        visible = [i for i, value in enumerate(shown_cells) if isinstance(value, int)]
+        if visible:
+            smallest = min(visible, key=lambda i: (cells[i], i))
+            shown_cells[smallest] = masked_label()
+            masked.append(smallest)
+        else:
+            shown_total = masked_label()
+    if masked and sum(cells[i] for i in masked) < small_count_threshold():
+        shown_total = masked_label()
+    return shown_cells, shown_total
+
+
+def masked_label() -> str:
+    return f"< {small_count_threshold()}"
 
 
 def present(result: Indicators, reader: IndicatorReader) -> dict:
     """The figures as a reader may see them: for a partner mayor, counts below the threshold are
-    masked, durations and shares computed from too few fiches are withheld, and no site is named."""
+    masked, and so is whatever would let a masked count be recomputed (`suppressed`), durations and
+    shares computed from too few fiches are withheld, and no site is named."""
     few = reader.aggregated_only and result.total < small_count_threshold()
     hidden = {name: None for name in PERCENTILES}
     counts = (
-        "total",
         "staff_aggressions",
         "complaints_filed",
         "redirections",
         "problems_identified",
         "problems_resolved",
     )
+    months, total_by_month = suppressed([n for _month, n in result.per_month], result.total, reader)
+    categories, total_by_category = suppressed([n for *_code, n in result.per_category], result.total, reader)
+    # The total is shown only if neither breakdown lets it reveal a masked cell.
+    total = total_by_month if not isinstance(total_by_month, int) else total_by_category
     return {
         **{name: shown(getattr(result, name), reader) for name in counts},
+        "total": total,
+        "start": result.start,
+        "end": result.end,
         "ack_hours": hidden if few else result.ack_hours,
         "feedback_hours": hidden if few else result.feedback_hours,
         "within_policy_share": None if few else result.within_policy_share,
-        "per_month": [(month, shown(n, reader)) for month, n in result.per_month],
+        "per_month": [(month, n) for (month, _count), n in zip(result.per_month, months, strict=True)],
         # Masked categories go last, by name: their order by count would rank them.
         "per_category": sorted(
-            [(code, label, shown(n, reader)) for code, label, n in result.per_category],
+            [
+                (code, label, n)
+                for (code, label, _count), n in zip(result.per_category, categories, strict=True)
+            ],
             key=lambda row: (0, -row[2], "") if isinstance(row[2], int) else (1, 0, row[1]),
         ),
         "hotspots": [] if reader.aggregated_only else result.hotspots,

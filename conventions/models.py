@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts.validators import validate_free_text
 from partnerships.models import Department, HousingSite, Organisation
 
 
@@ -137,7 +138,7 @@ class CommitmentStatus(models.TextChoices):
 
 class Commitment(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="commitments")
-    text = models.TextField(_("engagement"))
+    text = models.TextField(_("engagement"), validators=[validate_free_text])
     responsible = models.ManyToManyField(
         Organisation, blank=True, related_name="commitments", verbose_name=_("organisations responsables")
     )
@@ -169,7 +170,7 @@ class Meeting(models.Model):
     attendees = models.ManyToManyField(
         Organisation, blank=True, related_name="meetings", verbose_name=_("organisations présentes")
     )
-    minutes = models.TextField(_("compte rendu"), blank=True)
+    minutes = models.TextField(_("compte rendu"), blank=True, validators=[validate_free_text])
     minutes_file = models.FileField(_("compte rendu (fichier)"), upload_to=private_upload_path, blank=True)
 
     class Meta:
@@ -194,7 +195,7 @@ OPEN_ACTION_STATUSES = (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
 
 class ActionItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
-    text = models.TextField(_("action"))
+    text = models.TextField(_("action"), validators=[validate_free_text])
     owner = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="action_items", verbose_name=_("pilote")
     )
@@ -246,14 +247,14 @@ class PartnershipProblem(models.Model):
         verbose_name=_("commune"),
     )
     title = models.CharField(_("intitulé"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[validate_free_text])
     opened_by = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="opened_problems", verbose_name=_("ouvert par")
     )
     partners = models.ManyToManyField(
         Organisation, blank=True, related_name="partnership_problems", verbose_name=_("partenaires")
     )
-    action_plan = models.TextField(_("plan d'action"), blank=True)
+    action_plan = models.TextField(_("plan d'action"), blank=True, validators=[validate_free_text])
     status = models.CharField(
         _("statut"), max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.IDENTIFIED
     )
@@ -273,10 +274,10 @@ class PartnershipProblem(models.Model):
         return self.title
 
 
-class ConventionEvent(models.Model):
-    """History of a convention and its follow-up: who changed what, when (written by the services)."""
+class HistoryEvent(models.Model):
+    """One line of a history written by the services: who changed what, when. The message is shown
+    as is (it may quote free text); `data` holds the machine-readable part (ids, field names, codes)."""
 
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey("partnerships.User", on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(max_length=40)
     message = models.CharField(max_length=300)
@@ -284,11 +285,29 @@ class ConventionEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        verbose_name = _("historique")
 
     def __str__(self):
         return self.message
+
+
+class ConventionEvent(HistoryEvent):
+    """History of a convention and its follow-up (commitments, meetings, action items, delays)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEvent.Meta):
+        verbose_name = _("historique")
+
+
+class PartnershipProblemEvent(HistoryEvent):
+    """History of a partnership problem: its opening and each change of status."""
+
+    problem = models.ForeignKey(PartnershipProblem, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEvent.Meta):
+        verbose_name = _("historique du problème partenarial")
 
 
 class ResponsePolicy(models.Model):

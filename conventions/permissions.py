@@ -2,7 +2,7 @@
 
 Conventions: prefecture staff of the département see and edit all of it; the managers of a
 signatory organisation may read theirs; everyone else gets a 404.
-Indicators (DESIGN.md "Who sees what"): the prefecture reads its département, a landlord manager
+Indicators: the prefecture reads its département, a landlord manager
 its own organisation's fiches, a force manager the fiches routed to its units, a partner mayor
 aggregated figures of its communes only."""
 

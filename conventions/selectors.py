@@ -1,6 +1,7 @@
 """Reads on conventions, already scoped to the user and prefetched for the page that uses them."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -11,6 +12,7 @@ from .models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
     Convention,
+    ConventionStatus,
     Meeting,
     MeetingKind,
     PartnershipProblem,
@@ -113,7 +115,7 @@ def problem_list(*, user: User, status: str = "") -> QuerySet[PartnershipProblem
 
 def problem_get(*, user: User, pk, action: str = "view") -> PartnershipProblem:
     queryset = PartnershipProblem.objects.select_related("site", "commune", "opened_by").prefetch_related(
-        "partners", "alerts"
+        "partners"
     )
     return problem_policy.get_or_404(user, action, queryset=queryset, pk=pk)
 
@@ -136,3 +138,63 @@ def prefecture_home(*, user: User) -> dict:
             department=department, assignments__valid_until__isnull=True
         ).count(),
     }
+
+
+@dataclass(frozen=True)
+class LinkedAlerts:
+    """The fiches of a partnership problem as one reader may know them."""
+
+    visible: list  # the fiches the reader may see, oldest first
+    others: int  # how many more are linked: a count only, never which
+
+
+def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
+    """A problem groups fiches of several landlords and units: each reader sees the ones
+    `alert_policy` lets it see, and only a count of the others (their reference, category and date
+    would tell a landlord about another landlord's estate)."""
+    from alerts.permissions import alert_policy
+
+    linked = problem.alerts.values("pk")
+    visible = list(
+        alert_policy.instances(user)
+        .filter(pk__in=linked)
+        .only("id", "reference", "category", "submitted_at")
+        .order_by("submitted_at", "id")
+    )
+    return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))
+
+
+def partner_organisation_ids(*, user: User) -> list[int]:
+    """Organisations that share a convention with the user's, plus its own; prefecture staff
+    see the whole département. The core's directory of correspondents reads it through
+    partnerships.hooks (registered by ConventionsConfig.ready)."""
+    org = user.organisation if user.is_authenticated else None
+    if user.is_authenticated and user.is_superuser:
+        return list(Organisation.objects.values_list("id", flat=True))
+    if org is None:
+        return []
+    if org.is_prefecture:
+        return list(Organisation.objects.filter(department_id=org.department_id).values_list("id", flat=True))
+    conventions = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
+    ids = set(
+        Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True)
+    )
+    ids.add(org.id)
+    return sorted(ids)
+
+
+def convention_in_force(alert, day: datetime.date) -> Convention | None:
+    """The convention of the fiche's département signed by its landlord, in force on `day`, covering
+    its site."""
+    return (
+        Convention.objects.filter(
+            department_id=alert.department_id,
+            signatories__organisation_id=alert.landlord_id,
+            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
+        )
+        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
+        .order_by("-effective_from", "-id")
+        .first()
+    )

@@ -1,5 +1,6 @@
-"""Writes on conventions and their follow-up. Each service validates, writes in one transaction and
-records a ConventionEvent (the convention's history)."""
+"""Writes on conventions, their follow-up and partnership problems. Each service validates, writes in
+one transaction and records what it did through history.history_record (the convention's or the
+problem's history, and the audit entry)."""
 
 import calendar
 import datetime
@@ -9,14 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerships.errors import ApplicationError
-from partnerships.models import HousingSite, Organisation, OrganisationKind, User
+from partnerships.models import AuditAction, HousingSite, Organisation, OrganisationKind, User
 
+from .history import history_record
 from .models import (
     ActionItem,
     Commitment,
     Convention,
     ConventionDocument,
-    ConventionEvent,
     ConventionStatus,
     Meeting,
     MeetingKind,
@@ -38,12 +39,6 @@ CONVENTION_FIELDS = (
     "periodic_review_months",
 )
 IN_FORCE = (ConventionStatus.SIGNED, ConventionStatus.ACTIVE)
-
-
-def _log(convention: Convention, actor: User | None, action: str, message: str, **data) -> None:
-    ConventionEvent.objects.create(
-        convention=convention, actor=actor, action=action, message=message[:300], data=data
-    )
 
 
 def _overlaps(a_from, a_until, b_from, b_until) -> bool:
@@ -139,14 +134,21 @@ def _check(convention: Convention, organisations, sites) -> None:
 
 def _save_document(convention, actor, document) -> None:
     if document is not None:
-        ConventionDocument.objects.create(
+        stored = ConventionDocument.objects.create(
             convention=convention,
             file=document,
             original_name=document.name[:200],
             content_type=getattr(document, "content_type", "") or "application/octet-stream",
             uploaded_by=actor,
         )
-        _log(convention, actor, "document", _("Document signé déposé : %s") % document.name)
+        history_record(
+            convention,
+            actor,
+            "document",
+            _("Document signé déposé : %s") % document.name,
+            obj=stored,
+            audit_action=AuditAction.CREATE,
+        )
 
 
 @transaction.atomic
@@ -172,7 +174,7 @@ def convention_create(
         ]
     )
     convention.sites.set(sites)
-    _log(convention, actor, "create", _("Convention créée"))
+    history_record(convention, actor, "create", _("Convention créée"), audit_action=AuditAction.CREATE)
     _save_document(convention, actor, document)
     return convention
 
@@ -205,7 +207,7 @@ def convention_update(
     )
     convention.sites.set(sites)
     if changed or before != after:
-        _log(
+        history_record(
             convention,
             actor,
             "update",
@@ -242,7 +244,14 @@ def commitment_create(
     commitment.full_clean()
     commitment.save()
     commitment.responsible.set(responsible)
-    _log(convention, actor, "commitment", _("Engagement ajouté : %s") % text[:120])
+    history_record(
+        convention,
+        actor,
+        "commitment",
+        _("Engagement ajouté : %s") % text[:120],
+        obj=commitment,
+        audit_action=AuditAction.CREATE,
+    )
     return commitment
 
 
@@ -263,12 +272,14 @@ def meeting_create(
     meeting.full_clean()
     meeting.save()
     meeting.attendees.set(attendees)
-    _log(
+    history_record(
         convention,
         actor,
         "meeting",
         _("%(kind)s du %(date)s enregistré")
         % {"kind": meeting.get_kind_display(), "date": date.strftime("%d/%m/%Y")},
+        obj=meeting,
+        audit_action=AuditAction.CREATE,
     )
     return meeting
 
@@ -285,7 +296,14 @@ def action_item_create(
     item = ActionItem(meeting=meeting, text=text, owner=owner, due_date=due_date)
     item.full_clean()
     item.save()
-    _log(meeting.convention, actor, "action_item", _("Action ajoutée : %s") % text[:120])
+    history_record(
+        meeting.convention,
+        actor,
+        "action_item",
+        _("Action ajoutée : %s") % text[:120],
+        obj=item,
+        audit_action=AuditAction.CREATE,
+    )
     return item
 
 
@@ -349,6 +367,15 @@ def problem_create(
     problem.save()
     problem.partners.set(partners)
     problem.alerts.set(alerts)
+    history_record(
+        problem,
+        actor,
+        "create",
+        _("Problème ouvert"),
+        audit_action=AuditAction.CREATE,
+        status=problem.status,
+        alerts=sorted(a.pk for a in alerts),
+    )
     return problem
 
 
@@ -364,9 +391,19 @@ def problem_transition(*, actor: User, problem: PartnershipProblem, to_status: s
             },
             code="illegal_transition",
         )
+    previous = problem.get_status_display()
+    from_status = problem.status
     problem.status = to_status
     problem.resolved_at = timezone.now() if to_status == ProblemStatus.RESOLVED else None
     problem.save(update_fields=["status", "resolved_at"])
+    history_record(
+        problem,
+        actor,
+        "status",
+        _("%(before)s → %(after)s") % {"before": previous, "after": problem.get_status_display()},
+        from_status=from_status,
+        to_status=to_status,
+    )
     return problem
 
 
@@ -375,16 +412,19 @@ def follow_up_status_set(
     *, actor: User, item: Commitment | ActionItem, status: str
 ) -> Commitment | ActionItem:
     """A commitment's or an action item's new status, recorded in the convention's history."""
-    previous = item.get_status_display()
+    previous, from_status = item.get_status_display(), item.status
     item.status = status
     item.full_clean()
     item.save(update_fields=["status"])
     convention = item.convention if isinstance(item, Commitment) else item.meeting.convention
-    _log(
+    history_record(
         convention,
         actor,
         "status",
         _("« %(item)s » : %(before)s → %(after)s")
         % {"item": str(item)[:80], "before": previous, "after": item.get_status_display()},
+        obj=item,
+        from_status=from_status,
+        to_status=item.status,
     )
     return item

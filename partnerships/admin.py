@@ -71,6 +71,19 @@ class HousingSiteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["commune", "landlord"]
     inlines = [BuildingInline]
 
+    def save_model(self, request, obj, form, change):
+        # Through the services like every other write: the landlord's grants, the audit entry.
+        from .services.sites import site_create, site_update
+
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            site_update(actor=request.user, site=HousingSite.objects.get(pk=obj.pk), data=data)
+            return
+        data.pop("landlord", None)
+        created = site_create(actor=request.user, landlord=obj.landlord, **data)
+        # The admin goes on with `obj` (inlines, redirect): it becomes the created estate.
+        obj.__dict__.update(created.__dict__)
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

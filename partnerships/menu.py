@@ -3,31 +3,33 @@
 offers a page answering 403 or 404, and every page a role may open has its entry.
 URL names that an app does not (yet) provide are skipped."""
 
+from functools import cache
+
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-
-from alerts.permissions import alert_policy
-from conventions.permissions import convention_policy, indicator_policy, problem_policy
 
 from .audit import audit_policy
 from .permissions import import_policy, signed_in_policy, site_policy
 
-# (url name, label, policy, action)
-MENU = [
-    ("home", _("Accueil"), signed_in_policy, "home"),
-    ("alerts:create", _("Nouvelle fiche"), alert_policy, "file"),
-    ("alerts:list", _("Fiches alertes"), alert_policy, "list"),
-    ("alerts:dashboard", _("File des fiches"), alert_policy, "triage"),
-    ("alerts:routing_queue", _("À router"), alert_policy, "route"),
-    ("sites:list", _("Sites"), site_policy, "list"),
-    ("conventions:list", _("Conventions"), convention_policy, "list"),
-    ("conventions:problems", _("Problèmes partenariaux"), problem_policy, "list"),
-    ("conventions:indicators", _("Indicateurs"), indicator_policy, "view"),
-    ("directory", _("Annuaire"), signed_in_policy, "directory"),
-    ("imports:index", _("Imports"), import_policy, "sites"),
-    ("audit:list", _("Journal d'audit"), audit_policy, "view"),
-    ("alerts:notifications", _("Notifications"), signed_in_policy, "notifications"),
+# (position, url name, label, policy, action). The apps built on the core add theirs through their
+# AppConfig's `menu_rows()` (the core never imports them); positions interleave the two.
+CORE_ROWS = [
+    (0, "home", _("Accueil"), signed_in_policy, "home"),
+    (50, "sites:list", _("Sites"), site_policy, "list"),
+    (80, "directory", _("Annuaire"), signed_in_policy, "directory"),
+    (85, "imports:index", _("Imports"), import_policy, "sites"),
+    (90, "audit:list", _("Journal d'audit"), audit_policy, "view"),
 ]
+
+
+@cache
+def menu_rows() -> list[tuple]:
+    """Every row as (url name, label, policy, action), in menu order."""
+    rows = list(CORE_ROWS)
+    for config in apps.get_app_configs():
+        rows.extend(getattr(config, "menu_rows", list)())
+    return [row[1:] for row in sorted(rows, key=lambda row: row[0])]
 
 
 def main_menu(request):
@@ -35,7 +37,7 @@ def main_menu(request):
     if not user.is_authenticated:
         return []
     items = []
-    for name, label, policy, action in MENU:
+    for name, label, policy, action in menu_rows():
         if not policy.user_has_permission(user, action):
             continue
         try:

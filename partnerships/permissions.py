@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, OrganisationKind, User
+from .models import HousingSite, Organisation, OrganisationKind, User
 
 
 class PagePolicy:
@@ -121,19 +121,52 @@ class HousingSitePolicy(BasePolicy):
 site_policy = HousingSitePolicy()
 
 
+IMPORT_SITES = "sites"
+IMPORT_TERRITORIES = "territories"
+
+
 class ImportPolicy(PagePolicy):
     """Who may import what: "sites" (estates) and "territories" (force territories). Landlord managers
     import their own estates; prefecture managers the territories of their département and the
-    estates of its landlords; platform administrators both."""
+    estates of its landlords; platform administrators both, nationally. The import pages, forms,
+    templates and commands ask this policy, never an organisation kind."""
 
     def page_permission(self, user: User, org, action: str) -> bool:
+        return action in self.actions(user)
+
+    def actions(self, user: User) -> tuple[str, ...]:
         if scope.is_platform_admin(user):
-            return action in ("sites", "territories")
-        if org is None or not user.is_manager:
-            return False
-        if org.is_prefecture:
-            return action in ("sites", "territories")
-        return org.is_landlord and action == "sites"
+            return (IMPORT_SITES, IMPORT_TERRITORIES)
+        if not user.is_authenticated or user.organisation is None or not user.is_manager:
+            return ()
+        if scope.is_prefecture(user):
+            return (IMPORT_SITES, IMPORT_TERRITORIES)
+        if scope.is_landlord(user):
+            return (IMPORT_SITES,)
+        return ()
+
+    def check(self, user: User, action: str) -> None:
+        if not self.user_has_permission(user, action):
+            raise Http404
+
+    def landlords(self, user: User) -> QuerySet:
+        """Landlords whose estates the user may import."""
+        qs = Organisation.objects.filter(kind=OrganisationKind.LANDLORD).order_by("name")
+        if scope.is_platform_admin(user):
+            return qs
+        if scope.is_prefecture(user):
+            return qs.filter(department_id=user.organisation.department_id)
+        if scope.is_landlord(user):
+            return qs.filter(pk=user.organisation_id)
+        return qs.none()
+
+    def chooses_landlord(self, user: User) -> bool:
+        """A landlord imports its own stock; the others pick the landlord."""
+        return not scope.is_landlord(user)
+
+    def territory_departments(self, user: User) -> list[str] | None:
+        """Départements whose territories the user may import (None: all, for platform administrators)."""
+        return None if scope.is_platform_admin(user) else [user.organisation.department_id]
 
 
 import_policy = ImportPolicy()

@@ -1,14 +1,37 @@
-"""Which force unit is competent for a commune: the lowest-level unit currently assigned to it."""
+"""Which force unit is competent for an estate: the lowest-level unit currently assigned to its
+commune. A commune split between the police and the gendarmerie has one unit per force: the estate's
+own assignment (`HousingSite.force`) picks one, and until it is set nobody is competent."""
+
+from django.utils.translation import gettext_lazy as _
 
 from .models import Commune, Organisation
 
+SPLIT_COMMUNE_REASON = _("commune partagée entre police et gendarmerie")
 
-def competent_unit(commune: Commune | int) -> Organisation | None:
+
+def current_units(commune: Commune | int) -> list[Organisation]:
     commune_id = commune.pk if isinstance(commune, Commune) else commune
-    # At most one current assignment per commune (constraint one_current_unit_per_commune): no
-    # ordering needed, and Organisation's default one would join the département for nothing.
-    return (
-        Organisation.objects.filter(territory__commune_id=commune_id, territory__valid_until__isnull=True)
-        .order_by()
-        .first()
+    # At most one current assignment per commune and force (constraint
+    # one_current_unit_per_commune_and_force): Organisation's default ordering would join the
+    # département for nothing.
+    return list(
+        Organisation.objects.filter(
+            territory__commune_id=commune_id, territory__valid_until__isnull=True
+        ).order_by()[:2]
     )
+
+
+def competent_unit(commune: Commune | int, force: str = "") -> Organisation | None:
+    """The unit competent in the commune; for a split commune, the one of `force` (None if unset)."""
+    units = current_units(commune)
+    if len(units) == 1:
+        return units[0]
+    return next((unit for unit in units if unit.kind == force), None)
+
+
+def unrouted_reason(commune: Commune | int, force: str = "") -> str:
+    """Why competent_unit() found nobody, in French, for the prefecture's routing queue."""
+    units = current_units(commune)
+    if len(units) > 1 and force not in {unit.kind for unit in units}:
+        return str(SPLIT_COMMUNE_REASON)
+    return ""

@@ -1,5 +1,5 @@
-"""Who a user acts for. Every selector and policy starts from here, so the rules of DESIGN.md's
-"Who sees what" table are written once."""
+"""Who a user acts for. Every selector and policy starts from here, so the rules of who sees what
+are written once."""
 
 from django.db.models import Q
 

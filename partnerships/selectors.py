@@ -2,7 +2,7 @@
 
 from django.db.models import Count, QuerySet
 
-from . import scope
+from . import hooks, scope
 from .models import Commune, HousingSite, Organisation, SecurityCorrespondent, TerritoryAssignment, User
 from .permissions import site_policy
 
@@ -43,29 +43,9 @@ def territory_assignments(*, user: User) -> QuerySet[TerritoryAssignment]:
     )
 
 
-def partner_organisation_ids(*, user: User) -> list[int]:
-    """Organisations that share a convention with the user's, plus its own; prefecture staff
-    see the whole département. The directory of correspondents is read through this."""
-    org = user.organisation if user.is_authenticated else None
-    if user.is_authenticated and user.is_superuser:
-        return list(Organisation.objects.values_list("id", flat=True))
-    if org is None:
-        return []
-    if org.is_prefecture:
-        return list(Organisation.objects.filter(department_id=org.department_id).values_list("id", flat=True))
-    from conventions.models import Signatory
-
-    conventions = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
-    ids = set(
-        Signatory.objects.filter(convention_id__in=conventions).values_list("organisation_id", flat=True)
-    )
-    ids.add(org.id)
-    return sorted(ids)
-
-
 def directory(*, user: User) -> QuerySet[SecurityCorrespondent]:
     return (
-        SecurityCorrespondent.objects.filter(organisation_id__in=partner_organisation_ids(user=user))
+        SecurityCorrespondent.objects.filter(organisation_id__in=hooks.partner_organisation_ids(user=user))
         .select_related("organisation")
         .order_by("organisation__kind", "organisation__name", "full_name")
     )
@@ -74,4 +54,4 @@ def directory(*, user: User) -> QuerySet[SecurityCorrespondent]:
 def competent_unit_for_site(site: HousingSite) -> Organisation | None:
     from .routing import competent_unit
 
-    return competent_unit(site.commune_id)
+    return competent_unit(site.commune_id, site.force)

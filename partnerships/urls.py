@@ -41,4 +41,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "partnerships.api.exception_handlers.bad_request"
+handler403 = "partnerships.api.exception_handlers.permission_denied"
 handler404 = "partnerships.api.exception_handlers.page_not_found"
+handler500 = "partnerships.api.exception_handlers.server_error"

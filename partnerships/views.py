@@ -3,10 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from conventions.permissions import convention_policy
-from conventions.selectors import prefecture_home
-
-from . import selectors
+from . import hooks, selectors
 from .permissions import home_panel, site_policy
 
 
@@ -29,17 +26,8 @@ def force_home(user) -> dict:
     }
 
 
-def partner_home(user) -> dict:
-    return {"can_list_conventions": convention_policy.user_has_permission(user, "list")}
-
-
-# The home page's panel (chosen by permissions.home_panel) -> what it shows.
-HOME_PANELS = {
-    "landlord": landlord_home,
-    "force": force_home,
-    "prefecture": lambda user: prefecture_home(user=user),
-    "partner": partner_home,
-}
+# The home page's panel (chosen by permissions.home_panel) -> what it shows; the apps add theirs.
+CORE_HOME_PANELS = {"landlord": landlord_home, "force": force_home}
 
 
 @login_required
@@ -47,8 +35,9 @@ def home(request):
     user = request.user
     panel = home_panel(user)
     context = {"page_title": _("Accueil"), "organisation": user.organisation, "panel": panel}
-    if panel in HOME_PANELS:
-        context.update(HOME_PANELS[panel](user))
+    build = CORE_HOME_PANELS.get(panel) or hooks.home_panels.get(panel)
+    if build is not None:
+        context.update(build(user))
     return render(request, "partnerships/home.html", context)
 
 

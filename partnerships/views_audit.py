@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
-from conventions.exports import csv_response
-from partnerships.widgets import NativeDateInput
-
 from .audit import audit_entries, audit_policy, audit_record, query_detail
+from .exports import csv_response
 from .models import AuditAction
 from .views import querystring_without_page
+from .widgets import NativeDateInput
 
 PER_PAGE = 50
 

@@ -37,7 +37,7 @@ def _broker_not_marked_down(monkeypatch):
 
 class World:
     """Two départements, two landlords, police and gendarmerie units, a prefecture and a mairie:
-    the smallest set where every line of DESIGN.md's permission matrix can be checked."""
+    the smallest set where every line of the permission matrix (who sees what) can be checked."""
 
     def __init__(self):
         self.oise = DepartmentFactory(code="60", name="Oise")

@@ -106,6 +106,7 @@ class TerritoryFactory(DjangoModelFactory):
         model = TerritoryAssignment
 
     unit = factory.SubFactory(PoliceUnitFactory)
+    force = factory.LazyAttribute(lambda o: o.unit.kind)
     commune = factory.SubFactory(CommuneFactory)
     valid_from = datetime.date(2020, 1, 1)
 

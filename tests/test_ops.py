@@ -45,6 +45,7 @@ def fake_children(monkeypatch, settings, tmp_path):
         "data_folder_in": str(tmp_path / "broker" / "queue"),
         "data_folder_out": str(tmp_path / "broker" / "queue"),
         "processed_folder": str(tmp_path / "broker" / "processed"),
+        "control_folder": str(tmp_path / "broker" / "control"),
     }
     settings.CELERY_BEAT_SCHEDULE_FILENAME = str(tmp_path / "beat" / "schedule")
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -71,6 +72,7 @@ def test_run_embedded_creates_the_broker_folders_serves_and_stops_worker_and_bea
 
     assert (tmp_path / "broker" / "queue").is_dir()
     assert (tmp_path / "broker" / "processed").is_dir()
+    assert (tmp_path / "broker" / "control").is_dir()
     assert (tmp_path / "beat").is_dir()
     assert served == [(("runserver", "127.0.0.1:8123"), {"use_reloader": False})]
     assert len(started) == 2

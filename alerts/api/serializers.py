@@ -7,16 +7,21 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from partnerships import scope
+from partnerships.api.fields import ChoicePrimaryKeyField
+from partnerships.errors import NOT_A_CHOICE
 from partnerships.localtime import department_zone, zone_of
-from partnerships.models import Organisation
+from partnerships.models import Building, Organisation
 from partnerships.permissions import site_policy
 
-from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason
+from ..forms import force_units
+from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
 from ..selectors import event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
+from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..views.lists import label
 
 
@@ -126,12 +131,7 @@ class AlertListSerializer(OutputSerializer):
             "routed_unit",
             "routed_unit_name",
             "facts_at",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
+            *alert_field_names("submitted_at", "feedback_due_at"),
             "outcome",
             "latest_feedback",
             "version",
@@ -178,9 +178,8 @@ class AlertDetailSerializer(AlertListSerializer):
 class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A fiche filed by a landlord; `link_to` ties it to a recent fiche of the same estate."""
 
-    link_to = serializers.PrimaryKeyRelatedField(
-        queryset=Alert.objects.none(), required=False, allow_null=True
-    )
+    serializer_related_field = ChoicePrimaryKeyField
+    link_to = ChoicePrimaryKeyField(queryset=Alert.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = Alert
@@ -201,6 +200,7 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             .defer("commune__outline")
         )
         self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
+        self.fields["building"].queryset = Building.objects.filter(site__landlord_id=user.organisation_id)
 
     def validate(self, attrs):
         raw_facts_at = self.initial_data.get("facts_at") if hasattr(self.initial_data, "get") else None
@@ -210,16 +210,27 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             attrs["facts_at"] = parsed.replace(tzinfo=zone_of(attrs["site"]))
         building = attrs.get("building")
         if building is not None and building.site_id != attrs["site"].pk:
-            raise serializers.ValidationError({"building": "Ce bâtiment n'appartient pas au site choisi."})
+            # The message of an unknown id (ChoicePrimaryKeyField): ids are not to be told apart.
+            raise serializers.ValidationError({"building": [NOT_A_CHOICE]})
         return attrs
 
 
+class FreeTextField(serializers.CharField):
+    """A description, message or reason: at most FREE_TEXT_MAX_LENGTH characters (in the schema too)."""
+
+    def __init__(self, **kwargs):
+        # max_length (not only a validator) so that the OpenAPI schema says maxLength.
+        super().__init__(
+            max_length=FREE_TEXT_MAX_LENGTH, error_messages={"max_length": free_text_error()}, **kwargs
+        )
+
+
 class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = FreeTextField()
 
 
 class StartSerializer(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class CommentSerializer(MessageSerializer):
@@ -228,25 +239,33 @@ class CommentSerializer(MessageSerializer):
 
 class CloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[c for c in Outcome.choices if c[0] != Outcome.MERGED])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class RedirectSerializer(serializers.Serializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
-    reason = serializers.CharField()
+    unit = ChoicePrimaryKeyField(queryset=Organisation.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        alert = self.context.get("alert")  # absent when the schema generator inspects the fields
+        if alert is not None:
+            # What the service accepts, so that a unit of another département reads as a missing id.
+            self.fields["unit"].queryset = force_units(alert.department_id).exclude(pk=alert.routed_unit_id)
+
+    reason = FreeTextField()
 
 
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReturnReason.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = FreeTextField(required=False, allow_blank=True, default="")
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = FreeTextField()
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="Identifiant de la fiche conservée")
+    into = serializers.IntegerField(help_text=_("Identifiant de la fiche conservée"))
 
 
 class EventSerializer(OutputSerializer):
@@ -280,7 +299,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+        fields = ["id", "original_name", "content_type", "size", "taken_at", "created_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:

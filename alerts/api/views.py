@@ -2,14 +2,16 @@
 (writes). Another organisation's fiche is 404; a visible fiche the user may not act on is 403; an
 illegal transition is 400 with a French message."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from partnerships.api.pagination import KeysFirstPagination
+from partnerships.api.parsers import JSONParser
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction
 
@@ -27,14 +29,14 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiTypes.UUID,
     OpenApiParameter.HEADER,
     required=False,
-    description="UUID choisi par le client : renvoyer la même requête ne crée jamais deux fiches.",
+    description=_("UUID choisi par le client : renvoyer la même requête ne crée jamais deux fiches."),
 )
 # What alerts.services.attachments.sniff_content_type accepts, and so what a download may be.
 ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
 ERRORS = {
-    400: OpenApiResponse(description="Transition interdite ou données invalides (message en français)"),
-    403: OpenApiResponse(description="Fiche visible mais action réservée à une autre partie"),
-    404: OpenApiResponse(description="Fiche inexistante ou non visible"),
+    400: OpenApiResponse(description=_("Transition interdite ou données invalides (message en français)")),
+    403: OpenApiResponse(description=_("Fiche visible mais action réservée à une autre partie")),
+    404: OpenApiResponse(description=_("Fiche inexistante ou non visible")),
 }
 
 
@@ -43,7 +45,9 @@ IF_MATCH_HEADER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="`version` de la fiche lue par le client : si elle a changé depuis, refus (400, conflict).",
+    description=_(
+        "`version` de la fiche lue par le client : si elle a changé depuis, refus (400, conflict)."
+    ),
 )
 
 
@@ -54,17 +58,17 @@ def transition_schema(summary: str, request=None):
         parameters=[IF_MATCH_HEADER],
         responses={
             200: s.AlertDetailSerializer,
-            204: OpenApiResponse(description="Fait ; la fiche n'est plus visible"),
+            204: OpenApiResponse(description=_("Fait ; la fiche n'est plus visible")),
             **ERRORS,
         },
     )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Fiches visibles par l'utilisateur (filtrables)"),
-    retrieve=extend_schema(summary="Une fiche (404 si elle n'est pas visible)"),
+    list=extend_schema(summary=_("Fiches visibles par l'utilisateur (filtrables)")),
+    retrieve=extend_schema(summary=_("Une fiche (404 si elle n'est pas visible)")),
     create=extend_schema(
-        summary="Déposer une fiche (bailleur)",
+        summary=_("Déposer une fiche (bailleur)"),
         request=s.AlertCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.AlertDetailSerializer, 200: s.AlertDetailSerializer, **ERRORS},
@@ -102,8 +106,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data, status=code
         )
 
-    def parse(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+    def parse(self, serializer_class, **context):
+        serializer = serializer_class(
+            data=self.request.data, context={**self.get_serializer_context(), **context}
+        )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -123,18 +129,18 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             status=status.HTTP_201_CREATED,
         )
 
-    @transition_schema("Prendre en compte (unité destinataire)", request=None)
+    @transition_schema(_("Prendre en compte (unité destinataire)"), request=None)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self.detail_response(services.alert_acknowledge(actor=request.user, alert=self.get_object()))
 
-    @transition_schema("Engager une action (message facultatif au bailleur)", request=s.StartSerializer)
+    @transition_schema(_("Engager une action (message facultatif au bailleur)"), request=s.StartSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         data = self.parse(s.StartSerializer)
         return self.detail_response(services.alert_start(actor=request.user, alert=self.get_object(), **data))
 
-    @transition_schema("Faire un retour au bailleur", request=s.MessageSerializer)
+    @transition_schema(_("Faire un retour au bailleur"), request=s.MessageSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         data = self.parse(s.MessageSerializer)
@@ -142,28 +148,27 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             services.alert_feedback(actor=request.user, alert=self.get_object(), **data)
         )
 
-    @transition_schema("Clôturer avec la suite donnée", request=s.CloseSerializer)
+    @transition_schema(_("Clôturer avec la suite donnée"), request=s.CloseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         data = self.parse(s.CloseSerializer)
         return self.detail_response(services.alert_close(actor=request.user, alert=self.get_object(), **data))
 
-    @transition_schema("Réorienter vers une autre unité (motif obligatoire)", request=s.RedirectSerializer)
+    @transition_schema(_("Réorienter vers une autre unité (motif obligatoire)"), request=s.RedirectSerializer)
     @action(detail=True, methods=["post"])
     def redirect(self, request, pk=None):
-        data = self.parse(s.RedirectSerializer)
-        return self.detail_response(
-            services.alert_redirect(actor=request.user, alert=self.get_object(), **data)
-        )
+        alert = self.get_object()
+        data = self.parse(s.RedirectSerializer, alert=alert)
+        return self.detail_response(services.alert_redirect(actor=request.user, alert=alert, **data))
 
-    @transition_schema("Renvoyer à la préfecture", request=s.ReturnSerializer)
+    @transition_schema(_("Renvoyer à la préfecture"), request=s.ReturnSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_to_prefecture(self, request, pk=None):
         data = self.parse(s.ReturnSerializer)
         alert = services.alert_return_to_prefecture(actor=request.user, alert=self.get_object(), **data)
         return self.detail_response(alert)
 
-    @transition_schema("Rouvrir une fiche clôturée (bailleur, dans le délai)", request=s.ReopenSerializer)
+    @transition_schema(_("Rouvrir une fiche clôturée (bailleur, dans le délai)"), request=s.ReopenSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         data = self.parse(s.ReopenSerializer)
@@ -171,7 +176,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             services.alert_reopen(actor=request.user, alert=self.get_object(), **data)
         )
 
-    @transition_schema("Fusionner cette fiche dans une autre (doublon)", request=s.MergeSerializer)
+    @transition_schema(_("Fusionner cette fiche dans une autre (doublon)"), request=s.MergeSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         data = self.parse(s.MergeSerializer)
@@ -181,7 +186,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
     @extend_schema(
-        summary="Commenter (partagé ou interne à mon organisation)",
+        summary=_("Commenter (partagé ou interne à mon organisation)"),
         request=s.CommentSerializer,
         responses={201: s.EventSerializer, **ERRORS},
     )
@@ -194,7 +199,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(s.EventSerializer(event, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Historique de la fiche", responses={200: s.EventSerializer(many=True), 404: ERRORS[404]}
+        summary=_("Historique de la fiche"), responses={200: s.EventSerializer(many=True), 404: ERRORS[404]}
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request, pk=None):
@@ -205,12 +210,12 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         methods=["GET"],
-        summary="Pièces jointes de la fiche",
+        summary=_("Pièces jointes de la fiche"),
         responses={200: s.AttachmentSerializer(many=True), 404: ERRORS[404]},
     )
     @extend_schema(
         methods=["POST"],
-        summary="Ajouter une pièce jointe (photo ou PDF, type vérifié)",
+        summary=_("Ajouter une pièce jointe (photo ou PDF, type vérifié)"),
         request={"multipart/form-data": s.UploadSerializer},
         responses={201: s.AttachmentSerializer, **ERRORS},
     )
@@ -232,7 +237,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
     @extend_schema(
-        summary="Télécharger une pièce jointe",
+        summary=_("Télécharger une pièce jointe"),
         responses={**{(200, media): OpenApiTypes.BINARY for media in ATTACHMENT_TYPES}, 404: ERRORS[404]},
     )
     @action(

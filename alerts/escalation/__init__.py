@@ -1,5 +1,5 @@
-"""Escalation of fiches nobody answered, driven by the database (issue: "nothing unanswered goes
-unnoticed, nothing sent twice").
+"""Escalation of fiches nobody answered, driven by the database: nothing unanswered goes unnoticed,
+nothing is sent twice.
 
 Two clocks run on each fiche, each with its own level: acknowledgement (`ack_due_at`,
 `ack_escalation_level`) while the fiche is only "transmise", and first feedback

@@ -1,4 +1,10 @@
-from .alert import Alert, AlertGroupObjectPermission, AlertUserObjectPermission, ReferenceCounter
+from .alert import (
+    Alert,
+    AlertGroupObjectPermission,
+    AlertUserObjectPermission,
+    ReferenceCounter,
+    alert_field_names,
+)
 from .choices import (
     OPEN_STATUSES,
     SUBCATEGORIES,
@@ -42,4 +48,5 @@ __all__ = [
     "Status",
     "SubCategory",
     "Urgency",
+    "alert_field_names",
 ]

@@ -8,6 +8,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from partnerships.models import Building, Department, HousingSite, Organisation
 
+from ..validators import validate_free_text
 from .choices import (
     Category,
     Complaint,
@@ -91,7 +92,7 @@ class Alert(models.Model):
     weapon_seen = models.BooleanField(_("arme aperçue"), default=False)
     facts_at = models.DateTimeField(_("date et heure des faits"))
     urgency = models.CharField(_("urgence"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    description = models.TextField(_("description des faits"))
+    description = models.TextField(_("description des faits"), validators=[validate_free_text])
     staff_victim = models.BooleanField(_("un personnel est victime"), default=False)
     staff_victim_function = models.CharField(
         _("fonction du personnel victime"), max_length=12, choices=StaffFunction.choices, blank=True
@@ -124,7 +125,9 @@ class Alert(models.Model):
     )
     feedback_escalation_level = models.PositiveSmallIntegerField(_("niveau de relance (retour)"), default=0)
     outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices, blank=True)
-    outcome_comment = models.TextField(_("précisions sur la suite donnée"), blank=True)
+    outcome_comment = models.TextField(
+        _("précisions sur la suite donnée"), blank=True, validators=[validate_free_text]
+    )
     linked_to = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -226,12 +229,23 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return self.reference or f"Brouillon n° {self.pk}"
+        return self.reference or _("Brouillon n° %(pk)s") % {"pk": self.pk}
 
     @property
     def escalation_level(self) -> int:
         """The higher of the two clocks' levels (acknowledgement, first feedback), 0 to 4."""
         return max(self.ack_escalation_level, self.feedback_escalation_level)
+
+
+def alert_field_names(first: str | None = None, last: str | None = None) -> tuple[str, ...]:
+    """The names of the fiche's concrete fields in declaration order, from `first` to `last` included
+    (all of them by default). The lists other modules keep of a fiche's fields (what a landlord fills
+    in, what a list reads, what the API shows) are sections of the model read here, so a field
+    declared in a section joins each list built on it."""
+    names = [field.name for field in Alert._meta.concrete_fields]
+    start = names.index(first) if first else 0
+    stop = names.index(last) + 1 if last else len(names)
+    return tuple(names[start:stop])
 
 
 class ReferenceCounter(models.Model):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Organisation
 
+from ..validators import validate_free_text
 from .alert import Alert
 from .choices import EventKind, Status
 
@@ -30,7 +31,7 @@ class AlertEvent(models.Model):
     )
     from_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=14, choices=Status.choices, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), blank=True, validators=[validate_free_text])
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -66,6 +67,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("nom du fichier"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # Read from the photo's EXIF before its metadata is stripped (alerts.services.attachments).
+    taken_at = models.DateTimeField(_("prise de vue"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .choices import OPEN_STATUSES, Status
 
@@ -23,26 +25,36 @@ class Transition:
     sources: tuple[str, ...]
     target: str | None  # None: the action keeps the status (feedback, comment, ...)
     sides: tuple[str, ...]
-    label: str
+    label: str  # the verb of "Impossible de … une fiche", lazily translated
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition((Status.DRAFT,), Status.SUBMITTED, (LANDLORD,), "transmettre"),
-    "update_draft": Transition((Status.DRAFT,), None, (LANDLORD,), "modifier le brouillon de"),
-    "acknowledge": Transition((Status.SUBMITTED,), Status.ACKNOWLEDGED, (FORCE,), "prendre en compte"),
-    "start": Transition(
-        (Status.SUBMITTED, Status.ACKNOWLEDGED), Status.IN_PROGRESS, (FORCE,), "engager une action sur"
+    "submit": Transition((Status.DRAFT,), Status.SUBMITTED, (LANDLORD,), gettext_lazy("transmettre")),
+    "update_draft": Transition((Status.DRAFT,), None, (LANDLORD,), gettext_lazy("modifier le brouillon de")),
+    "acknowledge": Transition(
+        (Status.SUBMITTED,), Status.ACKNOWLEDGED, (FORCE,), gettext_lazy("prendre en compte")
     ),
-    "feedback": Transition(WORKING, None, (FORCE,), "faire un retour sur"),
-    "close": Transition(WORKING, Status.CLOSED, (FORCE,), "clôturer"),
-    "merge": Transition(WORKING, Status.CLOSED, (FORCE,), "fusionner"),
-    "redirect": Transition(WORKING, Status.SUBMITTED, (FORCE, PREFECTURE), "réorienter"),
-    "return": Transition(WORKING, Status.RETURNED, (FORCE,), "renvoyer à la préfecture"),
-    "route": Transition((Status.SUBMITTED, Status.RETURNED), Status.SUBMITTED, (PREFECTURE,), "router"),
-    "reopen": Transition((Status.CLOSED,), Status.SUBMITTED, (LANDLORD,), "rouvrir"),
-    "comment": Transition((*OPEN_STATUSES, Status.CLOSED), None, (VIEWER,), "commenter"),
+    "start": Transition(
+        (Status.SUBMITTED, Status.ACKNOWLEDGED),
+        Status.IN_PROGRESS,
+        (FORCE,),
+        gettext_lazy("engager une action sur"),
+    ),
+    "feedback": Transition(WORKING, None, (FORCE,), gettext_lazy("faire un retour sur")),
+    "close": Transition(WORKING, Status.CLOSED, (FORCE,), gettext_lazy("clôturer")),
+    "merge": Transition(WORKING, Status.CLOSED, (FORCE,), gettext_lazy("fusionner")),
+    "redirect": Transition(WORKING, Status.SUBMITTED, (FORCE, PREFECTURE), gettext_lazy("réorienter")),
+    "return": Transition(WORKING, Status.RETURNED, (FORCE,), gettext_lazy("renvoyer à la préfecture")),
+    "route": Transition(
+        (Status.SUBMITTED, Status.RETURNED), Status.SUBMITTED, (PREFECTURE,), gettext_lazy("router")
+    ),
+    "reopen": Transition((Status.CLOSED,), Status.SUBMITTED, (LANDLORD,), gettext_lazy("rouvrir")),
+    "comment": Transition((*OPEN_STATUSES, Status.CLOSED), None, (VIEWER,), gettext_lazy("commenter")),
     "attach": Transition(
-        (Status.DRAFT, *OPEN_STATUSES), None, (LANDLORD, FORCE, PREFECTURE), "joindre un fichier à"
+        (Status.DRAFT, *OPEN_STATUSES),
+        None,
+        (LANDLORD, FORCE, PREFECTURE),
+        gettext_lazy("joindre un fichier à"),
     ),
 }
 
@@ -60,17 +72,20 @@ def precondition_error(name: str, alert) -> str | None:
     Status-independent conditions live here too so that buttons and services agree."""
     transition = TRANSITIONS[name]
     if alert.status not in transition.sources:
-        return f"Impossible de {transition.label} une fiche au statut « {alert.get_status_display()} »."
+        return _("Impossible de %(action)s une fiche au statut « %(status)s ».") % {
+            "action": transition.label,
+            "status": alert.get_status_display(),
+        }
     if name == "route" and alert.routed_unit_id is not None and alert.status == Status.SUBMITTED:
-        return "Cette fiche est déjà routée vers une unité."
+        return _("Cette fiche est déjà routée vers une unité.")
     if (
         name in ("acknowledge", "start", "feedback", "close", "merge", "return")
         and alert.routed_unit_id is None
     ):
-        return "Cette fiche n'est encore routée vers aucune unité."
+        return _("Cette fiche n'est encore routée vers aucune unité.")
     if name == "reopen" and timezone.now() > reopen_deadline(alert):
         days = settings.PASSERELLE_REOPEN_WINDOW_DAYS
-        return f"Le délai de réouverture ({days} jours après la clôture) est dépassé."
+        return _("Le délai de réouverture (%(days)s jours après la clôture) est dépassé.") % {"days": days}
     if name == "reopen" and alert.duplicate_of_id is not None:
-        return "Une fiche fusionnée dans une autre ne peut pas être rouverte."
+        return _("Une fiche fusionnée dans une autre ne peut pas être rouverte.")
     return None

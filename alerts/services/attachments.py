@@ -1,9 +1,18 @@
 """Attachments of a fiche: the type is read from the first bytes (never the name or the browser's
-claim), the size is capped, the file is stored under a random name and served by a checked view."""
+claim), the size is capped, photos are re-encoded without their metadata, the file is stored under a
+random name and served by a checked view under a name whose extension follows the sniffed type."""
+
+import datetime
+import io
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import ExifTags, Image, ImageOps
+from pillow_heif import register_heif_opener
 
 from partnerships.errors import ApplicationError
 from partnerships.models import User
@@ -11,7 +20,26 @@ from partnerships.models import User
 from ..models import Alert, Attachment, EventKind
 from .common import authorise, record_event
 
+register_heif_opener()
+
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
+
+# The extension a stored or served file gets, from its sniffed type: a JPEG/HTML polyglot named
+# "x.html" must never come back as "x.html" (a browser or desktop would open it as a page).
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+# How each photo type is re-encoded: HEIC becomes JPEG (browsers do not display HEIC).
+PHOTO_FORMATS = {
+    "image/jpeg": ("JPEG", "image/jpeg"),
+    "image/heic": ("JPEG", "image/jpeg"),
+    "image/png": ("PNG", "image/png"),
+    "image/webp": ("WEBP", "image/webp"),
+}
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -29,6 +57,62 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+def attachment_name(client_name: str | None, content_type: str) -> str:
+    """The uploader's name with the extension of the sniffed type in place of its own."""
+    base = (client_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    extension = EXTENSIONS[content_type]
+    return f"{stem.strip()[: 199 - len(extension)] or 'fichier'}.{extension}"
+
+
+def capture_time(exif: Image.Exif) -> datetime.datetime | None:
+    """When the photo was taken, from EXIF (original time, else the file's time), aware: with the
+    photo's own offset when it gives one, else read in the server's zone."""
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    raw = details.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    offset = details.get(ExifTags.Base.OffsetTimeOriginal)
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip("\x00 ")
+    offset = offset.strip("\x00 ") if isinstance(offset, str) else ""
+    try:
+        if offset:
+            return datetime.datetime.strptime(f"{raw} {offset}", "%Y:%m:%d %H:%M:%S %z")
+        return timezone.make_aware(datetime.datetime.strptime(raw, "%Y:%m:%d %H:%M:%S"))  # noqa: DTZ007
+    except ValueError:
+        return None
+
+
+def photo_without_metadata(
+    uploaded_file, content_type: str
+) -> tuple[ContentFile, str, datetime.datetime | None]:
+    """The photo re-encoded from its pixels only, turned upright first (EXIF orientation): GPS
+    position, device make and model, maker notes and XMP are not copied. Returns the new file, its
+    type and the capture time read before stripping. A photo that does not decode is refused."""
+    image_format, new_type = PHOTO_FORMATS[content_type]
+    try:
+        with Image.open(uploaded_file) as image:
+            taken_at = capture_time(image.getexif())
+            icc_profile = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image)
+            upright.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ApplicationError(
+            "La photo est illisible ou endommagée : elle n'a pas été ajoutée.", code="file_unreadable"
+        ) from error
+    if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
+        upright = upright.convert("RGB")
+    # Nothing of the original's info (exif, xmp, comments, text chunks) goes into the new file but
+    # the colour profile, which describes the pixels and says nothing of who or where.
+    upright.info = {}
+    options = {"icc_profile": icc_profile} if icc_profile else {}
+    if image_format == "JPEG":
+        options["quality"] = 90
+    buffer = io.BytesIO()
+    upright.save(buffer, format=image_format, **options)
+    return ContentFile(buffer.getvalue()), new_type, taken_at
+
+
 @transaction.atomic
 def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachment:
     """Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF to a fiche, within settings.MAX_UPLOAD_SIZE."""
@@ -36,7 +120,8 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     limit = settings.MAX_UPLOAD_SIZE
     if uploaded_file.size > limit:
         raise ApplicationError(
-            f"Le fichier dépasse la taille maximale autorisée ({filesizeformat(limit)}).",
+            _("Le fichier dépasse la taille maximale autorisée (%(limit)s).")
+            % {"limit": filesizeformat(limit)},
             code="file_too_large",
         )
     uploaded_file.seek(0)
@@ -44,20 +129,27 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     uploaded_file.seek(0)
     if content_type is None:
         raise ApplicationError(
-            "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
-            "documents PDF sont acceptés.",
+            _(
+                "Type de fichier non accepté : seules les photos (JPEG, PNG, WebP, HEIC) et les "
+                "documents PDF sont acceptés."
+            ),
             code="file_type",
         )
-    name = (uploaded_file.name or "fichier").rsplit("/", 1)[-1][:200]
+    taken_at = None
+    content = uploaded_file
+    if content_type in PHOTO_FORMATS:
+        content, content_type, taken_at = photo_without_metadata(uploaded_file, content_type)
+    name = attachment_name(uploaded_file.name, content_type)
     event = record_event(alert, actor, EventKind.ATTACHMENT, message=name)
     attachment = Attachment(
         alert=alert,
         event=event,
         original_name=name,
         content_type=content_type,
-        size=uploaded_file.size,
+        size=content.size,
+        taken_at=taken_at,
         uploaded_by=actor,
     )
-    attachment.file.save(name, uploaded_file, save=False)
+    attachment.file.save(name, content, save=False)
     attachment.save()
     return attachment

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_record
 from partnerships.errors import ApplicationError
@@ -14,6 +15,7 @@ from partnerships.services.permissions import grant, revoke
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
+from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 
 ALERT_PERMS = ("alerts.view_alert", "alerts.change_alert")
 
@@ -24,7 +26,9 @@ def authorise(actor: User, name: str, alert: Alert) -> None:
     if error is not None:
         raise ApplicationError(error, code="illegal_transition", extra={"status": alert.status})
     if not alert_policy.can(actor, name, alert):
-        raise PermissionDenied(f"Vous n'êtes pas autorisé à {TRANSITIONS[name].label} cette fiche.")
+        raise PermissionDenied(
+            _("Vous n'êtes pas autorisé à %(action)s cette fiche.") % {"action": TRANSITIONS[name].label}
+        )
 
 
 MAX_VERSION = 2**31 - 1
@@ -32,11 +36,23 @@ MAX_VERSION = 2**31 - 1
 
 def as_seen(alert: Alert, version: str | None) -> Alert:
     """`alert` at the version its client read (a page's hidden field, an API If-Match header), so
-    that save_changes refuses a change if someone changed the fiche since. Anything but a number
-    leaves the fiche as read now; a number past any real version is stale, not a database overflow."""
-    seen = (version or "").strip().strip('"')
-    if seen.isdigit():
-        alert.version = min(int(seen), MAX_VERSION)
+    that save_changes refuses a change if someone changed the fiche since. No version (or `*`, "any")
+    leaves the fiche as read now; a version that is not a number is refused, never ignored (the
+    client asked for a check we cannot make); a number past any real version is stale, not a
+    database overflow."""
+    seen = (version or "").strip()
+    if seen.startswith("W/"):
+        seen = seen[2:]
+    seen = seen.strip('"')
+    if seen in ("", "*"):
+        return alert
+    if not (seen.isascii() and seen.isdigit()):
+        raise ApplicationError(
+            "Version de la fiche illisible (en-tête If-Match) : donnez le numéro de version lu, "
+            "ou rechargez la page et recommencez.",
+            code="invalid_version",
+        )
+    alert.version = min(int(seen), MAX_VERSION)
     return alert
 
 
@@ -60,7 +76,9 @@ def save_changes(alert: Alert, **changes) -> Alert:
     )
     if updated != 1:
         raise ApplicationError(
-            "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Rechargez la page et recommencez.",
+            _(
+                "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Rechargez la page et recommencez."
+            ),
             code="conflict",
         )
     alert.version += 1
@@ -81,7 +99,10 @@ def record_event(
     internal: bool = False,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
-    change of a fiche passes here, so here it is audited too (without the message: free text)."""
+    change of a fiche passes here, so here it is audited too (without the message: free text), and
+    here every comment, feedback or reason meets the free-text cap, whichever interface sent it."""
+    if len(message) > FREE_TEXT_MAX_LENGTH:
+        raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
     audit_record(
         request_or_actor=actor,
@@ -141,9 +162,9 @@ def force_unit_of(alert: Alert, unit: Organisation) -> Organisation:
     """A redirect or routing target must be a force unit of the fiche's département."""
     if unit is None or not unit.is_force or unit.department_id != alert.department_id:
         raise ApplicationError(
-            "Choisissez une unité de police ou de gendarmerie du département de la fiche.",
+            _("Choisissez une unité de police ou de gendarmerie du département de la fiche."),
             code="invalid_unit",
         )
     if unit.pk == alert.routed_unit_id:
-        raise ApplicationError("La fiche est déjà adressée à cette unité.", code="invalid_unit")
+        raise ApplicationError(_("La fiche est déjà adressée à cette unité."), code="invalid_unit")
     return unit

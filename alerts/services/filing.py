@@ -6,47 +6,25 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.delays import deadlines
-from conventions.models import Convention, ConventionStatus
-from partnerships.errors import ApplicationError
+from conventions.selectors import convention_in_force
+from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
-from partnerships.routing import competent_unit
+from partnerships.routing import competent_unit, unrouted_reason
 from partnerships.services.permissions import grant
 
 from .. import notifications
-from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status
+from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status, alert_field_names
 from .attachments import alert_add_attachment
 from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
 
-# What a landlord fills in; everything else is set by the services.
-DRAFT_FIELDS = (
-    "building",
-    "place_type",
-    "category",
-    "subcategory",
-    "facts_at",
-    "urgency",
-    "description",
-    "people_count",
-    "weapon_seen",
-    "staff_victim",
-    "staff_victim_function",
-    "work_stoppage",
-    "complaint",
-    "complaint_by",
-    "complaint_date",
-    "complaint_service",
-    "complaint_reference",
-    "main_courante",
-    "images_available",
-    "witnesses_available",
-    "recurring",
-    "reporter_visible",
-)
+# What a landlord fills in (the facts, where they happened, whether the force may see the reporter's
+# name); everything else is set by the services.
+DRAFT_FIELDS = ("building", *alert_field_names("category", "recurring"), "reporter_visible")
 
 
 def parse_key(idempotency_key) -> uuid.UUID | None:
@@ -56,7 +34,7 @@ def parse_key(idempotency_key) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(idempotency_key))
     except ValueError:
-        raise ApplicationError("La clé d'idempotence doit être un UUID.", code="invalid") from None
+        raise ApplicationError(_("La clé d'idempotence doit être un UUID."), code="invalid") from None
 
 
 # A typo guard (year 0026 for 2026): no fiche is about facts older than this. Such dates would not
@@ -81,14 +59,16 @@ def clean_data(site: HousingSite, data: dict) -> dict:
     an impossible date of facts."""
     unknown = set(data) - set(DRAFT_FIELDS)
     if unknown:
-        raise ApplicationError("Champs non reconnus : " + ", ".join(sorted(unknown)), code="invalid")
+        raise ApplicationError(
+            _("Champs non reconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="invalid"
+        )
     building = data.get("building")
     if building is not None and building.site_id != site.pk:
-        raise ApplicationError("Ce bâtiment n'appartient pas au site choisi.", code="invalid")
+        raise ApplicationError(NOT_A_CHOICE, code="invalid")
     category, sub = data.get("category"), data.get("subcategory")
     if sub and sub not in SUBCATEGORIES.get(category, []):
         raise ApplicationError(
-            "Cette sous-catégorie ne correspond pas à la catégorie choisie.", code="invalid"
+            _("Cette sous-catégorie ne correspond pas à la catégorie choisie."), code="invalid"
         )
     error = facts_at_error(data.get("facts_at"))
     if error:
@@ -103,7 +83,7 @@ def require_site_landlord(actor: User, site: HousingSite) -> None:
         or actor.organisation_id is None
         or actor.organisation_id != site.landlord_id
     ):
-        raise PermissionDenied("Seul le bailleur du site peut déposer une fiche alerte.")
+        raise PermissionDenied(_("Seul le bailleur du site peut déposer une fiche alerte."))
 
 
 @transaction.atomic
@@ -155,7 +135,7 @@ def alert_update_draft(*, actor: User, alert: Alert, data: dict) -> Alert:
             alert,
             actor,
             EventKind.COMMENT,
-            message="Brouillon modifié.",
+            message=_("Brouillon modifié."),
             internal=True,
             data={"fields": sorted(changes)},
         )
@@ -185,38 +165,31 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
     return f"FA-{department_id}-{year}-{value:06d}"
 
 
-def convention_in_force(alert: Alert, day: datetime.date) -> Convention | None:
-    """The convention of the département signed by the landlord, in force on `day`, covering the site."""
-    return (
-        Convention.objects.filter(
-            department_id=alert.department_id,
-            signatories__organisation_id=alert.landlord_id,
-            status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
-        )
-        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
-        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
-        .order_by("-effective_from", "-id")
-        .first()
-    )
-
-
-def announce_routing(alert: Alert, *, kind: str, message: str) -> None:
-    """Tell the unit a fiche reached it, or the prefecture that one waits for manual routing."""
+def announce_routing(alert: Alert, *, kind: str, message: str, reason: str = "") -> None:
+    """Tell the unit a fiche reached it, or the prefecture that one waits for manual routing (and why)."""
     if alert.routed_unit_id:
         recipients = notifications.unit_members(alert.routed_unit)
     else:
         recipients = notifications.prefecture_members(alert.department_id)
-        message = f"{message} — aucune unité compétente : routage manuel nécessaire"
+        message = _("%(message)s — %(reason)s : routage manuel nécessaire") % {
+            "message": message,
+            "reason": reason or _("aucune unité compétente"),
+        }
     notifications.notify(
         recipients=recipients,
         alert=alert,
         kind=kind,
         message=message,
-        email_body=(
-            f"{message}.\nSite : {alert.site.name} ({alert.site.commune.name})\n"
-            f"Catégorie : {alert.get_category_display()} — urgence {alert.get_urgency_display()}"
-        ),
+        email_body=_(
+            "%(message)s.\nSite : %(site)s (%(commune)s)\nCatégorie : %(category)s — urgence %(urgency)s"
+        )
+        % {
+            "message": message,
+            "site": alert.site.name,
+            "commune": alert.site.commune.name,
+            "category": alert.get_category_display(),
+            "urgency": alert.get_urgency_display(),
+        },
     )
 
 
@@ -231,7 +204,8 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     """alert_submit's work, for a caller already in its own transaction (no savepoint round trips)."""
     authorise(actor, "submit", alert)
     now = timezone.now()
-    unit = competent_unit(alert.site.commune_id)
+    unit = competent_unit(alert.site.commune_id, alert.site.force)
+    reason = "" if unit else unrouted_reason(alert.site.commune_id, alert.site.force)
     alert.convention = convention_in_force(alert, timezone.localdate(now))
     ack_due, feedback_due = deadlines(alert.convention, alert.department_id, alert.urgency, now)
     save_changes(
@@ -246,8 +220,15 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     )
     grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
     grant_unit(alert, unit)
-    transition_event(alert, actor, Status.DRAFT, data={"routed_unit": unit.pk if unit else None})
-    announce_routing(alert, kind="alert_new", message=f"Nouvelle fiche alerte {alert.reference}")
+    transition_event(
+        alert, actor, Status.DRAFT, message=reason, data={"routed_unit": unit.pk if unit else None}
+    )
+    announce_routing(
+        alert,
+        kind="alert_new",
+        message=_("Nouvelle fiche alerte %(reference)s") % {"reference": alert.reference},
+        reason=reason,
+    )
     return alert
 
 
@@ -302,14 +283,15 @@ def alert_file_or_replay(
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(
-                "Une fiche ne peut être rattachée qu'à une fiche transmise du même site.", code="invalid_link"
+                _("Une fiche ne peut être rattachée qu'à une fiche transmise du même site."),
+                code="invalid_link",
             )
         save_changes(alert, linked_to=link_to)
         record_event(
             alert,
             actor,
             EventKind.LINK,
-            message=f"Rattachée à la fiche {link_to.reference}.",
+            message=_("Rattachée à la fiche %(reference)s.") % {"reference": link_to.reference},
             data={"linked_to": link_to.pk},
         )
     for uploaded in attachments:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conventions.delays import deadlines
 from partnerships.errors import ApplicationError
@@ -71,7 +72,10 @@ def alert_start(*, actor: User, alert: Alert, message: str = "") -> Alert:
     if message:
         record_event(alert, actor, EventKind.FEEDBACK, message=message)
         notify_reporter(
-            alert, kind="alert_feedback", message=f"Retour sur la fiche {alert.reference}", body=message
+            alert,
+            kind="alert_feedback",
+            message=_("Retour sur la fiche %(reference)s") % {"reference": alert.reference},
+            body=message,
         )
     return alert
 
@@ -80,11 +84,14 @@ def alert_start(*, actor: User, alert: Alert, message: str = "") -> Alert:
 def alert_feedback(*, actor: User, alert: Alert, message: str) -> Alert:
     """A feedback message from the unit to the landlord; the first one stops the feedback clock."""
     authorise(actor, "feedback", alert)
-    message = require_text(message, "Le message de retour est obligatoire.")
+    message = require_text(message, _("Le message de retour est obligatoire."))
     save_changes(alert, first_feedback_at=alert.first_feedback_at or timezone.now())
     record_event(alert, actor, EventKind.FEEDBACK, message=message)
     notify_reporter(
-        alert, kind="alert_feedback", message=f"Retour sur la fiche {alert.reference}", body=message
+        alert,
+        kind="alert_feedback",
+        message=_("Retour sur la fiche %(reference)s") % {"reference": alert.reference},
+        body=message,
     )
     return alert
 
@@ -94,9 +101,9 @@ def alert_close(*, actor: User, alert: Alert, outcome: str, comment: str = "") -
     """Close with an outcome from the documented list (a merge closes through alert_merge)."""
     authorise(actor, "close", alert)
     if outcome not in Outcome.values or outcome == Outcome.MERGED:
-        raise ApplicationError("Choisissez la suite donnée dans la liste.", code="invalid_outcome")
+        raise ApplicationError(_("Choisissez la suite donnée dans la liste."), code="invalid_outcome")
     if outcome == Outcome.OTHER:
-        require_text(comment, "Précisez la suite donnée lorsque vous choisissez « Autre ».")
+        require_text(comment, _("Précisez la suite donnée lorsque vous choisissez « Autre »."))
     previous, now = alert.status, timezone.now()
     save_changes(
         alert,
@@ -110,8 +117,10 @@ def alert_close(*, actor: User, alert: Alert, outcome: str, comment: str = "") -
     notify_reporter(
         alert,
         kind="alert_closed",
-        message=f"Fiche {alert.reference} clôturée",
-        body=f"Suite donnée : {alert.get_outcome_display()}\n{comment}".strip(),
+        message=_("Fiche %(reference)s clôturée") % {"reference": alert.reference},
+        body=(
+            _("Suite donnée : %(outcome)s") % {"outcome": alert.get_outcome_display()} + f"\n{comment}"
+        ).strip(),
     )
     return alert
 
@@ -121,7 +130,12 @@ def alert_redirect(*, actor: User, alert: Alert, unit: Organisation, reason: str
     """Send the fiche to another unit of the département: the grants move with it, the deadlines
     restart and the new unit is told."""
     authorise(actor, "redirect", alert)
-    reason = require_text(reason, "Le motif de la réorientation est obligatoire.")
+    return move_to_unit(actor=actor, alert=alert, unit=unit, reason=reason)
+
+
+def move_to_unit(*, actor: User, alert: Alert, unit: Organisation, reason: str) -> Alert:
+    """alert_redirect's work once the actor is authorised (also by a territories import)."""
+    reason = require_text(reason, _("Le motif de la réorientation est obligatoire."))
     unit = force_unit_of(alert, unit)
     previous_status, previous_unit = alert.status, alert.routed_unit
     save_changes(alert, status=Status.SUBMITTED, routed_unit=unit, **fresh_deadlines(alert))
@@ -137,7 +151,9 @@ def alert_redirect(*, actor: User, alert: Alert, unit: Organisation, reason: str
         data={"from_unit": previous_unit.pk if previous_unit else None, "to_unit": unit.pk},
     )
     announce_routing(
-        alert, kind="alert_redirected", message=f"Fiche {alert.reference} réorientée vers votre unité"
+        alert,
+        kind="alert_redirected",
+        message=_("Fiche %(reference)s réorientée vers votre unité") % {"reference": alert.reference},
     )
     return alert
 
@@ -148,9 +164,9 @@ def alert_return_to_prefecture(*, actor: User, alert: Alert, reason: str, commen
     unit's scope and waits in the prefecture's routing queue."""
     authorise(actor, "return", alert)
     if reason not in ReturnReason.values:
-        raise ApplicationError("Choisissez le motif du renvoi dans la liste.", code="invalid_reason")
+        raise ApplicationError(_("Choisissez le motif du renvoi dans la liste."), code="invalid_reason")
     if reason == ReturnReason.OTHER:
-        require_text(comment, "Précisez le motif du renvoi lorsque vous choisissez « Autre ».")
+        require_text(comment, _("Précisez le motif du renvoi lorsque vous choisissez « Autre »."))
     previous_status, previous_unit = alert.status, alert.routed_unit
     save_changes(alert, status=Status.RETURNED, routed_unit=None)
     revoke_unit(alert, previous_unit)
@@ -165,7 +181,8 @@ def alert_return_to_prefecture(*, actor: User, alert: Alert, reason: str, commen
         recipients=notifications.prefecture_members(alert.department_id),
         alert=alert,
         kind="alert_returned",
-        message=f"Fiche {alert.reference} renvoyée à la préfecture ({ReturnReason(reason).label})",
+        message=_("Fiche %(reference)s renvoyée à la préfecture (%(reason)s)")
+        % {"reference": alert.reference, "reason": ReturnReason(reason).label},
     )
     return alert
 
@@ -186,7 +203,11 @@ def alert_route_manually(*, actor: User, alert: Alert, unit: Organisation) -> Al
         to_status=alert.status,
         data={"to_unit": unit.pk},
     )
-    announce_routing(alert, kind="alert_routed", message=f"Fiche {alert.reference} routée vers votre unité")
+    announce_routing(
+        alert,
+        kind="alert_routed",
+        message=_("Fiche %(reference)s routée vers votre unité") % {"reference": alert.reference},
+    )
     return alert
 
 
@@ -194,7 +215,7 @@ def alert_route_manually(*, actor: User, alert: Alert, unit: Organisation) -> Al
 def alert_reopen(*, actor: User, alert: Alert, reason: str) -> Alert:
     """The landlord reopens a closed fiche within the reopening window; it goes back to the unit."""
     authorise(actor, "reopen", alert)
-    reason = require_text(reason, "Le motif de la réouverture est obligatoire.")
+    reason = require_text(reason, _("Le motif de la réouverture est obligatoire."))
     save_changes(
         alert,
         status=Status.SUBMITTED,
@@ -205,14 +226,17 @@ def alert_reopen(*, actor: User, alert: Alert, reason: str) -> Alert:
     )
     transition_event(alert, actor, Status.CLOSED, message=reason)
     announce_routing(
-        alert, kind="alert_reopened", message=f"Fiche {alert.reference} rouverte par le bailleur"
+        alert,
+        kind="alert_reopened",
+        message=_("Fiche %(reference)s rouverte par le bailleur") % {"reference": alert.reference},
     )
     return alert
 
 
 @transaction.atomic
 def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
-    """Close `alert` as a duplicate of `into` (both handled by the actor's unit); the landlord is told."""
+    """Close `alert` as a duplicate of `into` (both handled by the actor's unit, both of one landlord);
+    the landlord is told."""
     authorise(actor, "merge", alert)
     if (
         into.pk == alert.pk
@@ -220,7 +244,15 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         or not alert_policy.has_permission(actor, "change", into)
     ):
         raise ApplicationError(
-            "La fiche à conserver doit être une autre fiche ouverte que vous traitez.", code="invalid_merge"
+            _("La fiche à conserver doit être une autre fiche ouverte que vous traitez."),
+            code="invalid_merge",
+        )
+    if into.landlord_id != alert.landlord_id:
+        # Merging would close one landlord's fiche into another's it can never follow (404), and
+        # tell each landlord the other's references: only fiches of one landlord are merged.
+        raise ApplicationError(
+            "Ces fiches concernent deux bailleurs différents : elles ne peuvent pas être fusionnées.",
+            code="invalid_merge",
         )
     previous, now = alert.status, timezone.now()
     save_changes(
@@ -229,7 +261,7 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         closed_at=now,
         outcome=Outcome.MERGED,
         duplicate_of=into,
-        outcome_comment=f"Doublon de la fiche {into.reference}",
+        outcome_comment=_("Doublon de la fiche %(reference)s") % {"reference": into.reference},
     )
     record_event(
         alert,
@@ -237,21 +269,22 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         EventKind.MERGE,
         from_status=previous,
         to_status=alert.status,
-        message=f"Fusionnée dans la fiche {into.reference}.",
+        message=_("Fusionnée dans la fiche %(reference)s.") % {"reference": into.reference},
         data={"into": into.pk},
     )
     record_event(
         into,
         actor,
         EventKind.MERGE,
-        message=f"La fiche {alert.reference} y a été fusionnée.",
+        message=_("La fiche %(reference)s y a été fusionnée.") % {"reference": alert.reference},
         data={"merged": alert.pk},
     )
     notify_reporter(
         alert,
         kind="alert_merged",
-        message=f"Fiche {alert.reference} fusionnée dans {into.reference}",
-        body=f"Le suivi se poursuit sur la fiche {into.reference}.",
+        message=_("Fiche %(reference)s fusionnée dans %(into)s")
+        % {"reference": alert.reference, "into": into.reference},
+        body=_("Le suivi se poursuit sur la fiche %(reference)s.") % {"reference": into.reference},
     )
     return alert
 
@@ -261,7 +294,7 @@ def alert_comment(*, actor: User, alert: Alert, message: str, internal: bool = F
     """Add a comment to the timeline, shared or internal to the actor's organisation. A comment
     does not change the fiche, so its version stays (no conflict with a concurrent transition)."""
     authorise(actor, "comment", alert)
-    message = require_text(message, "Le commentaire ne peut pas être vide.")
+    message = require_text(message, _("Le commentaire ne peut pas être vide."))
     return record_event(alert, actor, EventKind.COMMENT, message=message, internal=internal)
 
 

@@ -155,14 +155,14 @@ def alert_transition(request, pk, action):
     alert = selectors.alert_get(user=user, pk=pk)
     if action not in ACTIONS:
         raise Http404
-    # The version the page showed: if someone changed the fiche since, the action is refused.
-    alert = as_seen(alert, request.POST.get("version"))
     form = action_form(action, user=user, alert=alert, data=request.POST, files=request.FILES)
     if form is not None and not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))
     else:
         try:
+            # The version the page showed: if someone changed the fiche since, the action is refused.
+            alert = as_seen(alert, request.POST.get("version"))
             ACTIONS[action].service(actor=user, alert=alert, **(form.cleaned_data if form else {}))
         except ApplicationError as exc:
             messages.error(request, exc.message)

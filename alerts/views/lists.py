@@ -15,8 +15,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from conventions.exports import csv_response
 from partnerships.audit import audit_record, query_detail
+from partnerships.exports import csv_response
 from partnerships.localtime import fiche_time, zone_active
 from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator

@@ -129,9 +129,7 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         shown = indicators.present(indicators.compute(reader, filters, convention), reader)
         return Response(
             {
-                **shown,
-                "start": filters.start,
-                "end": filters.end,
+                **shown,  # start and end: the period counted (whole calendar periods for a mayor)
                 "per_month": [{"month": m, "count": n} for m, n in shown["per_month"]],
                 "per_category": [
                     {"category": c, "label": label, "count": n} for c, label, n in shown["per_category"]

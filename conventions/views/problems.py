@@ -67,6 +67,7 @@ def problem_detail(request, pk):
         {
             "page_title": problem.title,
             "problem": problem,
+            "linked": selectors.problem_linked_alerts(user=request.user, problem=problem),
             "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
         },
     )

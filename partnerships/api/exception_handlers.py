@@ -44,11 +44,38 @@ def exception_handler(exc, context):
     return response
 
 
-def page_not_found(request, exception):
-    """Django's 404 for a URL that no route matches (an id such as `1.5`): JSON under /api/, as
-    every other API error, so a client never has to parse the HTML error page."""
+def json_under_api(request, status: int, message: str, code: str):
+    """The documented error shape for a request under /api/, None for a page."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"message": "Ressource introuvable.", "code": "not_found", "extra": {}}, status=404
-        )
-    return defaults.page_not_found(request, exception)
+        return JsonResponse({"message": message, "code": code, "extra": {}}, status=status)
+    return None
+
+
+# Django's own error views (urls.py handler400/403/404/500) for what never reaches DRF's handler: a
+# URL that no route matches (an id such as `1.5`), a body too large, a bug. Under /api/ they answer
+# JSON like every other API error, so a client never has to parse an HTML page; nothing of the error
+# itself is shown.
+
+
+def bad_request(request, exception):
+    return json_under_api(request, 400, "Requête invalide.", "bad_request") or defaults.bad_request(
+        request, exception
+    )
+
+
+def permission_denied(request, exception):
+    return json_under_api(
+        request, 403, "Action non autorisée.", "permission_denied"
+    ) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    return json_under_api(request, 404, "Ressource introuvable.", "not_found") or defaults.page_not_found(
+        request, exception
+    )
+
+
+def server_error(request):
+    return json_under_api(
+        request, 500, "Erreur interne du serveur : réessayez plus tard.", "server_error"
+    ) or defaults.server_error(request)

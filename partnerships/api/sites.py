@@ -68,4 +68,6 @@ class HousingSiteViewSet(
         return site
 
     def perform_update(self, serializer):
-        serializer.instance = site_update(site=serializer.instance, data=serializer.validated_data)
+        serializer.instance = site_update(
+            actor=self.request.user, site=serializer.instance, data=serializer.validated_data
+        )

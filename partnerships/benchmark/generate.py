@@ -1,4 +1,4 @@
-"""A national volume of realistic data for the benchmark (issue #7): every département's communes,
+"""A national volume of realistic data for the benchmark: every département's communes,
 prefectures, force units owning territories, landlords and their estates, users, conventions, and
 fiches alertes over five years with their timeline, guardian grants, notifications and reference
 counters — consistent with what the services write, so the pages and the API read them as real data.
@@ -35,7 +35,9 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.escalation import target_level
-from conventions.models import ResponsePolicy
+from alerts.models import Alert
+from conventions.models import Convention, ResponsePolicy
+from partnerships.models import HousingSite
 
 HOME_DEPARTMENT = "60"
 YEARS = 5
@@ -226,6 +228,20 @@ class Generator:
         if connection.connection is not None and not connection.get_autocommit():
             connection.connection.commit()
 
+    def copy_rows(self, model, rows) -> int:
+        """Stream rows given as {attname: value} into the model's table: every column, read from the
+        model's _meta, so a field added to the model is never left out; a row's missing values are
+        the fields' defaults."""
+        fields = model._meta.concrete_fields
+        defaults = {f.attname: f.get_default() for f in fields}
+
+        def as_columns(values: dict) -> tuple:
+            row = {**defaults, **values}
+            assert len(row) == len(defaults), f"not a column of {model.__name__}: {set(row) - set(defaults)}"
+            return tuple(row.values())
+
+        return self.copy(model._meta.db_table, tuple(f.column for f in fields), map(as_columns, rows))
+
     def copy(self, table: str, columns: tuple[str, ...], rows) -> int:
         """Stream rows (tuples) into `table` with COPY, in chunks of text lines."""
         n, buffer = 0, []
@@ -410,8 +426,8 @@ class Generator:
         valid_from = (self.now - datetime.timedelta(days=365 * (YEARS + 1))).date()
         self.copy(
             "partnerships_territoryassignment",
-            ("unit_id", "commune_id", "valid_from", "valid_until"),
-            ((unit, commune, valid_from, None) for unit, commune in territories),
+            ("unit_id", "force", "commune_id", "valid_from", "valid_until"),
+            ((unit, self.org_kind[unit], commune, valid_from, None) for unit, commune in territories),
         )
 
     def users(self) -> None:
@@ -497,27 +513,24 @@ class Generator:
                 zsp = rng.random() < 0.08
                 authorised = rng.random() < 0.6
                 rows.append(
-                    (
-                        pk,
-                        f"Résidence {rng.choice(LAST_NAMES)} {n + 1}",
-                        f"GRP-{n + 1:05d}",
-                        "",
-                        f"{rng.randint(1, 120)} rue des Tilleuls",
-                        commune[4][:5] if commune[4][:2].isdigit() else "",
-                        None,
-                        None,
-                        rng.randint(20, 600),
-                        f"QN0{rng.randint(10000, 99999)}" if rng.random() < 0.4 else "",
-                        zsp,
-                        rng.random() < 0.06,
-                        authorised,
-                        (created.date() if authorised else None),
-                        rng.random() < 0.1,
-                        created,
-                        created,
-                        commune[0],
-                        landlord,
-                    )
+                    {
+                        "id": pk,
+                        "name": f"Résidence {rng.choice(LAST_NAMES)} {n + 1}",
+                        "reference": f"GRP-{n + 1:05d}",
+                        "address": f"{rng.randint(1, 120)} rue des Tilleuls",
+                        "postal_code": commune[4][:5] if commune[4][:2].isdigit() else "",
+                        "dwellings": rng.randint(20, 600),
+                        "qpv_code": f"QN0{rng.randint(10000, 99999)}" if rng.random() < 0.4 else "",
+                        "zsp": zsp,
+                        "qrr": rng.random() < 0.06,
+                        "entry_authorisation": authorised,
+                        "entry_authorisation_date": created.date() if authorised else None,
+                        "video_transmission": rng.random() < 0.1,
+                        "created_at": created,
+                        "updated_at": created,
+                        "commune_id": commune[0],
+                        "landlord_id": landlord,
+                    }
                 )
                 self.sites_by_dept[dept].append((pk, landlord, commune[0]))
                 ids = [next(building_id) for _ in range(rng.randint(1, 4))]
@@ -525,31 +538,7 @@ class Generator:
                 buildings.extend(
                     (b, f"BAT-{i + 1}", f"Bâtiment {chr(65 + i)}", "", "A, B", 40) for i, b in enumerate(ids)
                 )
-        self.copy(
-            "partnerships_housingsite",
-            (
-                "id",
-                "name",
-                "reference",
-                "rpls_programme",
-                "address",
-                "postal_code",
-                "latitude",
-                "longitude",
-                "dwellings",
-                "qpv_code",
-                "zsp",
-                "qrr",
-                "entry_authorisation",
-                "entry_authorisation_date",
-                "video_transmission",
-                "created_at",
-                "updated_at",
-                "commune_id",
-                "landlord_id",
-            ),
-            rows,
-        )
+        self.copy_rows(HousingSite, rows)
         site_of_building = {b: s for s, bs in self.site_buildings.items() for b in bs}
         self.copy(
             "partnerships_building",
@@ -566,7 +555,7 @@ class Generator:
             """,
             [view, change],
         )
-        self.zsp_sites = {r[0] for r in rows if r[10]}
+        self.zsp_sites = {r["id"] for r in rows if r["zsp"]}
 
     def permission_ids(self, app: str, model: str) -> tuple[int, int]:
         rows = dict(
@@ -591,17 +580,16 @@ class Generator:
         for dept, prefecture in self.prefecture.items():
             main = next(pk)
             conventions.append(
-                (
-                    main,
-                    f"Convention départementale de partenariat pour la sécurité ({dept})",
-                    "active",
-                    signed,
-                    signed,
-                    None,
-                    True,
-                    True,
-                    dept,
-                )
+                {
+                    "id": main,
+                    "title": f"Convention départementale de partenariat pour la sécurité ({dept})",
+                    "status": "active",
+                    "signed_on": signed,
+                    "effective_from": signed,
+                    "tacit_renewal": True,
+                    "all_sites_of_signatories": True,
+                    "department_id": dept,
+                }
             )
             parties = [prefecture, *self.force_heads[dept], *self.landlords_by_dept.get(dept, [])]
             signatories.extend((main, org, signed) for org in parties)
@@ -610,37 +598,21 @@ class Generator:
             if zsp_sites:
                 zsp = next(pk)
                 conventions.append(
-                    (
-                        zsp,
-                        f"Convention ZSP et QRR ({dept})",
-                        "active",
-                        zsp_from,
-                        zsp_from,
-                        None,
-                        False,
-                        False,
-                        dept,
-                    )
+                    {
+                        "id": zsp,
+                        "title": f"Convention ZSP et QRR ({dept})",
+                        "status": "active",
+                        "signed_on": zsp_from,
+                        "effective_from": zsp_from,
+                        "all_sites_of_signatories": False,
+                        "department_id": dept,
+                    }
                 )
                 signatories.extend((zsp, org, zsp_from) for org in parties)
                 sites.extend((zsp, s) for s in zsp_sites)
             self.convention_of[dept] = (main, zsp, zsp_from)
-        self.copy(
-            "conventions_convention",
-            (
-                "id",
-                "title",
-                "status",
-                "signed_on",
-                "effective_from",
-                "effective_until",
-                "tacit_renewal",
-                "all_sites_of_signatories",
-                "department_id",
-                "created_at",
-                "updated_at",
-            ),
-            (c + (self.now, self.now) for c in conventions),
+        self.copy_rows(
+            Convention, ({**c, "created_at": self.now, "updated_at": self.now} for c in conventions)
         )
         self.copy(
             "conventions_signatory",
@@ -700,68 +672,18 @@ class Generator:
         self.counters: dict[tuple[str, int], int] = defaultdict(int)
         policy = ResponsePolicy()
         self.windows = {u: policy.windows(u) for u, _w in URGENCIES}
-        columns = (
-            "id",
-            "reference",
-            "reporter_visible",
-            "idempotency_key",
-            "category",
-            "subcategory",
-            "place_type",
-            "people_count",
-            "weapon_seen",
-            "facts_at",
-            "urgency",
-            "description",
-            "staff_victim",
-            "staff_victim_function",
-            "work_stoppage",
-            "complaint",
-            "complaint_by",
-            "complaint_date",
-            "complaint_service",
-            "complaint_reference",
-            "main_courante",
-            "images_available",
-            "witnesses_available",
-            "recurring",
-            "status",
-            "submitted_at",
-            "acknowledged_at",
-            "first_feedback_at",
-            "closed_at",
-            "ack_due_at",
-            "feedback_due_at",
-            "ack_escalation_level",
-            "feedback_escalation_level",
-            "outcome",
-            "outcome_comment",
-            "anonymised_at",
-            "version",
-            "created_at",
-            "updated_at",
-            "building_id",
-            "convention_id",
-            "department_id",
-            "duplicate_of_id",
-            "landlord_id",
-            "linked_to_id",
-            "reporter_id",
-            "routed_unit_id",
-            "site_id",
-        )
         rows = (
             self.fiche_row(pk, moment, site, streams[stream])
             for pk, (moment, site, stream) in enumerate(moments, 1)
         )
-        self.copy("alerts_alert", columns, rows)
+        self.copy_rows(Alert, rows)
         self.copy(
             "alerts_referencecounter",
             ("department_id", "year", "last_value"),
             ((dept, year, value) for (dept, year), value in self.counters.items()),
         )
 
-    def fiche_row(self, pk: int, submitted: datetime.datetime, site: tuple, rng: random.Random) -> tuple:
+    def fiche_row(self, pk: int, submitted: datetime.datetime, site: tuple, rng: random.Random) -> dict:
         site_id, landlord, commune = site
         dept = self.commune_dept[commune]
         r = rng.random
@@ -817,111 +739,70 @@ class Generator:
         sub = rng.choice(subs) if subs and r() < 0.8 else ""
         buildings = self.site_buildings[site_id]
         updated = closed or feedback or acknowledged or submitted
-        return (
-            pk,
-            reference,
-            r() < 0.3,
-            uuid.UUID(int=rng.getrandbits(128), version=4),
-            category,
-            sub,
-            rng.choice(PLACES),
-            rng.randint(1, 12) if r() < 0.6 else None,
-            category == "weapons" or r() < 0.02,
-            facts,
-            urgency,
-            rng.choice(DESCRIPTIONS),
-            staff_victim,
-            rng.choice(("caretaker", "proximity")) if staff_victim else "",
-            staff_victim and r() < 0.2,
-            complaint,
-            "landlord" if complaint != "no" else "",
-            facts.date() if complaint == "filed" else None,
-            "",
-            "",
-            r() < 0.1,
-            r() < 0.2,
-            r() < 0.3,
-            r() < 0.25,
-            status,
-            submitted,
-            acknowledged,
-            feedback,
-            closed,
-            ack_due,
-            feedback_due,
-            ack_level,
-            feedback_level,
-            rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
+        # In the order the random draws were always made, so that a seed still gives the same data.
+        return {
+            "id": pk,
+            "reference": reference,
+            "reporter_visible": r() < 0.3,
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "category": category,
+            "subcategory": sub,
+            "place_type": rng.choice(PLACES),
+            "people_count": rng.randint(1, 12) if r() < 0.6 else None,
+            "weapon_seen": category == "weapons" or r() < 0.02,
+            "facts_at": facts,
+            "urgency": urgency,
+            "description": rng.choice(DESCRIPTIONS),
+            "staff_victim": staff_victim,
+            "staff_victim_function": rng.choice(("caretaker", "proximity")) if staff_victim else "",
+            "work_stoppage": staff_victim and r() < 0.2,
+            "complaint": complaint,
+            "complaint_by": "landlord" if complaint != "no" else "",
+            "complaint_date": facts.date() if complaint == "filed" else None,
+            "main_courante": r() < 0.1,
+            "images_available": r() < 0.2,
+            "witnesses_available": r() < 0.3,
+            "recurring": r() < 0.25,
+            "status": status,
+            "submitted_at": submitted,
+            "acknowledged_at": acknowledged,
+            "first_feedback_at": feedback,
+            "closed_at": closed,
+            "ack_due_at": ack_due,
+            "feedback_due_at": feedback_due,
+            "ack_escalation_level": ack_level,
+            "feedback_escalation_level": feedback_level,
+            "outcome": rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
             if status == "closed"
             else "",
-            "",
-            None,
-            1 + (acknowledged is not None) + 2 * (feedback is not None) + (closed is not None),
-            created,
-            updated,
-            rng.choice(buildings) if r() < 0.7 else None,
-            convention,
-            dept,
-            None,
-            landlord,
-            None,
-            rng.choice(self.agents[landlord]),
-            unit if status != "returned" else None,
-            site_id,
-        )
+            "version": 1 + (acknowledged is not None) + 2 * (feedback is not None) + (closed is not None),
+            "created_at": created,
+            "updated_at": updated,
+            "building_id": rng.choice(buildings) if r() < 0.7 else None,
+            "convention_id": convention,
+            "department_id": dept,
+            "landlord_id": landlord,
+            "reporter_id": rng.choice(self.agents[landlord]),
+            "routed_unit_id": unit if status != "returned" else None,
+            "site_id": site_id,
+        }
 
-    def draft_row(self, pk, created, site, dept, category, subs, urgency, facts, rng) -> tuple:
+    def draft_row(self, pk, created, site, dept, category, subs, urgency, facts, rng) -> dict:
         site_id, landlord, _commune = site
-        return (
-            pk,
-            None,
-            False,
-            uuid.UUID(int=rng.getrandbits(128), version=4),
-            category,
-            "",
-            "",
-            None,
-            False,
-            facts,
-            urgency,
-            rng.choice(DESCRIPTIONS),
-            False,
-            "",
-            False,
-            "no",
-            "",
-            None,
-            "",
-            "",
-            False,
-            False,
-            False,
-            False,
-            "draft",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            0,
-            0,
-            "",
-            "",
-            None,
-            1,
-            created,
-            created,
-            None,
-            None,
-            dept,
-            None,
-            landlord,
-            None,
-            rng.choice(self.agents[landlord]),
-            None,
-            site_id,
-        )
+        return {
+            "id": pk,
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "category": category,
+            "facts_at": facts,
+            "urgency": urgency,
+            "description": rng.choice(DESCRIPTIONS),
+            "created_at": created,
+            "updated_at": created,
+            "department_id": dept,
+            "landlord_id": landlord,
+            "reporter_id": rng.choice(self.agents[landlord]),
+            "site_id": site_id,
+        }
 
     def events(self) -> None:
         """The timeline the services write: creation, submission (with the routing), acknowledgement,

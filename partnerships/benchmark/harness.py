@@ -1,4 +1,4 @@
-"""Server-side benchmark of the pages and API on the generated volume (issue #7, point 2).
+"""Server-side benchmark of the pages and API on the generated volume.
 
 Each scenario runs in-process through Django's test Client against the real PostgreSQL and the real
 settings (DEBUG off), after a warm-up, N times: p50/p95 of the whole request, the number of queries

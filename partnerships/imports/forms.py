@@ -6,7 +6,7 @@ from partnerships.importers.sites import FORMATS as SITE_FORMATS
 from partnerships.importers.territories import FORMATS as TERRITORY_FORMATS
 from partnerships.widgets import NativeDateInput
 
-from . import access
+from ..permissions import import_policy
 
 SITE_FORMAT_LABELS = {"rpls": _("RPLS (une ligne par logement)"), "simple": _("Simple (une ligne par site)")}
 TERRITORY_FORMAT_LABELS = {
@@ -36,8 +36,8 @@ class SitesImportForm(ImportForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["landlord"].queryset = access.landlords(self.user)
-        if self.user.organisation_id and self.user.organisation.is_landlord:
+        self.fields["landlord"].queryset = import_policy.landlords(self.user)
+        if not import_policy.chooses_landlord(self.user):
             # A landlord imports its own stock: nothing to choose.
             self.fields["landlord"].initial = self.user.organisation_id
             self.fields["landlord"].widget = forms.HiddenInput()

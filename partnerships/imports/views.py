@@ -14,20 +14,22 @@ from django.views.decorators.http import require_POST
 from partnerships.importers.sites import import_sites
 from partnerships.importers.territories import import_territories
 
-from . import access
+from ..permissions import IMPORT_SITES as SITES
+from ..permissions import IMPORT_TERRITORIES as TERRITORIES
+from ..permissions import import_policy
 from .forms import SitesImportForm, TerritoriesImportForm
 
-FORMS = {access.SITES: SitesImportForm, access.TERRITORIES: TerritoriesImportForm}
+FORMS = {SITES: SitesImportForm, TERRITORIES: TerritoriesImportForm}
 TITLES = {
-    access.SITES: _("Importer un patrimoine (sites)"),
-    access.TERRITORIES: _("Importer des compétences territoriales"),
+    SITES: _("Importer un patrimoine (sites)"),
+    TERRITORIES: _("Importer des compétences territoriales"),
 }
 SESSION_KEY = "passerelle_imports"
 
 
 @login_required
 def index(request):
-    kinds = access.kinds(request.user)
+    kinds = import_policy.actions(request.user)
     if not kinds:
         raise Http404
     return render(
@@ -42,7 +44,7 @@ def index(request):
 
 @login_required
 def upload(request, kind):
-    access.check(request.user, kind)
+    import_policy.check(request.user, kind)
     form = FORMS[kind](request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         token = uuid.uuid4().hex
@@ -67,7 +69,7 @@ def upload(request, kind):
 @login_required
 @require_POST
 def commit(request, kind, token):
-    access.check(request.user, kind)
+    import_policy.check(request.user, kind)
     imports = request.session.get(SESSION_KEY, {})
     pending = imports.get(token)
     if pending is None or pending["kind"] != kind:
@@ -94,9 +96,9 @@ def commit(request, kind, token):
 
 def _run(user, pending: dict, *, dry_run: bool, confirm_reroute: bool = False):
     with default_storage.open(pending["file"], "rb") as binary:
-        if pending["kind"] == access.SITES:
+        if pending["kind"] == SITES:
             # Checked again at commit time: the user's organisation or role may have changed since.
-            landlord = access.landlords(user).filter(pk=pending["landlord"]).first()
+            landlord = import_policy.landlords(user).filter(pk=pending["landlord"]).first()
             if landlord is None:
                 raise Http404
             return import_sites(binary, landlord=landlord, fmt=pending["fmt"], dry_run=dry_run)
@@ -105,7 +107,7 @@ def _run(user, pending: dict, *, dry_run: bool, confirm_reroute: bool = False):
             binary,
             fmt=pending["fmt"],
             actor=user,
-            departments=access.territory_departments(user),
+            departments=import_policy.territory_departments(user),
             valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
             confirm_reroute=confirm_reroute,
             dry_run=dry_run,

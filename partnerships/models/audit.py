@@ -17,12 +17,17 @@ class AuditAction(models.TextChoices):
 OBJECT_LABELS = {
     "alerts.alert": _("Fiche"),
     "alerts.attachment": _("Pièce jointe"),
+    "conventions.actionitem": _("Action à mener"),
+    "conventions.commitment": _("Engagement"),
     "conventions.convention": _("Convention"),
     "conventions.conventiondocument": _("Document de convention"),
     "conventions.meeting": _("Compte rendu de réunion"),
+    "conventions.partnershipproblem": _("Problème partenarial"),
+    "conventions.responsepolicy": _("Délais de réponse"),
     "conventions.fiches": _("Fiches (toutes conventions)"),
     "conventions.indicateurs": _("Indicateurs (toutes conventions)"),
     "partnerships.auditentry": _("Journal d'audit"),
+    "partnerships.housingsite": _("Site"),
 }
 
 

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -5,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .geography import Commune
-from .organisations import Organisation
+from .organisations import Organisation, OrganisationKind
 
 
 class HousingSite(models.Model):
@@ -21,6 +22,17 @@ class HousingSite(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="sites", verbose_name=_("commune")
+    )
+    # Only for a commune split between the police and the gendarmerie: which of its two units is
+    # competent here (set by the prefecture, or by the estates import from the postal code).
+    force = models.CharField(
+        _("force compétente (commune partagée)"),
+        max_length=20,
+        blank=True,
+        default="",
+        # Bulk loaders (the benchmark generator) write rows without naming this column.
+        db_default="",
+        choices=[(kind.value, kind.label) for kind in OrganisationKind.forces()],
     )
     latitude = models.DecimalField(
         _("latitude"),
@@ -78,6 +90,28 @@ class HousingSite(models.Model):
 
     def __str__(self):
         return self.label(self.name, self.commune.name)
+
+    def clean(self):
+        super().clean()
+        if self.landlord_id and self.commune_id:
+            message = self.outside_territory_error(self.commune, self.landlord.operating_department_ids())
+            if message:
+                raise ValidationError({"commune": message})
+
+    @staticmethod
+    def outside_territory_error(commune: Commune, department_ids: set[str]) -> str:
+        """Why a landlord may not hold an estate in `commune` (every path that sets an estate's commune
+        asks this: services and admin through clean(), the estates import for each row)."""
+        if commune.department_id in department_ids:
+            return ""
+        return _(
+            "%(commune)s (département %(department)s) est hors des départements où le bailleur "
+            "intervient (%(allowed)s) : la préfecture ou un administrateur peut en ajouter."
+        ) % {
+            "commune": commune.name,
+            "department": commune.department_id,
+            "allowed": ", ".join(sorted(department_ids)),
+        }
 
     @staticmethod
     def label(name: str, commune_name: str) -> str:

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,20 @@ def organisation_create(
     org.save()
     organisation_group(org)
     return org
+
+
+@transaction.atomic
+def organisations_create_many(orgs: list[Organisation]) -> list[Organisation]:
+    """organisation_create for thousands at once (a national territories import): validated like one,
+    written with three bulk queries, each with its permission group."""
+    for org in orgs:
+        org.full_clean(validate_unique=False, validate_constraints=False)
+    Organisation.objects.bulk_create(orgs)
+    groups = Group.objects.bulk_create([Group(name=f"org-{org.pk}") for org in orgs])
+    for org, group in zip(orgs, groups, strict=True):
+        org.group = group
+    Organisation.objects.bulk_update(orgs, ["group"])
+    return orgs
 
 
 @transaction.atomic
@@ -41,11 +56,14 @@ def territory_assign(
     try:
         with transaction.atomic():
             return TerritoryAssignment.objects.bulk_create(
-                [TerritoryAssignment(unit=unit, commune=c, valid_from=valid_from) for c in communes]
+                [
+                    TerritoryAssignment(unit=unit, force=unit.kind, commune=c, valid_from=valid_from)
+                    for c in communes
+                ]
             )
     except IntegrityError:
         taken = TerritoryAssignment.objects.filter(
-            commune__in=communes, valid_until__isnull=True
+            commune__in=communes, force=unit.kind, valid_until__isnull=True
         ).select_related("commune", "unit")
         detail = ", ".join(f"{a.commune.name} ({a.unit.name})" for a in taken)
         raise ApplicationError(

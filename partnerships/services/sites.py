@@ -1,6 +1,7 @@
 from django.db import transaction
 
-from partnerships.models import HousingSite, Organisation
+from partnerships.audit import audit_record
+from partnerships.models import AuditAction, HousingSite, Organisation, User
 
 from .permissions import grant
 
@@ -8,16 +9,17 @@ OWNER_PERMS = ("partnerships.view_housingsite", "partnerships.change_housingsite
 
 
 @transaction.atomic
-def site_create(*, landlord: Organisation, **fields) -> HousingSite:
+def site_create(*, actor: User | None, landlord: Organisation, **fields) -> HousingSite:
     site = HousingSite(landlord=landlord, **fields)
     site.full_clean()
     site.save()
     grant(organisation=landlord, perms=OWNER_PERMS, obj=site)
+    _audit(actor, AuditAction.CREATE, site, [])
     return site
 
 
 @transaction.atomic
-def site_update(*, site: HousingSite, data: dict) -> HousingSite:
+def site_update(*, actor: User | None, site: HousingSite, data: dict) -> HousingSite:
     fields = []
     for name, value in data.items():
         if getattr(site, name) != value:
@@ -26,4 +28,17 @@ def site_update(*, site: HousingSite, data: dict) -> HousingSite:
     if fields:
         site.full_clean()
         site.save(update_fields=[*fields, "updated_at"])
+        _audit(actor, AuditAction.CHANGE, site, fields)
     return site
+
+
+def _audit(actor: User | None, action: str, site: HousingSite, fields: list[str]) -> None:
+    # An estate has no history page: the audit entry (which fields changed, never their values) is
+    # its record, read by the prefecture of the estate's département.
+    audit_record(
+        request_or_actor=actor,
+        action=action,
+        obj=site,
+        department_id=site.commune.department_id,
+        detail={"event": "create" if action == AuditAction.CREATE else "update", "fields": fields},
+    )

@@ -265,13 +265,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Where kombu records which queues each exchange feeds (its default is `control/` in the
+        # current directory, i.e. the source tree).
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # kombu polls the folder; its 1 s default makes a backlog of a few hundred tasks take minutes.
         "polling_interval": 0.2,
     }
     # kombu's filesystem transport expects its folders: any process may publish first (demo data,
     # the web app), not only the worker.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # A request must never hang because Redis is unreachable: fail fast, the outbox keeps the work.
@@ -342,6 +345,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "partnerships.api.exception_handlers.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "partnerships.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passerelle API",

@@ -1,7 +1,7 @@
 """Test settings: fast hashing, in-memory e-mail; DATABASE_URL and REDIS_URL come from .ci/run in CI."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"
@@ -11,4 +11,6 @@ if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# The load-test smoke test and the benchmark's own tests (tests/perf/) run its code and commands.
+INSTALLED_APPS = [*INSTALLED_APPS, "partnerships.benchmark"]
 PASSERELLE_REQUIRE_BROWSER = env.bool("PASSERELLE_REQUIRE_BROWSER", default=False)

@@ -2,15 +2,30 @@
 as in production); `alert_data` gives a valid form payload to override."""
 
 import datetime
+import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
+from pillow_heif import register_heif_opener
 
 from alerts import services
 from alerts.models import Category, Urgency
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+register_heif_opener()
+
+
+def image_bytes(image_format: str, size=(4, 3), **options) -> bytes:
+    """A real, decodable picture: photos are re-encoded on upload, so their bytes must decode."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+JPEG = image_bytes("JPEG")
+PNG = image_bytes("PNG")
+WEBP = image_bytes("WEBP")
+HEIC = image_bytes("HEIF")
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
 
 

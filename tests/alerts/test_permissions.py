@@ -25,7 +25,7 @@ def fiches(world):
     }
 
 
-# Who sees which fiche (DESIGN.md, "Who sees what").
+# Who sees which fiche.
 VISIBLE = {
     "landlord_agent": {"creil", "meru", "nowhere", "draft"},
     "landlord_manager": {"creil", "meru", "nowhere", "draft"},

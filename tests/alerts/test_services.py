@@ -11,9 +11,10 @@ from alerts import services
 from alerts.models import Alert, AlertEvent, EventKind, Outcome, ReferenceCounter, ReturnReason, Status
 from alerts.permissions import alert_policy
 from alerts.selectors import routing_queue
+from alerts.services.attachments import EXTENSIONS
 from conventions.models import Convention, ConventionStatus, Signatory
 from partnerships.errors import ApplicationError
-from tests.alerts.factories import JPEG, PDF, PNG, alert_data, draft_alert, filed_alert, upload
+from tests.alerts.factories import HEIC, JPEG, PDF, PNG, WEBP, alert_data, draft_alert, filed_alert, upload
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -305,6 +306,20 @@ def test_merge_closes_the_duplicate_and_points_to_the_kept_fiche(world):
         services.alert_merge(actor=world.officer, alert=kept, into=elsewhere)
 
 
+def test_a_unit_cannot_merge_fiches_of_two_landlords_and_both_stay_open(world):
+    ours = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    theirs = filed_alert(site=world.other_site, reporter=world.other_landlord_agent)  # same station
+    assert theirs.routed_unit_id == ours.routed_unit_id
+
+    for alert, into in ((theirs, ours), (ours, theirs)):
+        with pytest.raises(ApplicationError, match="deux bailleurs différents"):
+            services.alert_merge(actor=world.officer, alert=alert, into=into)
+
+    assert Alert.objects.get(pk=ours.pk).status == Status.SUBMITTED
+    assert Alert.objects.get(pk=theirs.pk).status == Status.SUBMITTED
+    assert not AlertEvent.objects.filter(kind=EventKind.MERGE).exists()
+
+
 def test_bulk_acknowledge_counts_only_what_the_actor_may_acknowledge(world):
     mine = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(2)]
     theirs = filed_alert(site=world.site_meru, reporter=world.landlord_agent)
@@ -363,17 +378,17 @@ def test_draft_can_be_updated_then_submitted(world):
         (JPEG, "image/jpeg"),
         (PNG, "image/png"),
         (PDF, "application/pdf"),
-        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
-        (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+        (WEBP, "image/webp"),
+        (HEIC, "image/jpeg"),
     ],
 )
-def test_attachments_are_typed_from_their_bytes(world, content, content_type):
+def test_attachments_are_typed_from_their_bytes_and_named_after_that_type(world, content, content_type):
     alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     attachment = services.alert_add_attachment(
         actor=world.landlord_agent, alert=alert, uploaded_file=upload(content, "IMG 0001.bin")
     )
     assert attachment.content_type == content_type
-    assert attachment.original_name == "IMG 0001.bin"
+    assert attachment.original_name == f"IMG 0001.{EXTENSIONS[content_type]}"
     assert "IMG" not in attachment.file.name
 
 

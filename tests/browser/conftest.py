@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-# A landlord's caretaker or a patrol files and reads fiches on a phone (DESIGN.md).
+# A landlord's caretaker or a patrol files and reads fiches on a phone.
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,

@@ -87,7 +87,7 @@ class Scene:
         return self.admin if role == "admin" else getattr(self.world, role)
 
 
-# role -> page name -> URL built from the scene. The roles are DESIGN.md's matrix plus the
+# role -> page name -> URL built from the scene. The roles are the permission matrix's plus the
 # anonymous visitor and the platform administrator (superuser without organisation).
 PAGES = {
     "anonymous": {

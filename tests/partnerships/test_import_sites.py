@@ -10,6 +10,7 @@ from guardian.shortcuts import get_perms
 
 from partnerships.importers.sites import import_sites
 from partnerships.models import Building, HousingSite
+from tests.factories import CommuneFactory, DepartmentFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -157,3 +158,69 @@ def test_fifty_thousand_dwellings_import_quickly(world):
     assert imported(world.landlord).get(reference="P00007").dwellings == 20
     assert elapsed < 30, elapsed
     print(f"50,000 dwellings: {elapsed:.1f} s")
+
+
+# DiDo's RPLS « données détaillées au logement » as published: `;`, decimal comma, QPV_CODE a 0/1 flag
+# beside QPV_LIBELLE; DEPCOM_CODE up to the 2024 vintage, DEPCOM and no EPSG column in the 2025 extract.
+def test_dido_2024_layout_reads_depcom_code_decimal_commas_and_the_qpv_flag(world):
+    summary = run("rpls_dido_2024.csv", world.landlord)
+    assert summary.ok, summary.errors
+    creil = HousingSite.objects.get(landlord=world.landlord, reference="P0042")
+    assert creil.dwellings == 2
+    assert creil.qpv_code == ""
+    # Lambert-93 metres near Creil, not degrees.
+    assert abs(float(creil.latitude) - 49.258) < 0.01
+    assert abs(float(creil.longitude) - 2.475) < 0.01
+
+
+def test_dido_2025_layout_without_epsg_reads_martinique_coordinates_in_utm_20n(world):
+    summary = run("rpls_dido_2025_972.csv", world.landlord_972)
+    assert summary.ok, summary.errors
+    site = HousingSite.objects.get(landlord=world.landlord_972, reference="S0001")
+    assert (round(float(site.latitude), 3), round(float(site.longitude), 3)) == (14.604, -61.074)
+
+
+def test_an_estate_of_a_split_commune_gets_its_force_from_its_postal_code(world):
+    for unit, postal_codes in ((world.police, "60149"), (world.gendarmerie, "60430")):
+        world.nowhere.assignments.create(
+            unit=unit, force=unit.kind, postal_codes=postal_codes, valid_from="2026-01-01"
+        )
+    summary = run("rpls_dido_2024.csv", world.landlord)
+    assert summary.ok, summary.errors
+    forces = dict(
+        HousingSite.objects.filter(reference__in=["P0300", "P0301"]).values_list("reference", "force")
+    )
+    assert forces == {"P0300": "gendarmerie", "P0301": "police"}
+    assert HousingSite.objects.get(reference="P0042").force == ""
+
+
+def test_an_arrondissement_locates_an_estate_of_paris(world):
+    paris = DepartmentFactory(code="75", name="Paris")
+    CommuneFactory(insee_code="75101", name="Paris 1er Arrondissement", department=paris)
+    world.landlord.departments.add(paris)
+    text = (
+        "DEPCOM;CODEPOSTAL;NUMVOIE;TYPVOIE;NOMVOIE;IDENTPROG;QPV_CODE;QPV_LIBELLE;X;Y\n"
+        "75101;75001;1;RUE;DE RIVOLI;P7501;0;;651000,0;6862000,0\n"
+    )
+    summary = import_sites(io.BytesIO(text.encode()), landlord=world.landlord)
+    assert summary.ok, summary.errors
+    assert HousingSite.objects.get(reference="P7501").commune.insee_code == "75101"
+
+
+def test_the_estates_import_refuses_a_commune_outside_the_landlords_departements(world):
+    summary = run("rpls_dido_2025_972.csv", world.landlord)
+    assert [(e.line, e.column) for e in summary.errors] == [(2, "DEPCOM")]
+    assert "hors des départements où le bailleur intervient (60)" in summary.errors[0].message
+    assert not HousingSite.objects.filter(reference="S0001").exists()
+
+
+def test_a_landlord_given_another_departement_may_import_estates_there(world):
+    world.landlord.departments.add(world.martinique)
+    assert run("rpls_dido_2025_972.csv", world.landlord).ok
+
+
+def test_the_estates_command_refuses_a_commune_outside_the_landlords_departements(world):
+    with pytest.raises(CommandError, match="1 erreur"):
+        call_command(
+            "import_sites", str(FIXTURES / "rpls_dido_2025_972.csv"), "--landlord", str(world.landlord.pk)
+        )

@@ -11,6 +11,8 @@ from alerts.models.choices import EventKind, Outcome, Status
 from partnerships.importers.territories import import_territories
 from partnerships.models import Organisation, TerritoryAssignment
 from partnerships.services.permissions import grant
+from tests.alerts.factories import filed_alert
+from tests.factories import CommuneFactory, DepartmentFactory, UserFactory
 from tests.partnerships.import_factories import OpenAlertFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -135,7 +137,8 @@ def test_import_territories_command_imports_the_ministry_file(world, capsys):
 def test_import_territories_command_reroutes_only_with_confirmation_and_an_actor(world):
     alert = OpenAlertFactory(site=world.site_meru, routed_unit=world.gendarmerie)
     move = str(FIXTURES / "territories_move.csv")
-    call_command("import_territories", move, "--format", "simple")
+    with pytest.raises(CommandError, match="Rien n'a été enregistré"):
+        call_command("import_territories", move, "--format", "simple")
     assert current_unit(world.meru) == world.gendarmerie
     with pytest.raises(CommandError, match="--actor"):
         call_command("import_territories", move, "--format", "simple", "--confirm-reroute")
@@ -151,3 +154,166 @@ def test_import_territories_command_reroutes_only_with_confirmation_and_an_actor
     alert.refresh_from_db()
     assert current_unit(world.meru) == world.police
     assert alert.routed_unit == world.police
+
+
+# The Ministry of the Interior's published layout, as downloaded: `;`-separated UTF-8, PN / GN, one row
+# per commune and force, with a homonymous unit in the Ardennes and the Oise, a Paris arrondissement and a
+# commune split between the police and the gendarmerie (Abbecourt).
+NATIONAL = "territoires_competence_national.csv"
+
+
+@pytest.fixture
+def nation(world):
+    ardennes = DepartmentFactory(code="08", name="Ardennes")
+    paris = DepartmentFactory(code="75", name="Paris")
+    CommuneFactory(insee_code="08014", name="Apremont", department=ardennes)
+    CommuneFactory(insee_code="08105", name="Chatel-Chéhéry", department=ardennes)
+    apremont_60 = CommuneFactory(insee_code="60021", name="Apremont", department=world.oise)
+    CommuneFactory(insee_code="75101", name="Paris 1er Arrondissement", department=paris)
+    world.apremont_60 = apremont_60
+    world.admin = UserFactory(organisation=None, is_superuser=True, email="admin@passerelle.fr")
+    return world
+
+
+def test_homonymous_units_of_two_departements_stay_two_units_identified_by_id_service(nation):
+    summary = run(NATIONAL, actor=nation.admin)
+    assert summary.ok, summary.errors
+    ardennes, oise = (
+        Organisation.objects.get(service_code="00011234"),
+        Organisation.objects.get(service_code="00045678"),
+    )
+    assert ardennes.name == oise.name == "Brigade de proximité d'Apremont"
+    assert (ardennes.department_id, oise.department_id) == ("08", "60")
+    assert current_unit(nation.apremont_60) == oise
+    # The Oise's existing units adopt their id_service instead of being duplicated.
+    assert Organisation.objects.get(service_code="00060001") == nation.police
+
+
+def test_the_national_file_imported_twice_changes_nothing_the_second_time(nation):
+    run(NATIONAL, actor=nation.admin)
+    units = Organisation.objects.count()
+    summary = run(NATIONAL, actor=nation.admin)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 9)
+    assert Organisation.objects.count() == units
+
+
+def test_a_renamed_unit_keeps_its_identity_and_its_territory(nation):
+    run(NATIONAL, actor=nation.admin)
+    text = (FIXTURES / NATIONAL).read_text().replace("Commissariat de Creil", "Commissariat de Creil-Nogent")
+    summary = run(text, actor=nation.admin)
+    nation.police.refresh_from_db()
+    assert nation.police.name == "Commissariat de Creil-Nogent"
+    assert current_unit(nation.creil) == nation.police
+    assert summary.updated == 0
+    assert "Unité renommée : Commissariat de Creil → Commissariat de Creil-Nogent" in summary.warnings
+
+
+def test_a_split_commune_keeps_both_forces_with_their_postal_codes(nation):
+    summary = run(NATIONAL, actor=nation.admin)
+    assert summary.ok, summary.errors
+    current = TerritoryAssignment.objects.filter(commune=nation.nowhere, valid_until__isnull=True)
+    assert {(a.unit, a.postal_codes) for a in current} == {
+        (nation.police, "60149"),
+        (nation.gendarmerie, "60430"),
+    }
+
+
+def test_a_force_claiming_a_commune_twice_is_still_a_conflict(nation):
+    text = (
+        "code_commune;libelle_commune;institution;id_service;service;code_postal;codes_postaux\n"
+        "60001;Abbecourt;GN;00060012;Brigade de Méru;60149;60149\n"
+        "60001;Abbecourt;GN;00045678;Brigade de proximité d'Apremont;60149;60149\n"
+    )
+    summary = run(text)
+    assert [(e.line, e.column) for e in summary.errors] == [(3, "code_commune")]
+
+
+def test_a_national_import_by_the_platform_administrator_reroutes_open_fiches_of_every_departement(nation):
+    alert = OpenAlertFactory(site=nation.site_meru, routed_unit=nation.gendarmerie)
+    alert_972 = OpenAlertFactory(site=nation.site_972, routed_unit=nation.police_972, reference="FA-972-1")
+    text = (FIXTURES / NATIONAL).read_text()
+    text = text.replace(
+        "60395;Méru;GN;00060012;Brigade de Méru", "60395;Méru;PN;00060001;Commissariat de Creil"
+    )
+    text = text.replace("00097201;Commissariat de Fort-de-France", "00097299;Commissariat de Schoelcher")
+    summary = run(text, actor=nation.admin)
+    assert summary.confirmation_needed
+    assert len(summary.pending) == 2
+    summary = run(text, actor=nation.admin, confirm_reroute=True)
+    assert summary.ok, summary.errors
+    alert.refresh_from_db()
+    alert_972.refresh_from_db()
+    assert alert.routed_unit == nation.police
+    assert alert_972.routed_unit.name == "Commissariat de Schoelcher"
+    assert alert_972.routed_unit.department_id == "972"
+    event = AlertEvent.objects.get(alert=alert_972, kind=EventKind.REDIRECT)
+    assert event.author == nation.admin
+    assert "Commissariat de Schoelcher" in event.message
+
+
+def test_a_prefecture_import_keeps_to_its_departement_and_says_how_many_rows_lay_outside(nation):
+    summary = run(NATIONAL, actor=nation.prefect_agent, departments=["60"])
+    assert summary.ok, summary.errors
+    assert "4 lignes concernent des communes hors de votre périmètre (60) : ignorées." in summary.warnings
+    assert not Organisation.objects.filter(service_code="00011234").exists()
+
+
+def test_a_file_with_no_row_in_the_prefectures_departement_is_refused(nation):
+    text = (
+        "code_commune;libelle_commune;institution;id_service;service;code_postal;codes_postaux\n"
+        "97209;Fort-de-France;PN;00097201;Commissariat de Fort-de-France;97200;97200\n"
+    )
+    summary = run(text, actor=nation.prefect_agent, departments=["60"])
+    assert not summary.ok
+    assert "aucune ligne ne concerne votre département (60)" in summary.errors[0].message
+    assert "1 ligne concerne une commune hors de votre périmètre (60) : ignorée." in summary.warnings
+
+
+def test_the_command_without_confirmation_says_nothing_was_written_and_exits_non_zero(world, capsys):
+    OpenAlertFactory(site=world.site_meru, routed_unit=world.gendarmerie)
+    with pytest.raises(CommandError) as exc:
+        call_command("import_territories", str(FIXTURES / "territories_move.csv"), "--format", "simple")
+    assert "Rien n'a été enregistré" in str(exc.value)
+    assert "--confirm-reroute" in str(exc.value)
+    assert "Import terminé" not in capsys.readouterr().out
+    assert current_unit(world.meru) == world.gendarmerie
+
+
+def test_the_command_limits_a_prefecture_actor_to_its_departement(nation, capsys):
+    call_command("import_territories", str(FIXTURES / NATIONAL), "--actor", nation.prefect_agent.email)
+    assert "hors de votre périmètre" in capsys.readouterr().out
+    assert not Organisation.objects.filter(service_code="00011234").exists()
+
+
+def test_the_reference_data_imports_never_import_the_fiches_app():
+    core = Path(__file__).parents[2] / "partnerships"
+    paths = [
+        *(core / "importers").rglob("*.py"),
+        *(core / "imports").rglob("*.py"),
+        *(core / "management" / "commands").glob("import_*.py"),
+    ]
+    offenders = [
+        str(path.relative_to(core))
+        for path in paths
+        if any(
+            line.lstrip().startswith(("from alerts", "import alerts"))
+            for line in path.read_text().splitlines()
+        )
+    ]
+    assert offenders == []
+
+
+def test_a_fiche_of_a_split_commune_waits_for_the_prefecture_with_the_reason_until_its_estate_has_a_force(
+    nation,
+):
+    run(NATIONAL, actor=nation.admin)
+    alert = filed_alert(site=nation.site_nowhere, reporter=nation.landlord_agent)
+    assert alert.routed_unit is None
+    assert alert.events.filter(message="commune partagée entre police et gendarmerie").exists()
+
+    nation.site_nowhere.force = "gendarmerie"
+    nation.site_nowhere.save(update_fields=["force"])
+    assert (
+        filed_alert(site=nation.site_nowhere, reporter=nation.landlord_agent).routed_unit
+        == nation.gendarmerie
+    )

@@ -5,9 +5,9 @@ from django.db import IntegrityError
 
 from partnerships.errors import ApplicationError
 from partnerships.models import TerritoryAssignment
-from partnerships.routing import competent_unit
+from partnerships.routing import competent_unit, unrouted_reason
 from partnerships.services.organisations import territory_assign
-from tests.factories import CommuneFactory, TerritoryFactory
+from tests.factories import CommuneFactory, PoliceUnitFactory, TerritoryFactory
 
 
 def test_a_police_commune_is_routed_to_its_commissariat(world):
@@ -27,18 +27,26 @@ def test_an_ended_assignment_no_longer_routes(world):
     assert competent_unit(world.creil) is None
 
 
-def test_the_database_refuses_two_current_units_for_one_commune(world):
+def test_the_database_refuses_two_current_units_of_one_force_for_one_commune(world):
     with pytest.raises(IntegrityError):
-        TerritoryFactory(unit=world.gendarmerie, commune=world.creil)
+        TerritoryFactory(unit=PoliceUnitFactory(department=world.oise), commune=world.creil)
 
 
 def test_territory_assign_names_the_conflicting_communes_in_french(world):
+    other = PoliceUnitFactory(name="Commissariat de Nogent", department=world.oise)
     with pytest.raises(ApplicationError) as exc:
-        territory_assign(
-            unit=world.gendarmerie, communes=[world.creil, CommuneFactory(department=world.oise)]
-        )
+        territory_assign(unit=other, communes=[world.creil, CommuneFactory(department=world.oise)])
     assert "Creil (Commissariat de Creil)" in exc.value.message
-    assert TerritoryAssignment.objects.filter(unit=world.gendarmerie).count() == 1  # nothing half-written
+    assert not TerritoryAssignment.objects.filter(unit=other).exists()  # nothing half-written
+
+
+def test_a_split_commune_routes_each_estate_by_its_own_force_and_asks_the_prefecture_until_set(world):
+    TerritoryFactory(unit=world.gendarmerie, commune=world.creil)
+    assert competent_unit(world.creil) is None
+    assert unrouted_reason(world.creil) == "commune partagée entre police et gendarmerie"
+    assert competent_unit(world.creil, "gendarmerie") == world.gendarmerie
+    assert competent_unit(world.creil, "police") == world.police
+    assert unrouted_reason(world.creil, "police") == ""
 
 
 def test_only_force_units_may_own_a_territory(world):

@@ -1,8 +1,9 @@
-"""The estates part of DESIGN.md's "Who sees what": pages and API, every role, 404 for the unseen."""
+"""Who sees which estate: pages and API, every role, 404 for the unseen."""
 
 import pytest
 from django.urls import reverse
 
+from partnerships.models import AuditEntry
 from partnerships.permissions import site_policy
 
 
@@ -163,3 +164,55 @@ def test_a_forbidden_estate_shows_the_french_404_page(world, client):
     response = client.get(reverse("sites:detail", args=[world.other_site.pk]))
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
+
+
+def test_an_estate_update_is_audited_with_its_actor_and_the_changed_fields_not_their_values(world, client):
+    client.force_login(world.landlord_manager)
+    url = f"/api/v1/sites/{world.site_creil.pk}/"
+    client.patch(url, {"dwellings": 250, "name": world.site_creil.name}, content_type="application/json")
+    client.patch(url, {"dwellings": 250}, content_type="application/json")  # no change, no entry
+
+    [entry] = AuditEntry.objects.filter(object_type="partnerships.housingsite")
+    assert (entry.action, entry.actor, entry.object_id) == (
+        "change",
+        world.landlord_manager,
+        str(world.site_creil.pk),
+    )
+    assert (entry.department_id, entry.detail) == (
+        world.oise.pk,
+        {"event": "update", "fields": ["dwellings"]},
+    )
+
+
+def admin_form(world, **fields):
+    return {
+        "landlord": world.landlord.pk,
+        "name": "Les Tilleuls",
+        "reference": "GRP-0099",
+        "address": "1 rue des Tilleuls",
+        "commune": world.creil.pk,
+        "dwellings": 40,
+        "buildings-TOTAL_FORMS": 0,
+        "buildings-INITIAL_FORMS": 0,
+        **fields,
+    }
+
+
+def test_an_estate_saved_in_the_admin_goes_through_the_services(world, client):
+    from partnerships.models import HousingSite
+    from tests.factories import UserFactory
+
+    admin = UserFactory(organisation=None, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.post(reverse("admin:partnerships_housingsite_add"), admin_form(world))
+    assert response.status_code == 302
+    site = HousingSite.objects.get(reference="GRP-0099")
+    assert world.landlord_manager.has_perm("partnerships.change_housingsite", site)
+    client.post(
+        reverse("admin:partnerships_housingsite_change", args=[site.pk]), admin_form(world, dwellings=42)
+    )
+
+    created, changed = AuditEntry.objects.filter(object_type="partnerships.housingsite").order_by("id")
+    assert (created.action, created.actor, created.object_id) == ("create", admin, str(site.pk))
+    assert (changed.action, changed.actor, changed.detail["fields"]) == ("change", admin, ["dwellings"])

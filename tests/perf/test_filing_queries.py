@@ -1,4 +1,4 @@
-"""Filing a fiche (issue #7): its queries do not grow with the routed unit's members, grants are written
+"""Filing a fiche: its queries do not grow with the routed unit's members, grants are written
 in one INSERT per organisation and the outbox keeps each e-mail key exactly once."""
 
 import datetime
@@ -44,7 +44,9 @@ def test_filing_runs_the_same_queries_for_1_and_for_6_members_of_the_unit(world)
     many, filed = file_one(client, world.site_creil)
 
     assert many == few
-    assert few <= 26
+    # Pinned: PostgreSQL takes the reference number in one INSERT ... ON CONFLICT ... RETURNING;
+    # elsewhere a get_or_create, a locked read and an UPDATE do it (two more queries).
+    assert few == (24 if connection.vendor == "postgresql" else 26)
     members = unit_members(unit)
     assert len(members) >= 6
     emails = OutboxEmail.objects.filter(key__startswith=f"alert_new:{filed['id']}:")

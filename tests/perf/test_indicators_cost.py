@@ -1,4 +1,4 @@
-"""Cost of the indicators (issue #7): the fiches of the period are read a fixed number of times
+"""Cost of the indicators: the fiches of the period are read a fixed number of times
 whatever their number, and the hotspots, now ranked from per-site counts, keep their order."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""Query counts constant in the number of rows (issue #7, point 5) for the list pages and API lists
+"""Query counts constant in the number of rows for the list pages and API lists
 that no other test file covers: the fiches API list for each side, a fiche's timeline, the in-app
 notifications, the directory and the partnership problems."""
 
@@ -35,6 +35,8 @@ def test_the_fiches_api_list_runs_the_same_queries_for_2_and_for_12_fiches(
     services.alert_feedback(actor=world.officer, alert=fiches[1], message="Patrouille passée.")
 
     assert count(client, "/api/v1/alerts/", django_assert_max_num_queries) == few
+    # Pinned: session, user, organisation, the total count, the page's sorted keys, the page's rows.
+    assert few == 6
     assert len(client.get("/api/v1/alerts/").json()["results"]) == 12
 
 

@@ -1,5 +1,5 @@
-"""The access matrix (issue #6, point 1): every URL pattern of the resolver and every operation of the
-OpenAPI schema has a declared expectation below, and every role of DESIGN.md ("Who sees what") is sent
+"""The access matrix: every URL pattern of the resolver and every operation of the
+OpenAPI schema has a declared expectation below, and every role of the permission matrix is sent
 to it with the objects of ANOTHER organisation (tests/security/conftest.py): it gets a 404 (or the
 declared refusal for a page that is not its own at all), never the object, and lists, exports, counts,
 downloads and notifications show none of the foreign markers. A role that owns the objects (the
@@ -28,7 +28,7 @@ FORCES = frozenset({"officer", "police_manager", "ddsp_manager", "gendarme"})
 PREFECTURES = frozenset({"prefect_agent", "prefect_972"})
 # conventions.permissions.indicator_reader: prefecture, landlord and force managers, partner mayor.
 READERS = PREFECTURES | {"landlord_manager", "police_manager", "ddsp_manager", "mayor"}
-IMPORTERS = PREFECTURES | {"landlord_manager", "admin"}  # partnerships.imports.access
+IMPORTERS = PREFECTURES | {"landlord_manager", "admin"}  # partnerships.permissions.ImportPolicy
 AUDITORS = PREFECTURES | {"admin"}  # partnerships.audit.audit_policy: prefecture managers
 AUTHENTICATED = LANDLORDS | FORCES | PREFECTURES | {"mayor", "admin"}
 ROLES = (ANONYMOUS, *sorted(AUTHENTICATED - {"admin"}))

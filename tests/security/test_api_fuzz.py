@@ -1,5 +1,5 @@
 """Schemathesis fuzzes every operation of the OpenAPI schema, in-process through Django's WSGI
-handler, as each role of DESIGN.md's matrix: no server error, and every response (errors included)
+handler, as each role of the permission matrix: no server error, and every response (errors included)
 is one the schema declares, with the declared content type and body.
 
 Generated ids rarely name a real object, so path ids and foreign keys in bodies are steered towards

@@ -1,4 +1,4 @@
-"""Bad input everywhere gets a clear French error and changes nothing (issue #6, point 7).
+"""Bad input everywhere gets a clear French error and changes nothing.
 
 Already proven elsewhere, not repeated here:
 - tests/alerts/test_pages_fiche.py: an illegal transition on the fiche page, a landlord trying a force
@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from alerts.models import Alert, AlertEvent, Attachment, Notification, Status
 from conventions.models import Commitment, PartnershipProblem
+from partnerships.errors import NOT_A_CHOICE
 from partnerships.middleware import StripNulMiddleware
 from partnerships.models import HousingSite
 from tests.alerts.factories import JPEG, PDF, alert_data, filed_alert
@@ -107,7 +108,7 @@ def test_filing_with_wrong_types_gets_french_field_errors_and_files_nothing(worl
     assert response.json()["message"] == "Données invalides."
     fields = response.json()["extra"]["fields"]
     assert set(fields) >= {"site", "category", "facts_at", "people_count", "weapon_seen"}
-    assert "clé primaire" in fields["site"][0]
+    assert fields["site"] == [NOT_A_CHOICE]  # one message for a malformed, missing or foreign id
     assert "n'est pas un choix valide" in fields["category"][0]
     assert "Un nombre entier valide est requis." in fields["people_count"]
     assert not Alert.objects.exists()

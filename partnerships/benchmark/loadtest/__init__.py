@@ -1,2 +1,2 @@
-"""The load test of issue #7: gunicorn on loopback, locust at a fixed rate, PostgreSQL connections
+"""The load test: gunicorn on loopback, locust at a fixed rate, PostgreSQL connections
 killed once, then nothing lost and nothing doubled. Entry point: `manage.py loadtest`."""

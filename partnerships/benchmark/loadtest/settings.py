@@ -3,7 +3,9 @@ is switched off (secure-only cookies, the HTTPS redirect, HSTS). Static files ar
 by the test, so the manifest storage (which needs collectstatic) is swapped for the plain one."""
 
 from partnerships.settings.production import *  # noqa: F403
-from partnerships.settings.production import STORAGES
+from partnerships.settings.production import INSTALLED_APPS, STORAGES
+
+INSTALLED_APPS = [*INSTALLED_APPS, "partnerships.benchmark"]
 
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0

@@ -21,7 +21,7 @@ class Command(BaseCommand):
                 return
             self.stderr.write("La base contient déjà des données : utilisez --if-empty ou une base vide.")
             raise SystemExit(1)
-        demo.load(stdout=self.stdout, with_alerts=not without_alerts)
+        demo.load(stdout=self.stdout, skip=["alerts"] if without_alerts else [])
         self.stdout.write(
             self.style.SUCCESS(f"Données de démonstration chargées. Mot de passe : {demo.DEMO_PASSWORD}")
         )

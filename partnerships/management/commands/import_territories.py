@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from partnerships.importers.cli import progress_bar, report
 from partnerships.importers.territories import FORMATS, import_territories
 from partnerships.models import User
+from partnerships.permissions import IMPORT_TERRITORIES as TERRITORIES
+from partnerships.permissions import import_policy
 
 
 class Command(BaseCommand):
@@ -39,21 +41,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor",
             metavar="EMAIL",
-            help="Agent de la préfecture au nom duquel les fiches sont réorientées "
-            "(obligatoire avec --confirm-reroute).",
+            help="Administrateur de la plateforme (import national) ou référent de la préfecture "
+            "(import limité à son département) au nom duquel l'import est fait et les fiches "
+            "réorientées (obligatoire avec --confirm-reroute).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Valider sans rien enregistrer.")
 
     def handle(self, *args, file, fmt, departments, valid_from, confirm_reroute, actor, dry_run, **options):
-        if confirm_reroute:
-            if not actor:
-                raise CommandError(
-                    "--confirm-reroute demande --actor : la réorientation est tracée sur "
-                    "chaque fiche au nom d'un agent de la préfecture."
-                )
+        if confirm_reroute and not actor:
+            raise CommandError(
+                "--confirm-reroute demande --actor : la réorientation est tracée sur "
+                "chaque fiche au nom d'un agent de la préfecture."
+            )
+        if actor:
             actor = User.objects.filter(email=actor.lower(), is_active=True).first()
-            if actor is None:
-                raise CommandError("Utilisateur --actor introuvable.")
+            if actor is None or not import_policy.user_has_permission(actor, TERRITORIES):
+                raise CommandError(
+                    "Utilisateur --actor introuvable ou non autorisé à importer des territoires."
+                )
+            allowed = import_policy.territory_departments(actor)
+            if allowed is not None:
+                # A prefecture's referent imports its own département, even from the national file.
+                departments = [d for d in departments or allowed if d in allowed]
         with progress_bar("lignes") as progress, file.open("rb") as binary:
             summary = import_territories(
                 binary,
@@ -65,11 +74,8 @@ class Command(BaseCommand):
                 progress=progress,
                 dry_run=dry_run,
             )
-        report(self, summary)
-        if summary.confirmation_needed:
-            self.stdout.write(
-                self.style.WARNING(
-                    "Des fiches ouvertes changeraient d'unité : rien n'a été enregistré. Relancez avec "
-                    "--confirm-reroute pour les réorienter."
-                )
-            )
+        report(
+            self,
+            summary,
+            confirmation_hint="Relancez avec --confirm-reroute --actor EMAIL pour les réorienter.",
+        )

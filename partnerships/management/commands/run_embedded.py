@@ -1,6 +1,6 @@
 """`make run`: the whole application in one terminal, with the real Celery worker and beat.
 
-Eager mode is not a substitute for the worker (STYLE.md): with the default filesystem:// broker the
+Eager mode is not a substitute for the worker: with the default filesystem:// broker the
 worker and beat need no server, so the newcomer runs exactly the code paths production runs.
 """
 
@@ -89,7 +89,10 @@ class Command(BaseCommand):
     @staticmethod
     def make_folders():
         options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-        folders = [options.get(key) for key in ("data_folder_in", "data_folder_out", "processed_folder")]
+        folders = [
+            options.get(key)
+            for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+        ]
         folders.append(Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent)
         folders.append(settings.PRIVATE_MEDIA_ROOT)
         for folder in filter(None, folders):

@@ -22,7 +22,7 @@ def fill_time_zones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnerships", "0004_oidc_identity")]
+    dependencies = [("partnerships", "0005_unit_service_code_split_communes_landlord_departments")]
 
     operations = [
         migrations.AddField(

@@ -1,4 +1,4 @@
-"""`manage.py loadtest`: the fixed-rate load test of issue #7 (see README, "Load test")."""
+"""`manage.py loadtest`: the fixed-rate load test (see README, "Load test")."""
 
 from pathlib import Path
 

@@ -1,0 +1,32 @@
+"""Answers the core needs from the apps built on it. Those apps import the core, so the core never
+imports them: an app registers its answer when it starts (its AppConfig.ready()) and the core calls
+the hook, which gives a safe default while nothing is registered."""
+
+from collections.abc import Callable
+
+
+class Hook:
+    def __init__(self, default: Callable):
+        self._default = default
+        self._function: Callable | None = None
+
+    def register(self, function: Callable) -> None:
+        self._function = function
+
+    def __call__(self, *args, **kwargs):
+        return (self._function or self._default)(*args, **kwargs)
+
+
+def _own_organisation(*, user) -> list[int]:
+    return [user.organisation_id] if user.is_authenticated and user.organisation_id else []
+
+
+# The organisations whose security correspondents a user may read: its partners under the conventions
+# it signed (conventions.selectors.partner_organisation_ids); without that app, its own organisation.
+partner_organisation_ids = Hook(default=_own_organisation)
+
+
+# The home page's panels (chosen by permissions.home_panel) -> what each shows, for the panels an app
+# fills (the prefecture's département figures and the partners' conventions come from the conventions
+# app). A panel nobody filled shows its template's defaults.
+home_panels: dict[str, Callable] = {}

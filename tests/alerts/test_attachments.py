@@ -1,0 +1,116 @@
+"""What an uploaded file becomes: named after its sniffed type, photos stripped of who and where."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import ExifTags, Image
+
+from alerts import services
+from partnerships.errors import ApplicationError
+from tests.alerts.factories import JPEG, PDF, filed_alert, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def phone_photo() -> bytes:
+    """A 6×2 JPEG as a phone writes it: GPS position, make and model, capture time with its offset,
+    and an orientation asking to turn it a quarter (so it shows 2×6)."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Apple"
+    exif[ExifTags.Base.Model] = "iPhone 15"
+    exif[ExifTags.Base.Orientation] = 6
+    exif.get_ifd(ExifTags.IFD.Exif).update(
+        {
+            ExifTags.Base.DateTimeOriginal: "2026:03:14 21:05:09",
+            ExifTags.Base.OffsetTimeOriginal: "-04:00",
+            ExifTags.Base.MakerNote: b"Apple iOS\x00secret",
+        }
+    )
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+        {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (14.0, 36.0, 0.0),
+            ExifTags.GPS.GPSLongitudeRef: "W",
+            ExifTags.GPS.GPSLongitude: (61.0, 4.0, 0.0),
+        }
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 2), "blue").save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def stored(attachment) -> bytes:
+    with attachment.file.open("rb") as handle:
+        return handle.read()
+
+
+def test_the_photo_fixture_really_carries_gps_and_device(world):
+    exif = Image.open(io.BytesIO(phone_photo())).getexif()
+    assert exif[ExifTags.Base.Model] == "iPhone 15"
+    assert exif.get_ifd(ExifTags.IFD.GPSInfo)
+
+
+def test_a_photo_loses_its_position_device_and_maker_notes_and_keeps_its_capture_time(world):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    attachment = services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload(phone_photo(), "IMG_4242.JPG")
+    )
+    content = stored(attachment)
+    for leak in (b"Apple", b"iPhone", b"secret", b"Exif"):
+        assert leak not in content
+    image = Image.open(io.BytesIO(content))
+    assert not image.getexif()
+    assert image.size == (2, 6)
+    assert attachment.size == len(content)
+    assert attachment.taken_at == datetime.datetime(2026, 3, 15, 1, 5, 9, tzinfo=datetime.UTC)
+
+
+def test_a_photo_without_exif_has_no_capture_time(world):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    attachment = services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload(JPEG)
+    )
+    assert attachment.taken_at is None
+
+
+def test_a_jpeg_html_polyglot_named_html_is_stored_and_served_as_jpg(world, login):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    polyglot = JPEG + b"<html><script>alert(document.cookie)</script></html>"
+    attachment = services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload(polyglot, "rapport.html")
+    )
+    assert attachment.original_name == "rapport.jpg"
+    assert b"<script>" not in stored(attachment)
+    response = login(world.landlord_agent).get(reverse("alerts:attachment", args=[alert.pk, attachment.pk]))
+    assert response.status_code == 200
+    assert 'filename="rapport.jpg"' in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("compte-rendu.exe", "compte-rendu.pdf"),
+        ("sans extension", "sans extension.pdf"),
+        (".html", "fichier.pdf"),
+    ],
+)
+def test_a_document_takes_the_extension_of_its_sniffed_type(world, name, expected):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    attachment = services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload(PDF, name)
+    )
+    assert attachment.original_name == expected
+
+
+def test_a_photo_that_does_not_decode_is_refused_in_french(world):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    with pytest.raises(ApplicationError) as refused:
+        services.alert_add_attachment(
+            actor=world.landlord_agent,
+            alert=alert,
+            uploaded_file=upload(b"\xff\xd8\xff\xe0" + b"<html>not a picture</html>", "photo.jpg"),
+        )
+    assert "illisible" in refused.value.message
+    assert not alert.attachments.exists()
