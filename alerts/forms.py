@@ -220,23 +220,44 @@ class RedirectForm(UnitForm):
     reason = forms.CharField(label=_("Motif de la réorientation"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MergeForm(DsfrForm):
-    into = forms.CharField(
-        label=_("Référence de la fiche à conserver"),
-        max_length=24,
-        help_text=_("Par exemple FA-60-2026-000042"),
-    )
+class FicheReferenceForm(DsfrForm):
+    """A form naming another fiche by its reference, looked up among the fiches the user sees: a
+    missing reference and another organisation's get the same answer. Subclasses declare the one
+    field, named as the service's argument."""
+
+    reference_field: str
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = candidates
 
-    def clean_into(self):
-        reference = self.cleaned_data["into"].strip().upper()
-        target = self.candidates.filter(reference=reference).first() if self.candidates is not None else None
-        if target is None:
-            raise forms.ValidationError(_("Aucune fiche visible ne porte cette référence."))
-        return target
+    def clean(self):
+        cleaned = super().clean()
+        reference = (cleaned.get(self.reference_field) or "").strip().upper()
+        if reference:
+            target = (
+                self.candidates.filter(reference=reference).first() if self.candidates is not None else None
+            )
+            if target is None:
+                self.add_error(self.reference_field, _("Aucune fiche visible ne porte cette référence."))
+            else:
+                cleaned[self.reference_field] = target
+        return cleaned
+
+
+REFERENCE_HELP = _("Par exemple FA-60-2026-000042")
+
+
+class MergeForm(FicheReferenceForm):
+    reference_field = "into"
+    into = forms.CharField(
+        label=_("Référence de la fiche à conserver"), max_length=24, help_text=REFERENCE_HELP
+    )
+
+
+class LinkForm(FicheReferenceForm):
+    reference_field = "other"
+    other = forms.CharField(label=_("Référence de la fiche à lier"), max_length=24, help_text=REFERENCE_HELP)
 
 
 class AttachmentForm(DsfrForm):

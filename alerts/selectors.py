@@ -1,7 +1,7 @@
 """Reads of the fiches alertes, already scoped to the user by alert_policy and already joined for
 the pages and the API that render them (no query per row)."""
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,6 +122,17 @@ def alert_get(*, user: User, pk, action: str = "view") -> Alert:
     # The same `latest_feedback` as the lists, in the same query: one truth per figure.
     qs = with_latest_feedback(qs)
     return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
+
+
+def alert_links(*, user: User, alert: Alert) -> QuerySet[Alert]:
+    """The fiches linked to `alert` (AlertLink, either direction) that `user` may see, by reference:
+    a landlord is never shown another landlord's linked fiche, nor told it exists."""
+    return (
+        alert_policy.instances(user, "view")
+        .filter(Q(pk__in=alert.links_from.values("to_alert")) | Q(pk__in=alert.links_to.values("from_alert")))
+        .only("reference", "status")
+        .order_by("reference")
+    )
 
 
 def alert_timeline(*, user: User, alert: Alert) -> QuerySet[AlertEvent]:

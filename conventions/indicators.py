@@ -132,6 +132,19 @@ def calendar_period(filters: Filters) -> Filters:
     return dataclasses.replace(filters, start=start, end=end)
 
 
+def published_period(filters: Filters, today: datetime.date | None = None) -> Filters:
+    """calendar_period, stopped at the end of the last finished month (local date): a month still
+    in progress is never published to a reader of aggregates only, else reloading the page would
+    show its totals grow fiche by fiche. A period not begun by then becomes the last finished month."""
+    period = calendar_period(filters)
+    today = today or timezone.localdate()
+    last_finished = today.replace(day=1) - datetime.timedelta(days=1)
+    if period.end <= last_finished:
+        return period
+    start = period.start if period.start <= last_finished else last_finished.replace(day=1)
+    return dataclasses.replace(period, start=start, end=last_finished)
+
+
 def _bounds(filters: Filters) -> tuple[datetime.datetime, datetime.datetime]:
     """The period as [first midnight, midnight after the last day) in local time."""
     return _midnight(filters.start), _midnight(filters.end + datetime.timedelta(days=1))
@@ -199,7 +212,7 @@ def compute(
     # migration 0005), so that a convention's fiches are read from the index alone: COUNT(*), and
     # for the filtered counts `submitted_at`, never null in the period (Count("*") takes no filter).
     if reader.aggregated_only:
-        filters = calendar_period(filters)
+        filters = published_period(filters)
     qs = fiches(reader, filters, convention)
     postgresql = connection.vendor == "postgresql"
     months = _months(filters)
@@ -402,8 +415,18 @@ def present(result: Indicators, reader: IndicatorReader) -> dict:
     )
     months, total_by_month = suppressed([n for _month, n in result.per_month], result.total, reader)
     categories, total_by_category = suppressed([n for *_code, n in result.per_category], result.total, reader)
-    # The total is shown only if neither breakdown lets it reveal a masked cell.
-    total = total_by_month if not isinstance(total_by_month, int) else total_by_category
+    # The map's communes are a third breakdown of the same total (a mayor's fiches all lie in its
+    # communes): masked by the same rule, and their rates with them (a rate gives its count away).
+    per_commune, total_by_commune = suppressed([c["fiches"] for c in result.communes], result.total, reader)
+    communes = [
+        {**c, "fiches": n, "rate": c["rate"] if isinstance(n, int) else None}
+        for c, n in zip(result.communes, per_commune, strict=True)
+    ]
+    # The total is shown only if no breakdown lets it reveal a masked cell.
+    total = next(
+        (t for t in (total_by_month, total_by_category, total_by_commune) if not isinstance(t, int)),
+        total_by_month,
+    )
     return {
         **{name: shown(getattr(result, name), reader) for name in counts},
         "total": total,
@@ -422,4 +445,5 @@ def present(result: Indicators, reader: IndicatorReader) -> dict:
             key=lambda row: (0, -row[2], "") if isinstance(row[2], int) else (1, 0, row[1]),
         ),
         "hotspots": [] if reader.aggregated_only else result.hotspots,
+        "communes": communes,
     }

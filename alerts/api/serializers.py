@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partnerships import scope
@@ -19,8 +20,9 @@ from partnerships.permissions import site_policy
 
 from ..forms import force_units
 from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
-from ..selectors import event_author_label, reporter_label
+from ..selectors import alert_links, alert_list, event_author_label, reporter_label
 from ..services.filing import DRAFT_FIELDS
+from ..services.triage import UNKNOWN_REFERENCE
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..views.lists import label
 
@@ -139,8 +141,14 @@ class AlertListSerializer(OutputSerializer):
         read_only_fields = fields
 
 
+class LinkedAlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
 class AlertDetailSerializer(AlertListSerializer):
     reporter = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
     complaint_reference = serializers.SerializerMethodField()
     linked_to_reference = serializers.CharField(
         source="linked_to.reference", read_only=True, default=None, allow_null=True
@@ -161,11 +169,18 @@ class AlertDetailSerializer(AlertListSerializer):
             "linked_to_reference",
             "duplicate_of",
             "duplicate_of_reference",
+            "links",
         ]
         read_only_fields = fields
 
     def get_reporter(self, alert) -> str:
         return reporter_label(alert, self.context["request"].user)
+
+    @extend_schema_field(LinkedAlertSerializer(many=True))
+    def get_links(self, alert) -> list:
+        # Only the linked fiches the reader may see (AlertLink): never another landlord's.
+        linked = alert_links(user=self.context["request"].user, alert=alert)
+        return LinkedAlertSerializer(linked, many=True).data
 
     def get_complaint_reference(self, alert) -> str | None:
         # The procedure number is for the force, the prefecture and the person who typed it.
@@ -266,6 +281,17 @@ class ReopenSerializer(serializers.Serializer):
 
 class MergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(help_text=_("Identifiant de la fiche conservée"))
+
+
+class LinkSerializer(serializers.Serializer):
+    other = serializers.CharField(max_length=24, help_text=_("Référence de la fiche à lier (FA-…)"))
+
+    def validate_other(self, value) -> Alert:
+        # Looked up among the fiches the user sees: a missing and a foreign reference answer alike.
+        other = alert_list(user=self.context["request"].user).filter(reference=value.strip().upper()).first()
+        if other is None:
+            raise serializers.ValidationError(UNKNOWN_REFERENCE)
+        return other
 
 
 class EventSerializer(OutputSerializer):

@@ -185,6 +185,16 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             services.alert_merge(actor=request.user, alert=self.get_object(), into=into)
         )
 
+    @transition_schema(
+        "Lier à une autre fiche sur les mêmes faits (chacune reste ouverte)", request=s.LinkSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        alert = self.get_object()  # first: another organisation's fiche is a 404, whatever the body
+        data = self.parse(s.LinkSerializer)
+        services.alert_link(actor=request.user, alert=alert, other=data["other"])
+        return self.detail_response(alert)
+
     @extend_schema(
         summary=_("Commenter (partagé ou interne à mon organisation)"),
         request=s.CommentSerializer,

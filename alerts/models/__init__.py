@@ -22,6 +22,7 @@ from .choices import (
     Urgency,
 )
 from .events import AlertEvent, Attachment
+from .links import AlertLink
 from .notifications import Notification, OutboxEmail, OutboxStatus
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "AlertGroupObjectPermission",
+    "AlertLink",
     "AlertUserObjectPermission",
     "Attachment",
     "Category",

@@ -48,6 +48,8 @@ TRANSITIONS: dict[str, Transition] = {
     "route": Transition(
         (Status.SUBMITTED, Status.RETURNED), Status.SUBMITTED, (PREFECTURE,), gettext_lazy("router")
     ),
+    # Linking keeps both fiches as they are: the unit handling both, or their prefecture, links them.
+    "link": Transition(OPEN_STATUSES, None, (FORCE, PREFECTURE), gettext_lazy("lier")),
     "reopen": Transition((Status.CLOSED,), Status.SUBMITTED, (LANDLORD,), gettext_lazy("rouvrir")),
     "comment": Transition((*OPEN_STATUSES, Status.CLOSED), None, (VIEWER,), gettext_lazy("commenter")),
     "attach": Transition(

@@ -5,15 +5,17 @@ transaction, checks the transition table, bumps the version and writes a timelin
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conventions.delays import deadlines
 from partnerships.errors import ApplicationError
 from partnerships.models import Organisation, User
 
 from .. import notifications
-from ..models import Alert, AlertEvent, EventKind, Outcome, ReturnReason, Status
+from ..models import Alert, AlertEvent, AlertLink, EventKind, Outcome, ReturnReason, Status
 from ..permissions import alert_policy
 from .common import (
     authorise,
@@ -287,6 +289,30 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         body=_("Le suivi se poursuit sur la fiche %(reference)s.") % {"reference": into.reference},
     )
     return alert
+
+
+UNKNOWN_REFERENCE = gettext_lazy("Aucune fiche visible ne porte cette référence.")
+
+
+@transaction.atomic
+def alert_link(*, actor: User, alert: Alert, other: Alert) -> AlertLink:
+    """Link two fiches about the same facts, typically of two landlords (which cannot be merged):
+    both stay open. The actor handles both (the unit they are routed to, or the prefecture of their
+    département). The timeline of each says that a link was made, never to which fiche: a landlord
+    reads its own timeline, and the other landlord's reference is not its business."""
+    authorise(actor, "link", alert)
+    if other.pk == alert.pk or not alert_policy.can(actor, "link", other):
+        # The same answer for a fiche the actor cannot see and one it sees but does not handle.
+        raise ApplicationError(str(UNKNOWN_REFERENCE), code="invalid_link")
+    pair = Q(from_alert=alert, to_alert=other) | Q(from_alert=other, to_alert=alert)
+    if AlertLink.objects.filter(pair).exists():
+        raise ApplicationError(_("Ces deux fiches sont déjà liées."), code="already_linked")
+    link = AlertLink.objects.create(from_alert=alert, to_alert=other, created_by=actor)
+    for fiche in (alert, other):
+        record_event(
+            fiche, actor, EventKind.LINK, message=_("Fiche liée à une autre fiche sur les mêmes faits.")
+        )
+    return link
 
 
 @transaction.atomic

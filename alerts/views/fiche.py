@@ -24,6 +24,8 @@ from ..forms import (
     AttachmentForm,
     CloseForm,
     CommentForm,
+    FicheReferenceForm,
+    LinkForm,
     MergeForm,
     MessageForm,
     RedirectForm,
@@ -88,6 +90,12 @@ ACTIONS = {
         MergeForm,
         gettext_lazy("Fiche fusionnée ; le bailleur en est informé."),
     ),
+    "link": Action(
+        gettext_lazy("Lier à une autre fiche"),
+        services.alert_link,
+        LinkForm,
+        gettext_lazy("Fiches liées ; chacune reste ouverte."),
+    ),
     "reopen": Action(
         gettext_lazy("Rouvrir la fiche"), services.alert_reopen, ReopenForm, gettext_lazy("Fiche rouverte.")
     ),
@@ -113,7 +121,7 @@ def action_form(name, *, user, alert, data=None, files=None):
     kwargs = {"prefix": name}
     if issubclass(form_class, UnitForm):
         kwargs["alert"] = alert
-    if form_class is MergeForm:
+    if issubclass(form_class, FicheReferenceForm):
         kwargs["candidates"] = selectors.alert_list(user=user).exclude(pk=alert.pk)
     return form_class(data, files, **kwargs)
 
@@ -135,6 +143,7 @@ def alert_detail(request, pk):
             "page_title": str(alert),
             "alert": alert,
             "reporter": selectors.reporter_label(alert, user),
+            "links": selectors.alert_links(user=user, alert=alert),
             "timeline": [
                 {"event": event, "author": selectors.event_author_label(event, alert, user)}
                 for event in selectors.alert_timeline(user=user, alert=alert)

@@ -127,6 +127,7 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             request.query_params, reader=reader, user=request.user, department_id=convention.department_id
         ).filters()
         shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+        shown.pop("communes")  # the map is the page's: computed without it here, so always empty
         return Response(
             {
                 **shown,  # start and end: the period counted (whole calendar periods for a mayor)

@@ -83,15 +83,14 @@ def indicator_context(reader, convention, filters) -> dict:
     """Figures, charts and map of a period, as the reader may see them: shared by the page and the bilan."""
     result = indicators.compute(reader, filters, convention, with_map=True)
     shown = indicators.present(result, reader)
-    threshold = indicators.small_count_threshold()
-    communes = result.communes
-    if reader.aggregated_only:
-        # A rate computed from a handful of fiches would give the count away.
-        communes = [{**c, "rate": c["rate"] if c["fiches"] >= threshold else None} for c in communes]
+    communes = shown["communes"]
     return {
         "convention": convention,
         "filters": filters,
         "reader": reader,
+        # The period actually counted: a partner mayor's is widened to whole calendar periods and
+        # stopped at the last finished month (indicators.published_period).
+        "counted": {"start": shown["start"], "end": shown["end"]},
         "figures": figures(shown),
         "month_chart": charts.bar_chart(
             [(_month_label(m), _plotted(value), value) for m, value in shown["per_month"]],
@@ -106,11 +105,8 @@ def indicator_context(reader, convention, filters) -> dict:
         "hotspots": shown["hotspots"],
         "map": charts.commune_map(communes, _("Fiches pour 1 000 logements sociaux, par commune")),
         "map_bounds": charts.map_classes([c["rate"] for c in communes if c["rate"]]),
-        "communes": [
-            {**c, "fiches": indicators.shown(c["fiches"], reader)}
-            for c in communes
-            if c["dwellings"] or c["fiches"]
-        ],
+        # A masked count ("< 5") may hide a zero: its row stays, else leaving it out would say 0.
+        "communes": [c for c in communes if c["dwellings"] or c["fiches"] != 0],
     }
 
 
@@ -188,11 +184,11 @@ def indicators_export(request, fmt, pk=None):
     reader, convention, form = _indicator_request(request, pk, fmt)
     filters = form.filters()
     shown = indicators.present(indicators.compute(reader, filters, convention), reader)
-    period = f"{filters.start:%d/%m/%Y} – {filters.end:%d/%m/%Y}"
+    period = f"{shown['start']:%d/%m/%Y} – {shown['end']:%d/%m/%Y}"
     hotspot_label = _("Point de fixation : %(site)s (%(commune)s)")
     rows = [
         [_("Indicateur"), _("Valeur")],
-        [_("Période"), period],
+        [_("Période comptée"), period],
         *[[label, value] for label, value in figures(shown)],
         *[[_("Fiches du mois %s") % _month_label(m), n] for m, n in shown["per_month"]],
         *[[_("Fiches « %s »") % label, n] for _code, label, n in shown["per_category"]],

@@ -275,5 +275,5 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
     assert queries() == few
     # Pinned: session, user, organisation, the fiche, four reads of the permission codenames the
     # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
-    # organisations.
-    assert few == 11
+    # organisations, the linked fiches (AlertLink) the reader may see.
+    assert few == 12

@@ -4,7 +4,7 @@ in its subject's history and an audit entry naming the actor, the object and the
 import datetime
 
 import pytest
-from conventions.policy import response_policy_update
+from conventions.delays import response_policy_update
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conventions import services

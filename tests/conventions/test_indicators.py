@@ -175,6 +175,8 @@ def test_partnership_problems_identified_and_resolved_in_the_period_are_counted(
     result = compute(indicator_reader(world.prefect_agent), MARCH, convention)
 
     assert (result.problems_identified, result.problems_resolved) == (2, 1)
+    # A mayor is given March once it is over (published_period).
+    time_machine.move_to(T0 + 31 * 24 * H)
     assert compute(indicator_reader(world.mayor), MARCH, convention).problems_identified == 1
 
 
@@ -270,3 +272,71 @@ def test_the_presented_total_of_a_mayor_never_lets_a_masked_month_be_recomputed(
     assert (shown["start"], shown["end"]) == (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
     assert [n for _month, n in shown["per_month"]] == ["< 5", "< 5", 12]
     assert shown["total"] == "< 5"  # 12 would say January and February had none
+
+
+# --- A month in progress (issue 16, point 3): never published to a reader of aggregates only, so no
+# total can be watched growing; the page says which period was counted.
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ((2026, 1, 1), (2026, 12, 31), ((2026, 1, 1), (2026, 5, 31))),  # the year so far: finished months
+        ((2026, 6, 2), (2026, 6, 9), ((2026, 5, 1), (2026, 5, 31))),  # this month: the last finished one
+        ((2027, 2, 1), (2027, 2, 3), ((2026, 5, 1), (2026, 5, 31))),  # the future: likewise
+        ((2026, 3, 10), (2026, 3, 11), ((2026, 3, 1), (2026, 3, 31))),  # a finished month: as it is
+    ],
+)
+def test_a_mayor_is_never_given_a_month_still_in_progress(start, end, expected):
+    asked = Filters(start=datetime.date(*start), end=datetime.date(*end))
+    period = indicators.published_period(asked, today=datetime.date(2026, 6, 10))
+    assert (period.start, period.end) == (datetime.date(*expected[0]), datetime.date(*expected[1]))
+
+
+def test_fiches_of_the_current_month_are_not_counted_for_a_mayor_until_it_ends(
+    world, convention, time_machine
+):
+    time_machine.move_to(T0 + 10 * 24 * H)  # 12 March 2026
+    for day in range(6):
+        make_alert(world, convention=convention, submitted_at=T0 + day * 24 * H)
+    asked = Filters(start=datetime.date(2026, 1, 1), end=datetime.date(2026, 3, 31))
+
+    mayor = compute(indicator_reader(world.mayor), asked, convention)
+    assert (mayor.start, mayor.end, mayor.total) == (datetime.date(2026, 1, 1), datetime.date(2026, 2, 28), 0)
+    assert compute(indicator_reader(world.prefect_agent), asked, convention).total == 6
+
+    time_machine.move_to(datetime.datetime(2026, 4, 1, 12, 0, tzinfo=datetime.UTC))
+    assert compute(indicator_reader(world.mayor), asked, convention).total == 6
+
+
+def test_the_indicators_page_says_which_period_was_counted(world, convention, login, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 25, 12, 0, tzinfo=datetime.UTC))
+    query = {"start": "2026-02-10", "end": "2026-03-20"}
+
+    # The first quarter, stopped at the end of February: March is not over.
+    page = login(world.mayor).get("/conventions/indicateurs/", query).content.decode()
+    assert "Période comptée : du 01/01/2026 au 28/02/2026" in page
+
+    page = login(world.prefect_agent).get("/conventions/indicateurs/", query).content.decode()
+    assert "Période comptée : du 10/02/2026 au 20/03/2026" in page
+
+
+def test_the_map_of_a_mayor_masks_small_communes_and_what_would_give_them_away(world, convention):
+    world.mairie.communes.add(world.meru)
+    world.site_creil.dwellings = world.site_meru.dwellings = 500
+    world.site_creil.save()
+    world.site_meru.save()
+    for day in range(7):
+        make_alert(world, convention=convention, submitted_at=T0 + day * 24 * H)
+    for day in range(2):
+        make_alert(world, convention=convention, site=world.site_meru, submitted_at=T0 + day * 24 * H)
+    reader = mayor_reader(world)
+
+    shown = indicators.present(compute(reader, MARCH, convention, with_map=True), reader)
+
+    communes = {c["name"]: (c["fiches"], c["rate"]) for c in shown["communes"]}
+    # Méru's 2 are masked; Creil's 7 too, or the total of 9 would give Méru's away.
+    assert communes == {"Creil": ("< 5", None), "Méru": ("< 5", None)}
+    prefect = indicator_reader(world.prefect_agent)
+    shown = indicators.present(compute(prefect, MARCH, convention, with_map=True), prefect)
+    assert {c["name"]: c["fiches"] for c in shown["communes"]}["Méru"] == 2

@@ -16,7 +16,7 @@ OUTSIDE = "hors des départements où le bailleur intervient"
 
 def test_the_site_service_refuses_to_move_an_estate_outside_the_landlords_departements(world):
     with pytest.raises(ValidationError) as exc:
-        site_update(site=world.site_creil, data={"commune": world.fdf})
+        site_update(actor=world.landlord_manager, site=world.site_creil, data={"commune": world.fdf})
     assert OUTSIDE in " ".join(exc.value.message_dict["commune"])
     world.site_creil.refresh_from_db()
     assert world.site_creil.commune == world.creil
@@ -25,11 +25,11 @@ def test_the_site_service_refuses_to_move_an_estate_outside_the_landlords_depart
 def test_the_site_service_refuses_to_create_an_estate_outside_the_landlords_departements(world):
     with pytest.raises(ValidationError):
         site_create(
-            landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
+            actor=None, landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
         )
     world.landlord.departments.add(world.martinique)
     site = site_create(
-        landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
+        actor=None, landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
     )
     assert site.commune == world.fdf
 

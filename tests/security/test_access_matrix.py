@@ -5,10 +5,15 @@ declared refusal for a page that is not its own at all), never the object, and l
 downloads and notifications show none of the foreign markers. A role that owns the objects (the
 "control") reaches the same URL, so a wrong declaration cannot pass by answering 404 to everyone.
 
+Pages with a form are sent their POST branch too (`and_post`); the roles of the owning organisation
+(agent, manager, admin) get what the policies give each (SAME_ORG); every `admin/` URL pattern refuses
+anonymous and non-staff accounts (test_no_admin_url_opens_to_an_account_that_is_not_staff).
+
 A route added without a declaration fails `test_every_url_pattern_has_a_declared_expectation`."""
 
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -21,6 +26,7 @@ from openpyxl import load_workbook
 from alerts.models import Notification
 from alerts.views.fiche import ACTIONS
 from tests.alerts.factories import JPEG, alert_data
+from tests.factories import UserFactory
 
 ANONYMOUS = "anonymous"
 LANDLORDS = frozenset({"landlord_agent", "landlord_manager", "other_landlord_agent"})
@@ -79,6 +85,13 @@ def formats(b, **kwargs):
     return [{"kwargs": {**kwargs, "fmt": fmt}} for fmt in ("csv", "xlsx")]
 
 
+def and_post(variants: Callable[..., list[dict]] = lambda b: [{}], data: Callable = lambda b: {}):
+    """A page's GET variants followed by the same calls as POST, its form branch: with data that does
+    not validate, so a role that reaches the form gets it back (200) and nothing is written, while the
+    others are refused before the form is read."""
+    return lambda b: [*variants(b), *({**v, "method": "post", "data": data(b)} for v in variants(b))]
+
+
 PAGES: dict[str, Route] = {
     "home": Route(lists=True, control="other_landlord_agent"),
     "login": Route(public=True, overrides={role: 302 for role in AUTHENTICATED}),
@@ -95,7 +108,7 @@ PAGES: dict[str, Route] = {
         control="other_landlord_agent",
     ),
     "alerts:create": Route(
-        variants=lambda b: [{"query": {"site": b.site.pk}}],
+        variants=and_post(lambda b: [{"query": {"site": b.site.pk}}], lambda b: {"description": "Fiche"}),
         foreign=True,
         reach=LANDLORDS,
         control="other_landlord_agent",
@@ -128,7 +141,9 @@ PAGES: dict[str, Route] = {
         variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True, control="other_landlord_agent"
     ),
     "alerts:edit": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.draft.pk}}], foreign=True, control="other_landlord_agent"
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.draft.pk}}], lambda b: {"description": ""}),
+        foreign=True,
+        control="other_landlord_agent",
     ),
     "alerts:attachment": Route(
         variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.attachment.pk}}],
@@ -144,6 +159,7 @@ PAGES: dict[str, Route] = {
                     f"{action}-reason": "Motif",
                     f"{action}-outcome": "no_follow_up",
                     f"{action}-into": b.queued.reference,
+                    f"{action}-other": b.queued.reference,
                 },
             }
             for action in ACTIONS
@@ -154,8 +170,10 @@ PAGES: dict[str, Route] = {
         control="gendarme",
     ),
     "conventions:list": Route(lists=True, control="prefect_agent"),
-    "conventions:create": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
-    "conventions:response_policy": Route(reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:create": Route(variants=and_post(), reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:response_policy": Route(
+        variants=and_post(), reach=PREFECTURES, refused=404, control="prefect_agent"
+    ),
     "conventions:indicators": Route(lists=True, reach=READERS, refused=404, control="prefect_agent"),
     # Figures only: a single fiche per estate names no hotspot, so the control finds no marker here.
     "conventions:indicators_export": Route(
@@ -196,10 +214,12 @@ PAGES: dict[str, Route] = {
         variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
     ),
     "conventions:edit": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.convention.pk}}]),
+        foreign=True,
+        control="prefect_agent",
     ),
     "conventions:convention_response_policy": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}],
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.convention.pk}}]),
         foreign=True,
         reach=PREFECTURES,
         refused=404,
@@ -216,9 +236,12 @@ PAGES: dict[str, Route] = {
         control="prefect_agent",
     ),
     "conventions:follow_up_create": Route(
-        variants=lambda b: [
-            {"kwargs": {"pk": b.convention.pk, "kind": kind}} for kind in ("engagement", "reunion", "action")
-        ],
+        variants=and_post(
+            lambda b: [
+                {"kwargs": {"pk": b.convention.pk, "kind": kind}}
+                for kind in ("engagement", "reunion", "action")
+            ]
+        ),
         foreign=True,
         control="prefect_agent",
     ),
@@ -246,10 +269,12 @@ PAGES: dict[str, Route] = {
     ),
     "imports:index": Route(reach=IMPORTERS, refused=404, control="prefect_agent"),
     "imports:upload": Route(
-        variants=lambda b: [
-            {"kwargs": {"kind": "sites"}},
-            {"kwargs": {"kind": "territories"}, "reach": PREFECTURES | {"admin"}},
-        ],
+        variants=and_post(
+            lambda b: [
+                {"kwargs": {"kind": "sites"}},
+                {"kwargs": {"kind": "territories"}, "reach": PREFECTURES | {"admin"}},
+            ]
+        ),
         reach=IMPORTERS,
         refused=404,
         control="prefect_agent",
@@ -262,8 +287,8 @@ PAGES: dict[str, Route] = {
         refused=404,
     ),
     # Second factor pages: one's own device only; without one, verification sends to enrolment.
-    "otp_enrol": Route(),
-    "otp_verify": Route(ok=302),
+    "otp_enrol": Route(variants=and_post(data=lambda b: {"otp_token": "000000"})),
+    "otp_verify": Route(variants=and_post(data=lambda b: {"otp_token": "000000"}), ok=302),
     "oidc_failure": Route(public=True),
     "accessibility": Route(public=True),
     # The audit trail: prefecture referents read their département's entries only.
@@ -274,7 +299,7 @@ PAGES: dict[str, Route] = {
 SKIPPED = {
     "oidc_authentication_init": "OpenID Connect is off in the tests (404); test_auth_oidc.py runs its flow",
     "oidc_authentication_callback": "OpenID Connect is off in the tests (404); test_auth_oidc.py runs its flow",
-    "admin": "Django admin: behind admin_site.admin_view (staff only), outside the organisations' scope",
+    "admin": "Django admin: every pattern is checked by test_no_admin_url_opens_to_an_account_that_is_not_staff",
     "schema": "the OpenAPI schema describes the API and holds no data",
     "swagger-ui": "the API documentation viewer holds no data",
     "api": "DRF router patterns: each operation is declared in API_OPERATIONS, from the OpenAPI schema",
@@ -374,6 +399,7 @@ API_OPERATIONS: dict[tuple[str, str], Api] = {
     ("POST", "/api/v1/alerts/{id}/merge/"): alert_op(
         control="prefect_agent", data=lambda b: {"into": b.queued.pk}
     ),
+    ("POST", "/api/v1/alerts/{id}/link/"): alert_op(data=lambda b: {"other": b.queued.reference}),
     ("POST", "/api/v1/alerts/{id}/comment/"): alert_op(data=lambda b: {"message": "Commentaire"}),
     ("GET", "/api/v1/alerts/{id}/events/"): alert_op(),
     ("GET", "/api/v1/alerts/{id}/attachments/"): alert_op(),
@@ -614,4 +640,145 @@ def test_counts_exclude_the_objects_of_other_organisations(world, bundles, clien
         login_as(client, world, role)
         if (found := client.get("/api/v1/alerts/").json()["count"]) != expected:
             failures.append(f"/api/v1/alerts/ as {role}: counts {found}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+# --- The Django admin, for accounts that are not staff ---------------------------------------------
+
+# Admin pages that answer anyone: the login form (it says the account may not enter) and the
+# translation catalogue of its scripts. Neither holds data.
+ADMIN_OPEN = {"admin:login", "admin:jsi18n"}
+
+
+def admin_url(route: str) -> str:
+    """A callable URL for an admin pattern: path converters get "1", the app-list regex its first app."""
+    url = re.sub(r"<(?:\w+:)?\w+>", "1", route)
+    url = re.sub(r"\(\?P<app_label>([\w]+)[^)]*\)", r"\1", url)
+    url = re.sub(r"\(\?P<url>\.\*\)", "x", url)
+    return "/" + url.replace("^", "").replace("$", "")
+
+
+def test_no_admin_url_opens_to_an_account_that_is_not_staff(world, bundles, client):
+    """Every admin URL pattern, for anonymous and every non-staff role: the admin login (302), or a
+    refusal (403, 404, 405), never a page with data."""
+    routes = [(key, route) for key, route, _pattern in url_patterns() if route.startswith("admin/")]
+    assert len(routes) > 50  # every registered model's pages, not just the index
+    failures = []
+    for role in ROLES:
+        login_as(client, world, role)
+        for key, route in routes:
+            response = client.get(admin_url(route))
+            status = response.status_code
+            if key in ADMIN_OPEN and status == 200:
+                continue
+            # To the admin login, or to the admin index, which sends there (the logout's GET).
+            if status == 302 and (
+                response["Location"].startswith(reverse("admin:login"))
+                or response["Location"] == reverse("admin:index")
+            ):
+                continue
+            if status not in (403, 404, 405):
+                failures.append(f"{key} ({admin_url(route)}) as {role}: {status} {response.get('Location')}")
+    assert not failures, "\n".join(failures)
+
+
+# --- The same organisation, other roles -------------------------------------------------------------
+
+SAME_ORG_ROLES = {
+    # The Oise bundle's landlord, its gendarmerie brigade and its prefecture, each with three roles.
+    "landlord": ("other_landlord", {"agent": "other_landlord_agent"}),
+    "brigade": ("gendarmerie", {"agent": "gendarme"}),
+    "prefecture": ("prefecture", {"manager": "prefect_agent"}),
+}
+
+
+@dataclass(frozen=True)
+class SameOrg:
+    """One call on the Oise bundle's own objects, and what each role of the owning organisation gets."""
+
+    organisation: str
+    method: str
+    url: Callable
+    expected: Mapping[str, int]  # role (agent, manager, admin) → status
+    data: Callable | None = None
+    api: bool = False
+
+
+SAME_ORG: dict[str, SameOrg] = {
+    # Editing an estate is for the landlord's managers (and its admins, who have their rights).
+    "PATCH an estate": SameOrg(
+        "landlord",
+        "patch",
+        lambda b: f"/api/v1/sites/{b.site.pk}/",
+        {"agent": 403, "manager": 200, "admin": 200},
+        data=lambda b: {"name": f"Résidence {b.marker}"},
+        api=True,
+    ),
+    "read a fiche of one's organisation": SameOrg(
+        "landlord",
+        "get",
+        lambda b: reverse("alerts:detail", args=[b.alert.pk]),
+        {"agent": 200, "manager": 200, "admin": 200},
+    ),
+    "import estates": SameOrg(
+        "landlord", "get", lambda b: reverse("imports:index"), {"agent": 404, "manager": 200, "admin": 200}
+    ),
+    "read the landlord's indicators": SameOrg(
+        "landlord",
+        "get",
+        lambda b: reverse("conventions:indicators"),
+        {"agent": 404, "manager": 200, "admin": 200},
+    ),
+    "comment on a fiche of the unit": SameOrg(
+        "brigade",
+        "post",
+        lambda b: f"/api/v1/alerts/{b.alert.pk}/comment/",
+        {"agent": 201, "manager": 201, "admin": 201},
+        data=lambda b: {"message": "Vu"},
+        api=True,
+    ),
+    "read the unit's indicators": SameOrg(
+        "brigade",
+        "get",
+        lambda b: reverse("conventions:indicators"),
+        {"agent": 404, "manager": 200, "admin": 200},
+    ),
+    "read the audit trail": SameOrg(
+        "prefecture", "get", lambda b: reverse("audit:list"), {"agent": 403, "manager": 200, "admin": 200}
+    ),
+    "create a convention": SameOrg(
+        "prefecture",
+        "get",
+        lambda b: reverse("conventions:create"),
+        {"agent": 200, "manager": 200, "admin": 200},
+    ),
+}
+
+
+def same_org_users(world, organisation: str) -> dict:
+    """The agent, manager and admin of one of the Oise bundle's organisations (the world's own user
+    where it has one for the role)."""
+    attribute, existing = SAME_ORG_ROLES[organisation]
+    org = getattr(world, attribute)
+    return {
+        role: getattr(world, existing[role])
+        if role in existing
+        else UserFactory(organisation=org, role=role, email=f"{role}@{attribute}.same-org.fr")
+        for role in ("agent", "manager", "admin")
+    }
+
+
+def test_each_role_of_the_owning_organisation_gets_what_the_policies_say(world, bundles, client):
+    bundle = bundles["oise"]
+    users = {organisation: same_org_users(world, organisation) for organisation in SAME_ORG_ROLES}
+    failures = []
+    for name, case in SAME_ORG.items():
+        for role, expected in case.expected.items():
+            client.force_login(users[case.organisation][role])
+            data = case.data(bundle) if case.data else None
+            response = call(client, case.method, case.url(bundle), data, api=case.api)
+            if response.status_code != expected:
+                failures.append(
+                    f"{name} as the {case.organisation} {role}: {response.status_code}, expected {expected}"
+                )
     assert not failures, "\n".join(failures)
