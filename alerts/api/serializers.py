@@ -178,7 +178,10 @@ class AlertDetailSerializer(AlertListSerializer):
 
     @extend_schema_field(LinkedAlertSerializer(many=True))
     def get_links(self, alert) -> list:
-        # Only the linked fiches the reader may see (AlertLink): never another landlord's.
+        # Only the linked fiches the reader may see (AlertLink): never another landlord's. A fiche
+        # filed by this very request cannot be linked yet.
+        if self.context.get("just_filed"):
+            return []
         linked = alert_links(user=self.context["request"].user, alert=alert)
         return LinkedAlertSerializer(linked, many=True).data
 

@@ -123,9 +123,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not filed:  # a replay: the fiche an earlier request transmitted, as it is now
             return self.detail_response(alert, status.HTTP_200_OK)
         # Filed now by the landlord: everything the answer shows is in hand (its site, unit, convention,
-        # reporter; no feedback yet), no need to read it again.
+        # reporter; no feedback, no link yet), no need to read it again.
         return Response(
-            s.AlertDetailSerializer(alert, context=self.get_serializer_context()).data,
+            s.AlertDetailSerializer(
+                alert, context={**self.get_serializer_context(), "just_filed": True}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 

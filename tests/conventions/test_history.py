@@ -4,10 +4,10 @@ in its subject's history and an audit entry naming the actor, the object and the
 import datetime
 
 import pytest
-from conventions.delays import response_policy_update
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conventions import services
+from conventions.delays import response_policy_update
 from conventions.models import ActionItemStatus, CommitmentStatus, MeetingKind, ProblemStatus
 from partnerships.models import AuditAction, AuditEntry
 from tests.conventions.factories import make_alert, make_convention
