@@ -33,3 +33,10 @@ class AlertsConfig(AppConfig):
         from .services.routing import on_territories_moved
 
         territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")
+
+        # The audit log names a fiche's changes (record_event writes these codes in `detail`).
+        from partnerships.models.audit import DETAIL_LABELS
+
+        from .models import EventKind, Status
+
+        DETAIL_LABELS.update(event=dict(EventKind.choices), status=dict(Status.choices))

@@ -59,30 +59,10 @@ def filtered_entries(request):
     return form, entries
 
 
-def action_label(entry) -> str:
-    """What was done, not only its kind: « Modification — Prise en compte (Transmise → Prise en
-    compte) » for a fiche's change, from the event and statuses its services record."""
-    from alerts.models import EventKind, Status
-
-    label = entry.get_action_display()
-    event = (entry.detail or {}).get("event")
-    if not event:
-        return label
-    statuses = dict(Status.choices)
-    text = f"{label} — {dict(EventKind.choices).get(event, event)}"
-    before, after = entry.detail.get("from_status"), entry.detail.get("to_status")
-    if after and before != after:
-        moved = " → ".join(str(statuses.get(s, s)) for s in (before, after) if s)
-        text += f" ({moved})"
-    return text
-
-
 @login_required
 def audit_list(request):
     form, entries = filtered_entries(request)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
-    for entry in page.object_list:
-        entry.action_label = action_label(entry)
     fiche = form.cleaned_data.get("fiche") if form.is_valid() else None
     return render(
         request,
@@ -107,7 +87,7 @@ CSV_COLUMNS = [
     (gettext_lazy("Date"), lambda e: timezone.localtime(e.at).strftime("%d/%m/%Y %H:%M:%S")),
     (gettext_lazy("Utilisateur"), lambda e: e.actor_label or _("Système")),
     (gettext_lazy("Organisation"), lambda e: e.organisation_label),
-    (gettext_lazy("Action"), action_label),
+    (gettext_lazy("Action"), lambda e: e.action_label),
     (gettext_lazy("Objet"), lambda e: e.object_label),
     (gettext_lazy("Identifiant"), lambda e: e.object_id),
     (gettext_lazy("Fiche"), lambda e: e.reference),

@@ -10,7 +10,8 @@ MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 class Recipients:
-    """Who is told at each level, cached per unit for one scan, with substitutes for managers on leave."""
+    """Who is told at each level, cached per unit for one scan, with substitutes for managers on leave.
+    Each with their organisation: the e-mails give due times in the reader's zone (its département)."""
 
     def __init__(self, today: datetime.date):
         self.today = today
@@ -19,7 +20,7 @@ class Recipients:
             s.user_id: s.substitute
             for s in Substitution.objects.filter(
                 starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
-            ).select_related("substitute")
+            ).select_related("substitute__organisation")
         }
 
     def prefetch(self, organisation_ids: set) -> None:
@@ -29,7 +30,9 @@ class Recipients:
         if not missing:
             return
         members: dict = {pk: [] for pk in missing}
-        for user in User.objects.filter(organisation_id__in=missing, is_active=True):
+        for user in User.objects.filter(organisation_id__in=missing, is_active=True).select_related(
+            "organisation"
+        ):
             members[user.organisation_id].append(user)
         for pk, users in members.items():
             self._cache[(pk, False)] = [self._substitutes.get(u.pk, u) for u in users]
@@ -40,7 +43,9 @@ class Recipients:
     def _members(self, organisation_id, managers_only: bool) -> list[User]:
         key = (organisation_id, managers_only)
         if key not in self._cache:
-            qs = User.objects.filter(organisation_id=organisation_id, is_active=True)
+            qs = User.objects.filter(organisation_id=organisation_id, is_active=True).select_related(
+                "organisation"
+            )
             if managers_only:
                 qs = qs.filter(role__in=MANAGER_ROLES)
             self._cache[key] = [self._substitutes.get(u.pk, u) for u in qs]
@@ -49,7 +54,7 @@ class Recipients:
     def _prefecture(self, department_id) -> list[User]:
         key = ("prefecture", department_id)
         if key not in self._cache:
-            qs = User.objects.filter(
+            qs = User.objects.select_related("organisation").filter(
                 organisation__kind=OrganisationKind.PREFECTURE,
                 organisation__department_id=department_id,
                 role__in=MANAGER_ROLES,
