@@ -6,6 +6,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
@@ -138,12 +140,15 @@ class AlertFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(reference__icontains=value) | Q(site__name__icontains=value))
 
+    # The methods' `bool | None` hint is no type the schema generator reads: say it.
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
         q = overdue_q(timezone.now())
         return queryset.filter(q) if value else queryset.exclude(q)
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_due_soon(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset

@@ -1,5 +1,5 @@
-"""The outbox: every message Passerelle sends leaves through here (e-mails today; a webhook would be
-another row carried the same way).
+"""The outbox: every message Passerelle sends leaves through here, e-mails and webhook calls alike (a
+row's `channel`; alerts/webhooks/ builds, signs and posts the webhook ones).
 
 * `queue(messages)` writes, in the caller's transaction, the rows whose key is new — one
   INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, on PostgreSQL and SQLite alike, so a repeated
@@ -10,7 +10,10 @@ another row carried the same way).
 * Delivery is at least once, never silently lost: a row is claimed (`sending`, committed) before
   the SMTP call and marked `sent` after it. A worker killed between the SMTP server's acceptance
   and that commit leaves the row `sending`; after SENDING_TIMEOUT `flush` sends it again with the
-  same Message-ID, which mail clients use to show the message once.
+  same Message-ID, which mail clients use to show the message once. A webhook call carries its
+  row's key as `webhook-id`, which receivers deduplicate on.
+* A failed webhook call is not raised for a task retry: it waits `next_attempt_at` (a backoff over
+  about a day) and flush takes it then.
 
 The delivery tasks are defined here, beside what they deliver: the modules that queue (notifications,
 escalation) then never import alerts.tasks, which imports them. They keep their alerts.tasks.* names,
@@ -34,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .bulk import other_columns
-from .models import OutboxEmail, OutboxStatus
+from .models import OutboxChannel, OutboxEmail, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,13 @@ SKIPPED = "skipped"
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 
 
+class DeliveryError(Exception):
+    """A webhook call that failed (refused address, network error, an answer other than 2xx)."""
+
+
+DELIVERY_ERRORS = (*SMTP_ERRORS, DeliveryError)
+
+
 class Message(NamedTuple):
     key: str  # names the message: queued once whoever asks again
     to: list[str]
@@ -55,7 +65,21 @@ class Message(NamedTuple):
     body: str
 
 
-def queue(messages: Iterable[Message]) -> list[int]:
+class WebhookMessage(NamedTuple):
+    key: str  # queued once, and the webhook-id receivers deduplicate on
+    endpoint: int  # WebhookEndpoint id
+    event_type: str  # kept in the row's subject
+    body: str  # the JSON payload
+
+
+def _row(message: Message | WebhookMessage) -> tuple:
+    """The columns of FIELDS for either kind of message."""
+    if isinstance(message, WebhookMessage):
+        return (message.key, [], message.event_type, message.body, OutboxChannel.WEBHOOK, message.endpoint)
+    return (*message, OutboxChannel.EMAIL, None)
+
+
+def queue(messages: Iterable[Message | WebhookMessage]) -> list[int]:
     """Save the messages whose key is new and publish them once the transaction commits; returns the
     new rows' ids."""
     ids = _insert_new(list(messages))
@@ -64,10 +88,10 @@ def queue(messages: Iterable[Message]) -> list[int]:
     return ids
 
 
-FIELDS = list(Message._fields)
+FIELDS = [*Message._fields, "channel", "endpoint"]
 
 
-def _insert_new(messages: list[Message]) -> list[int]:
+def _insert_new(messages: list[Message | WebhookMessage]) -> list[int]:
     """One statement whatever the number of messages. Django's bulk_create gives no ids back with
     ignore_conflicts, and with update_conflicts gives the existing rows' ids too, so the statement is
     written here. The rows travel as one JSON document: psycopg quotes an array parameter element by
@@ -95,7 +119,7 @@ def _insert_new(messages: list[Message]) -> list[int]:
         f"SELECT {', '.join([*values, *('%s' for _ in rest)])} FROM {source} "
         f"ON CONFLICT ({quote(given[0].column)}) DO NOTHING RETURNING {quote(OutboxEmail._meta.pk.column)}"
     )
-    document = json.dumps([dict(zip((f.column for f in given), m, strict=True)) for m in messages])
+    document = json.dumps([dict(zip((f.column for f in given), _row(m), strict=True)) for m in messages])
     with connection.cursor() as cursor:
         cursor.execute(sql, [*defaults, document])  # the SELECT's placeholders come before FROM's
         return [row[0] for row in cursor.fetchall()]
@@ -135,15 +159,23 @@ def publish(*outbox_ids: int) -> None:
         logger.warning("Broker unreachable, outbox %s left for flush_outbox", outbox_ids, exc_info=True)
 
 
+def due(now: datetime.datetime) -> Q:
+    """Pending rows whose backoff, if any, is over."""
+    return Q(status=OutboxStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
 def claimable(now: datetime.datetime) -> Q:
-    """Rows a worker may take: pending, or left "sending" by a worker that died."""
-    return Q(status=OutboxStatus.PENDING) | Q(
-        status=OutboxStatus.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
-    )
+    """Rows a worker may take: pending and due, or left "sending" by a worker that died."""
+    return due(now) | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
 
 
 def transmit(row: OutboxEmail) -> None:
-    """The SMTP call, with the row's own Message-ID."""
+    """The SMTP call, with the row's own Message-ID; or the signed webhook call."""
+    if row.channel == OutboxChannel.WEBHOOK:
+        from .webhooks import delivery  # delivery reads the outbox's rows: imported when needed
+
+        delivery.post(row)
+        return
     EmailMessage(
         row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.to, headers={"Message-ID": row.message_id}
     ).send(fail_silently=False)
@@ -166,8 +198,15 @@ def deliver(outbox_id: int, *, now: datetime.datetime | None = None) -> str:
         row.save(update_fields=["status", "claimed_at", "attempts"])
     try:
         transmit(row)
-    except SMTP_ERRORS as exc:
+    except DELIVERY_ERRORS as exc:
         row.last_error = str(exc)[:2000]
+        if row.channel == OutboxChannel.WEBHOOK:
+            from .webhooks import delivery
+
+            row.status, row.next_attempt_at = delivery.retry_plan(row.attempts, now)
+            _record(row, "last_error", "next_attempt_at")
+            delivery.failed(row, now)
+            return row.status
         row.status = OutboxStatus.FAILED if row.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
         if row.status == OutboxStatus.FAILED:
             logger.error("Outbox %s failed after %s attempts", row.pk, row.attempts)
@@ -177,14 +216,18 @@ def deliver(outbox_id: int, *, now: datetime.datetime | None = None) -> str:
         return row.status
     row.status, row.sent_at = OutboxStatus.SENT, timezone.now()
     _record(row, "sent_at")
+    if row.channel == OutboxChannel.WEBHOOK:
+        from .webhooks import delivery
+
+        delivery.succeeded(row)
     return row.status
 
 
-def _record(row: OutboxEmail, field: str) -> None:
+def _record(row: OutboxEmail, *fields: str) -> None:
     """Write the attempt's outcome unless another worker took the row over meanwhile (then its own
     attempt, the later one, has the last word)."""
     OutboxEmail.objects.filter(pk=row.pk, status=OutboxStatus.SENDING, attempts=row.attempts).update(
-        status=row.status, **{field: getattr(row, field)}
+        status=row.status, **{field: getattr(row, field) for field in fields}
     )
 
 
@@ -196,7 +239,7 @@ def deliver_batch(outbox_ids: list[int]) -> tuple[int, list[int]]:
         try:
             if deliver(pk) == OutboxStatus.SENT:
                 sent += 1
-        except SMTP_ERRORS:
+        except DELIVERY_ERRORS:
             failed.append(pk)
     return sent, failed
 
@@ -207,12 +250,12 @@ def flush(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     now = now or timezone.now()
     stale = Q(status=OutboxStatus.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
     sent = 0
-    for waiting in (Q(status=OutboxStatus.PENDING), stale):
+    for waiting in (due(now), stale):
         for pk in OutboxEmail.objects.filter(waiting).values_list("pk", flat=True)[:limit]:
             try:
                 if deliver(pk, now=now) == OutboxStatus.SENT:
                     sent += 1
-            except SMTP_ERRORS:
+            except DELIVERY_ERRORS:
                 logger.warning("Outbox %s not delivered, will retry", pk, exc_info=True)
     return sent
 
@@ -222,7 +265,7 @@ def deliver_outbox(self, outbox_id: int) -> str:
     """Send one row; retry with exponential backoff on SMTP errors."""
     try:
         return deliver(outbox_id)
-    except SMTP_ERRORS as exc:
+    except DELIVERY_ERRORS as exc:
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
 
 

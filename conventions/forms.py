@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from alerts.models import Alert, Category
-from partnerships import scope
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
 from partnerships.widgets import FastSelect, NativeDateInput
@@ -144,12 +143,11 @@ class IndicatorFilterForm(DsfrBaseForm):
             .only("name", "commune__name")
             .order_by("name")
         )
-        org = user.organisation
-        if org.is_landlord:
+        if reader.landlord_id is not None:
             del self.fields["landlord"]
-            self.fields["site"].queryset = self.fields["site"].queryset.filter(landlord_id=org.id)
-        if org.is_force:
-            self.fields["unit"].queryset = orgs.filter(id__in=scope.unit_ids(user))
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(landlord_id=reader.landlord_id)
+        if reader.unit_ids is not None:
+            self.fields["unit"].queryset = orgs.filter(id__in=reader.unit_ids)
 
     def filters(self) -> indicators.Filters:
         default = indicators.Filters.last_twelve_months()

@@ -54,6 +54,8 @@ class IndicatorReader:
     aggregated_only: bool = False  # partner mayor: no fiche, no name, small counts suppressed
     can_list_fiches: bool = True
     communes: tuple[int, ...] = ()  # a partner mayor's communes: the only ones on its map
+    landlord_id: int | None = None  # a landlord reads its own fiches only: no landlord to choose
+    unit_ids: tuple[int, ...] | None = None  # a force reads its own units' only: the units to choose from
 
 
 def _reader_side(user: User) -> str | None:
@@ -92,10 +94,12 @@ def indicator_reader(user: User) -> IndicatorReader | None:
     if side == "department":
         return IndicatorReader(Q(department_id=dept), Q(department_id=dept), dept)
     if side == "landlord":
-        return IndicatorReader(Q(landlord_id=org.id), Q(site__landlord_id=org.id), dept)
+        return IndicatorReader(Q(landlord_id=org.id), Q(site__landlord_id=org.id), dept, landlord_id=org.id)
     if side == "units":
         units = scope.unit_ids(user)
-        return IndicatorReader(Q(routed_unit_id__in=units), scope.territory_commune_q(units), dept)
+        return IndicatorReader(
+            Q(routed_unit_id__in=units), scope.territory_commune_q(units), dept, unit_ids=tuple(units)
+        )
     if side == "communes":
         communes = tuple(org.communes.values_list("id", flat=True))
         return IndicatorReader(

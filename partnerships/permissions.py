@@ -11,11 +11,11 @@ Model level (Wagtail's `user_has_permission(user, action)`): may the user open t
 at all? Every page gate and the main menu ask it, so that organisation kinds are tested here (and in
 scope.py) only."""
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, Organisation, OrganisationKind, User
+from .models import HousingSite, ImportRun, Organisation, OrganisationKind, User
 
 
 class PagePolicy:
@@ -81,7 +81,8 @@ class BasePolicy(PagePolicy):
 
 
 class HousingSitePolicy(BasePolicy):
-    """Pages: "list" (the estates one sees), "change" (edit one's own estates)."""
+    """Pages: "list" (the estates one sees), "change" (edit one's own estates), "set_force" (the
+    prefecture's managers say which force is competent for an estate of a split commune)."""
 
     model = HousingSite
 
@@ -92,6 +93,10 @@ class HousingSitePolicy(BasePolicy):
             )
         if action == "change":
             return org is not None and org.is_landlord and user.is_manager
+        if action == "set_force":
+            return scope.is_platform_admin(user) or (
+                org is not None and org.is_prefecture and user.is_manager
+            )
         return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
@@ -107,6 +112,8 @@ class HousingSitePolicy(BasePolicy):
             if org.is_landlord and user.is_manager:
                 return qs.filter(landlord_id=org.id)
             return qs.none()
+        if action == "set_force" and org.is_prefecture and user.is_manager:
+            return qs.filter(commune__department_id=org.department_id)
         return qs.none()
 
     def has_permission(self, user: User, action: str, obj: HousingSite) -> bool:
@@ -170,6 +177,26 @@ class ImportPolicy(PagePolicy):
 
 
 import_policy = ImportPolicy()
+
+
+class ImportRunPolicy(BasePolicy):
+    """An import run (its progress, its result, its commit) belongs to its author and to the managers of
+    the author's organisation; anyone else gets 404. "commit" also needs the right to import that kind."""
+
+    model = ImportRun
+    actions = ("view", "commit")
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        mine = Q(created_by_id=user.pk)
+        if user.is_manager:
+            mine |= Q(organisation_id=org.id)
+        qs = qs.filter(mine)
+        if action == "commit":
+            qs = qs.filter(kind__in=import_policy.actions(user))
+        return qs
+
+
+import_run_policy = ImportRunPolicy()
 
 
 def home_panel(user: User) -> str:

@@ -3,7 +3,7 @@ are written once."""
 
 from django.db.models import Q
 
-from .models import Organisation, OrganisationKind, TerritoryAssignment, User
+from .models import Organisation, OrganisationKind, Role, TerritoryAssignment, User
 
 
 def unit_ids(user: User) -> list[int]:
@@ -65,3 +65,12 @@ def is_landlord(user: User) -> bool:
 
 def is_force(user: User) -> bool:
     return kind(user) in OrganisationKind.forces()
+
+
+def administered_organisation(user: User) -> Organisation | None:
+    """The organisation whose accounts, tokens and webhooks the user manages (role admin), else None."""
+    if not user.is_authenticated or not user.is_active or user.is_service_account:
+        return None
+    if user.role != Role.ADMIN or user.organisation_id is None:
+        return None
+    return user.organisation

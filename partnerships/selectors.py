@@ -3,8 +3,17 @@
 from django.db.models import Count, QuerySet
 
 from . import hooks, scope
-from .models import Commune, HousingSite, Organisation, SecurityCorrespondent, TerritoryAssignment, User
-from .permissions import site_policy
+from .models import (
+    Commune,
+    HousingSite,
+    ImportRun,
+    Organisation,
+    SecurityCorrespondent,
+    TerritoryAssignment,
+    User,
+)
+from .permissions import import_run_policy, site_policy
+from .services.imports import progress_cache, progress_key
 
 
 def site_list(
@@ -55,3 +64,17 @@ def competent_unit_for_site(site: HousingSite) -> Organisation | None:
     from .routing import competent_unit
 
     return competent_unit(site.commune_id, site.force)
+
+
+def import_runs(*, user: User, limit: int = 20):
+    """The latest import runs the user may follow (its own, and its organisation's for a manager)."""
+    return (
+        import_run_policy.instances(user).select_related("created_by").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def import_run_progress(run: ImportRun) -> int:
+    """Rows read so far: the worker's live count while the run is busy, the stored count afterwards."""
+    if run.running:
+        return progress_cache().get(progress_key(run), run.rows_done)
+    return run.rows_done

@@ -9,6 +9,7 @@ sites_patterns = (
     [
         path("", views.site_list, name="list"),
         path("<int:pk>/", views.site_detail, name="detail"),
+        path("<int:pk>/force/", views.site_force, name="force"),
     ],
     "sites",
 )
@@ -33,6 +34,8 @@ urlpatterns = [
     path("fiches/", include("alerts.urls")),
     path("conventions/", include("conventions.urls")),
     path("imports/", include("partnerships.imports.urls")),
+    path("organisation/jetons/", include("partnerships.tokens.urls")),
+    path("organisation/webhooks/", include("alerts.webhooks.urls")),
     path("api/v1/", include("partnerships.api.urls")),
     path("api/v1/", include("alerts.api.urls")),
     path("api/v1/", include("conventions.api.urls")),

@@ -1,10 +1,26 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from dsfr.forms import DsfrBaseForm
 
-from . import hooks, selectors
+from . import hooks, routing, selectors
+from .errors import ApplicationError
+from .models import OrganisationKind
 from .permissions import home_panel, site_policy
+from .services.sites import site_set_force
+
+
+class SiteForceForm(DsfrBaseForm):
+    force = forms.ChoiceField(
+        label=gettext_lazy("Force compétente pour ce site"),
+        choices=[(kind.value, kind.label) for kind in OrganisationKind.forces()],
+        widget=forms.RadioSelect,
+    )
 
 
 def querystring_without_page(request) -> str:
@@ -71,8 +87,41 @@ def site_detail(request, pk):
             "buildings": site.buildings.all(),
             "can_change": site_policy.has_permission(request.user, "change", site),
             "competent_unit": selectors.competent_unit_for_site(site),
+            "force_form": _force_form(request.user, site),
         },
     )
+
+
+def _force_form(user, site):
+    """The choice of force, for the prefecture, when the estate's commune is split."""
+    if not site_policy.has_permission(user, "set_force", site):
+        return None
+    if len(routing.current_units(site.commune_id)) < 2:
+        return None
+    return SiteForceForm(initial={"force": site.force or None})
+
+
+@login_required
+@require_POST
+def site_force(request, pk):
+    site = selectors.site_get(user=request.user, pk=pk, action="set_force")
+    form = SiteForceForm(request.POST)
+    if form.is_valid():
+        try:
+            site_set_force(actor=request.user, site=site, force=form.cleaned_data["force"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Force compétente enregistrée : les prochaines fiches de ce site seront orientées "
+                    "automatiquement. Les fiches déjà en attente restent dans la file de routage manuel."
+                ),
+            )
+    else:
+        messages.error(request, _("Choisissez la police ou la gendarmerie."))
+    return redirect("sites:detail", pk=site.pk)
 
 
 @login_required

@@ -300,6 +300,10 @@ class LinkSerializer(serializers.Serializer):
 class EventSerializer(OutputSerializer):
     author = serializers.SerializerMethodField()
     internal = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True,
+        help_text="Détails selon le type d'événement (champs modifiés, unité destinataire, fiche liée…)",
+    )
 
     class Meta:
         model = AlertEvent

@@ -7,29 +7,40 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partnerships.api.pagination import KeysFirstPagination
-from partnerships.api.parsers import JSONParser
+from partnerships.api.schema import ErrorSerializer
 from partnerships.audit import audit_record
-from partnerships.models import AuditAction
+from partnerships.models import AuditAction, TokenScope
 
 from .. import selectors, services
 from ..filters import AlertFilter
 from ..models import Alert
 from ..permissions import alert_policy
 from ..services.common import as_seen
-from ..services.filing import alert_file_or_replay, parse_key
+from ..services.filing import alert_file_or_replay, body_hash, parse_key
 from ..views.fiche import attachment_response
 from . import serializers as s
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.UUID,
+    # A string with a UUID's pattern, not `format: uuid`: openapi-python-client would type it UUID and
+    # hand the object to httpx, which accepts only str headers.
+    {
+        "type": "string",
+        "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
     OpenApiParameter.HEADER,
     required=False,
-    description=_("UUID choisi par le client : renvoyer la même requête ne crée jamais deux fiches."),
+    description=_(
+        "UUID choisi par le client, propre à chaque utilisateur (deux comptes peuvent employer la même "
+        "clé sans se gêner). Renvoyer la même requête avec la même clé ne crée jamais deux fiches : la "
+        "première réponse est 201, les suivantes 200 avec la fiche déjà déposée, telle qu'elle est "
+        "aujourd'hui. La même clé avec un corps différent est refusée (422, code "
+        "`idempotency_key_reused`)."
+    ),
 )
 # What alerts.services.attachments.sniff_content_type accepts, and so what a download may be.
 ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
@@ -71,13 +82,43 @@ def transition_schema(summary: str, request=None):
         summary=_("Déposer une fiche (bailleur)"),
         request=s.AlertCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.AlertDetailSerializer, 200: s.AlertDetailSerializer, **ERRORS},
+        responses={
+            201: s.AlertDetailSerializer,
+            200: OpenApiResponse(
+                s.AlertDetailSerializer,
+                description=_("Requête rejouée avec la même clé d'idempotence : la fiche déjà déposée"),
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description=_("Clé d'idempotence déjà employée avec un corps différent (rien n'est créé)"),
+            ),
+            **ERRORS,
+        },
     ),
 )
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = AlertFilter
     pagination_class = KeysFirstPagination
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # What an API token's scope must be for each write (partnerships.tokens.api.TokenScopePermission).
+    token_scopes = {
+        "create": TokenScope.FILE,
+        "attachments": TokenScope.FILE,
+        "comment": TokenScope.FILE,
+        **dict.fromkeys(
+            (
+                "acknowledge",
+                "start",
+                "feedback",
+                "close",
+                "redirect",
+                "return_to_prefecture",
+                "reopen",
+                "merge",
+                "link",
+            ),
+            TokenScope.TRIAGE,
+        ),
+    }
 
     def get_queryset(self):
         alerts = selectors.alert_list(user=self.request.user)
@@ -118,7 +159,12 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         site, link_to = data.pop("site"), data.pop("link_to", None)
         key = parse_key(request.headers.get("Idempotency-Key"))
         alert, filed = alert_file_or_replay(
-            actor=request.user, site=site, data=data, idempotency_key=key, link_to=link_to
+            actor=request.user,
+            site=site,
+            data=data,
+            idempotency_key=key,
+            link_to=link_to,
+            request_hash=body_hash(request.data) if key else "",
         )
         if not filed:  # a replay: the fiche an earlier request transmitted, as it is now
             return self.detail_response(alert, status.HTTP_200_OK)
@@ -228,10 +274,17 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         methods=["POST"],
         summary=_("Ajouter une pièce jointe (photo ou PDF, type vérifié)"),
-        request={"multipart/form-data": s.UploadSerializer},
+        request=s.UploadSerializer,
         responses={201: s.AttachmentSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    # The one operation that takes a file: multipart, and only here (every other body is JSON).
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser],
+    )
     def attachments(self, request, pk=None):
         alert = self.get_object()
         if request.method == "POST":
@@ -250,7 +303,26 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         summary=_("Télécharger une pièce jointe"),
-        responses={**{(200, media): OpenApiTypes.BINARY for media in ATTACHMENT_TYPES}, 404: ERRORS[404]},
+        description=_(
+            "Le fichier tel que déposé. Son type réel (en-tête Content-Type) est l'un des types acceptés "
+            "au dépôt ; `application/octet-stream` les résume pour les générateurs de clients."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "attachment_pk",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description=_("`id` de la pièce jointe"),
+            )
+        ],
+        # application/octet-stream first: generators (openapi-python-client) model the first media
+        # type they know as bytes and drop responses whose types are all image/* or PDF.
+        responses={
+            **{
+                (200, media): OpenApiTypes.BINARY for media in ("application/octet-stream", *ATTACHMENT_TYPES)
+            },
+            404: ERRORS[404],
+        },
     )
     @action(
         detail=True,

@@ -23,7 +23,8 @@ from .choices import (
 )
 from .events import AlertEvent, Attachment
 from .links import AlertLink
-from .notifications import Notification, OutboxEmail, OutboxStatus
+from .notifications import Notification, OutboxChannel, OutboxEmail, OutboxStatus
+from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "OPEN_STATUSES",
@@ -41,6 +42,7 @@ __all__ = [
     "EventKind",
     "Notification",
     "Outcome",
+    "OutboxChannel",
     "OutboxEmail",
     "OutboxStatus",
     "PlaceType",
@@ -50,5 +52,7 @@ __all__ = [
     "Status",
     "SubCategory",
     "Urgency",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "alert_field_names",
 ]

@@ -63,6 +63,9 @@ class Alert(models.Model):
     )
     reporter_visible = models.BooleanField(_("identité du déclarant visible par les forces"), default=False)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    # SHA-256 of the API request that filed the fiche (canonical JSON): the key replayed with another
+    # body is refused instead of answering with this fiche. Empty for fiches filed from the pages.
+    idempotency_body_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Routing side
     routed_unit = models.ForeignKey(
         Organisation,

@@ -38,8 +38,20 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("Échec")
 
 
+class OutboxChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
 class OutboxEmail(models.Model):
+    """One message to deliver: an e-mail, or a webhook call (`endpoint`, JSON `body`, event type in
+    `subject`; its `key` is the `webhook-id` receivers deduplicate on)."""
+
     key = models.CharField(max_length=200, unique=True, help_text="Identifies the message: never sent twice.")
+    channel = models.CharField(max_length=8, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL)
+    endpoint = models.ForeignKey(
+        "alerts.WebhookEndpoint", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     to = models.JSONField(default=list)
     subject = models.CharField(max_length=250)
     body = models.TextField()
@@ -50,10 +62,13 @@ class OutboxEmail(models.Model):
     # When a worker took the row for its SMTP attempt: a row still "sending" long after is sent again.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Webhooks only: a failed call waits here before its next attempt (the backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="outbox_endpoint_idx"),
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="outbox_pending_idx"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outbox_sending_idx"),
         ]

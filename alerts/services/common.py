@@ -16,6 +16,7 @@ from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
+from ..webhooks import events as webhooks
 
 ALERT_PERMS = ("alerts.view_alert", "alerts.change_alert")
 
@@ -100,7 +101,8 @@ def record_event(
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
     change of a fiche passes here, so here it is audited too (without the message: free text), and
-    here every comment, feedback or reason meets the free-text cap, whichever interface sent it."""
+    here every comment, feedback or reason meets the free-text cap, whichever interface sent it;
+    the organisations' webhooks are told."""
     if len(message) > FREE_TEXT_MAX_LENGTH:
         raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
@@ -110,7 +112,7 @@ def record_event(
         obj=alert,
         detail={"event": kind, "from_status": from_status, "to_status": to_status},
     )
-    return AlertEvent.objects.create(
+    event = AlertEvent.objects.create(
         alert=alert,
         kind=kind,
         author=actor,
@@ -121,6 +123,8 @@ def record_event(
         message=message,
         data=data or {},
     )
+    webhooks.emit(alert, event)
+    return event
 
 
 def transition_event(

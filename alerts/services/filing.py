@@ -2,6 +2,8 @@
 the unit) and the one-step `alert_file` used by the form and the API."""
 
 import datetime
+import hashlib
+import json
 import uuid
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +27,29 @@ from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_chang
 # What a landlord fills in (the facts, where they happened, whether the force may see the reporter's
 # name); everything else is set by the services.
 DRAFT_FIELDS = ("building", *alert_field_names("category", "recurring"), "reporter_visible")
+
+
+def body_hash(body) -> str:
+    """SHA-256 of a request body in canonical JSON (sorted keys, no spaces): the same fiche sent
+    twice hashes the same whatever the client's key order or spacing."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replayed(alert: Alert, request_hash: str) -> tuple[Alert, bool]:
+    """The answer to a key already used: its fiche, unless the first request's body differs (the
+    IETF Idempotency-Key draft's 422: a reused key must not hide a different fiche)."""
+    if request_hash and alert.idempotency_body_hash and request_hash != alert.idempotency_body_hash:
+        raise ApplicationError(
+            _(
+                "Cette clé d'idempotence a déjà servi pour une autre fiche (%(reference)s) avec un contenu "
+                "différent : choisissez une nouvelle clé pour déposer une nouvelle fiche."
+            )
+            % {"reference": alert.reference},
+            code="idempotency_key_reused",
+            status=422,
+        )
+    return alert, False
 
 
 def parse_key(idempotency_key) -> uuid.UUID | None:
@@ -98,7 +123,9 @@ def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotenc
     return insert_draft(actor=actor, site=site, data=data, key=key)
 
 
-def insert_draft(*, actor: User, site: HousingSite, data: dict, key: uuid.UUID) -> Alert:
+def insert_draft(
+    *, actor: User, site: HousingSite, data: dict, key: uuid.UUID, request_hash: str = ""
+) -> Alert:
     """The INSERT of a new draft, once the caller found no fiche with this key."""
     alert = Alert(
         landlord=actor.organisation,  # the site's landlord (checked), already loaded with the actor
@@ -106,6 +133,7 @@ def insert_draft(*, actor: User, site: HousingSite, data: dict, key: uuid.UUID) 
         department_id=site.commune.department_id,
         reporter=actor,
         idempotency_key=key,
+        idempotency_body_hash=request_hash,
         **clean_data(site, data),
     )
     # Landlord, site, département, reporter and building are the objects in hand (clean_data checked
@@ -264,22 +292,26 @@ def alert_file_or_replay(
     idempotency_key=None,
     attachments=(),
     link_to: Alert | None = None,
+    request_hash: str = "",
 ) -> tuple[Alert, bool]:
     """alert_file, and whether this call transmitted the fiche (False: the key's fiche had been
-    transmitted by an earlier call, returned as it is). The API answers 201 or 200 from it."""
+    transmitted by an earlier call, returned as it is). The API answers 201 or 200 from it, and
+    passes `request_hash` (body_hash of its body): the key replayed with another body is refused."""
     key = parse_key(idempotency_key)
     existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
     if existing is not None and existing.status != Status.DRAFT:
-        return existing, False
+        return replayed(existing, request_hash)
     if existing is not None:
         # The draft saved earlier from the same form: file it with what the user sent now.
         alert = alert_update_draft(actor=actor, alert=existing, data=data)
     else:
         require_site_landlord(actor, site)
-        alert = insert_draft(actor=actor, site=site, data=data, key=key or uuid.uuid4())
+        alert = insert_draft(
+            actor=actor, site=site, data=data, key=key or uuid.uuid4(), request_hash=request_hash
+        )
         if alert.status != Status.DRAFT:
             # A concurrent request with the same key transmitted it while this one waited on the INSERT.
-            return alert, False
+            return replayed(alert, request_hash)
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(

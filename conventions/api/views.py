@@ -1,6 +1,6 @@
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -65,21 +65,59 @@ class ConventionDetailSerializer(ConventionSerializer):
         fields = [*ConventionSerializer.Meta.fields, "signatories", "commitments", "meetings"]
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer"},
+            {
+                "type": "string",
+                "description": "« < N » : compte masqué pour une mairie, sous le seuil de diffusion",
+            },
+        ]
+    }
+)
+class CountField(serializers.JSONField):
+    """A count as conventions.indicators.shown gives it: an integer, or "< threshold" for a mayor."""
+
+
+class MonthCountSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="Premier jour du mois")
+    count = CountField()
+
+
+class CategoryCountSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()
+    count = CountField()
+
+
+class HoursSerializer(serializers.Serializer):
+    median = serializers.FloatField(allow_null=True, help_text="Heures ; null sans données (ou masqué)")
+    p90 = serializers.FloatField(allow_null=True, help_text="Heures ; null sans données (ou masqué)")
+
+
+class HotspotSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    name = serializers.CharField()
+    commune = serializers.CharField()
+    count = serializers.IntegerField()
+
+
 class IndicatorsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
-    total = serializers.JSONField(help_text="Entier, ou « < 5 » pour une mairie sous le seuil de diffusion")
-    per_month = serializers.ListField(child=serializers.DictField())
-    per_category = serializers.ListField(child=serializers.DictField())
-    ack_hours = serializers.DictField()
-    feedback_hours = serializers.DictField()
+    total = CountField()
+    per_month = MonthCountSerializer(many=True)
+    per_category = CategoryCountSerializer(many=True)
+    ack_hours = HoursSerializer()
+    feedback_hours = HoursSerializer()
     within_policy_share = serializers.FloatField(allow_null=True)
-    staff_aggressions = serializers.JSONField()
-    complaints_filed = serializers.JSONField()
-    redirections = serializers.JSONField()
-    hotspots = serializers.ListField(child=serializers.DictField())
-    problems_identified = serializers.JSONField()
-    problems_resolved = serializers.JSONField()
+    staff_aggressions = CountField()
+    complaints_filed = CountField()
+    redirections = CountField()
+    hotspots = HotspotSerializer(many=True)
+    problems_identified = CountField()
+    problems_resolved = CountField()
 
 
 FILTER_PARAMETERS = [

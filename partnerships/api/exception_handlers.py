@@ -24,7 +24,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         from rest_framework.response import Response
 
-        return Response({"message": exc.message, "code": exc.code, "extra": exc.extra}, status=400)
+        return Response({"message": exc.message, "code": exc.code, "extra": exc.extra}, status=exc.status)
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -26,7 +26,7 @@ class ImportForm(DsfrBaseForm):
         self.user = user
 
     def params(self) -> dict:
-        """What the commit step needs to run the same import again, as JSON for the session."""
+        """What the tasks need besides the file to run the import, stored as JSON on the run."""
         return {"fmt": self.cleaned_data["fmt"]}
 
 

@@ -6,6 +6,8 @@ app_name = "imports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("suivi/<int:pk>/", views.run, name="run"),
+    path("suivi/<int:pk>/etat/", views.run_status, name="run_status"),
+    path("suivi/<int:pk>/valider/", views.commit, name="commit"),
     path("<str:kind>/", views.upload, name="upload"),
-    path("<str:kind>/<str:token>/valider/", views.commit, name="commit"),
 ]

@@ -1,22 +1,21 @@
-"""Upload → validation preview (a complete import rolled back: nothing written) → commit → summary.
-The file waits in private storage between the two steps, named by a random token kept in the session."""
+"""Upload → check (a complete import rolled back: nothing written) → commit → summary. Both long steps run
+in Celery tasks (partnerships.services.imports); the run's page follows their progress, polled by
+static/imports.js, and keeps the result readable afterwards."""
 
-import datetime
-import uuid
-
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partnerships.importers.sites import import_sites
-from partnerships.importers.territories import import_territories
+from partnerships.errors import ApplicationError
+from partnerships.selectors import import_run_progress, import_runs
+from partnerships.services.imports import import_run_commit_request, import_run_create
 
 from ..permissions import IMPORT_SITES as SITES
 from ..permissions import IMPORT_TERRITORIES as TERRITORIES
-from ..permissions import import_policy
+from ..permissions import import_policy, import_run_policy
 from .forms import SitesImportForm, TerritoriesImportForm
 
 FORMS = {SITES: SitesImportForm, TERRITORIES: TerritoriesImportForm}
@@ -24,7 +23,6 @@ TITLES = {
     SITES: _("Importer un patrimoine (sites)"),
     TERRITORIES: _("Importer des compétences territoriales"),
 }
-SESSION_KEY = "passerelle_imports"
 
 
 @login_required
@@ -38,6 +36,7 @@ def index(request):
         {
             "page_title": _("Imports"),
             "imports": [(kind, TITLES[kind]) for kind in kinds],
+            "runs": import_runs(user=request.user),
         },
     )
 
@@ -47,68 +46,51 @@ def upload(request, kind):
     import_policy.check(request.user, kind)
     form = FORMS[kind](request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        token = uuid.uuid4().hex
-        stored = default_storage.save(f"imports/{token}.csv", form.cleaned_data["file"])
-        pending = {"kind": kind, "file": stored, **form.params()}
-        request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), token: pending}
-        summary = _run(request.user, pending, dry_run=True)
-        return render(
-            request,
-            "imports/result.html",
-            {
-                "page_title": TITLES[kind],
-                "kind": kind,
-                "summary": summary,
-                "token": token,
-                "committed": False,
-            },
+        run = import_run_create(
+            actor=request.user, kind=kind, uploaded_file=form.cleaned_data["file"], params=form.params()
         )
+        return redirect("imports:run", pk=run.pk)
     return render(request, "imports/upload.html", {"page_title": TITLES[kind], "kind": kind, "form": form})
 
 
 @login_required
-@require_POST
-def commit(request, kind, token):
-    import_policy.check(request.user, kind)
-    imports = request.session.get(SESSION_KEY, {})
-    pending = imports.get(token)
-    if pending is None or pending["kind"] != kind:
-        raise Http404
-    summary = _run(
-        request.user, pending, dry_run=False, confirm_reroute=request.POST.get("confirm_reroute") == "on"
-    )
-    committed = summary.ok and not summary.confirmation_needed
-    if committed:
-        default_storage.delete(pending["file"])
-        request.session[SESSION_KEY] = {key: value for key, value in imports.items() if key != token}
+def run(request, pk):
+    import_run = import_run_policy.get_or_404(request.user, "view", pk=pk)
     return render(
         request,
-        "imports/result.html",
+        "imports/run.html",
         {
-            "page_title": TITLES[kind],
-            "kind": kind,
-            "summary": summary,
-            "token": token,
-            "committed": committed,
+            "page_title": TITLES.get(import_run.kind, _("Import")),
+            "run": import_run,
+            "rows_done": import_run_progress(import_run),
+            "may_commit": import_run_policy.has_permission(request.user, "commit", import_run),
         },
     )
 
 
-def _run(user, pending: dict, *, dry_run: bool, confirm_reroute: bool = False):
-    with default_storage.open(pending["file"], "rb") as binary:
-        if pending["kind"] == SITES:
-            # Checked again at commit time: the user's organisation or role may have changed since.
-            landlord = import_policy.landlords(user).filter(pk=pending["landlord"]).first()
-            if landlord is None:
-                raise Http404
-            return import_sites(binary, landlord=landlord, fmt=pending["fmt"], dry_run=dry_run)
-        valid_from = pending["valid_from"]
-        return import_territories(
-            binary,
-            fmt=pending["fmt"],
-            actor=user,
-            departments=import_policy.territory_departments(user),
-            valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
-            confirm_reroute=confirm_reroute,
-            dry_run=dry_run,
+@login_required
+def run_status(request, pk):
+    """What the run page polls while a task works on the file."""
+    import_run = import_run_policy.get_or_404(request.user, "view", pk=pk)
+    return JsonResponse(
+        {
+            "status": import_run.status,
+            "label": import_run.get_status_display(),
+            "running": import_run.running,
+            "rows_done": import_run_progress(import_run),
+            "rows_total": import_run.rows_total,
+        }
+    )
+
+
+@login_required
+@require_POST
+def commit(request, pk):
+    import_run = import_run_policy.get_or_404(request.user, "commit", pk=pk)
+    try:
+        import_run_commit_request(
+            actor=request.user, run=import_run, confirm_reroute=request.POST.get("confirm_reroute") == "on"
         )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("imports:run", pk=import_run.pk)

@@ -1,11 +1,14 @@
 from .audit import AuditAction, AuditEntry
 from .geography import Commune, Department
 from .identity import IdentityMapping, IdentityMappingKind
+from .imports import ImportRun, ImportStatus
 from .organisations import Organisation, OrganisationKind, SecurityCorrespondent, TerritoryAssignment
 from .sites import Building, HousingSite, HousingSiteGroupObjectPermission, HousingSiteUserObjectPermission
+from .tokens import ApiToken, TokenScope
 from .users import Role, Substitution, User
 
 __all__ = [
+    "ApiToken",
     "AuditAction",
     "AuditEntry",
     "Building",
@@ -16,11 +19,14 @@ __all__ = [
     "HousingSiteUserObjectPermission",
     "IdentityMapping",
     "IdentityMappingKind",
+    "ImportRun",
+    "ImportStatus",
     "Organisation",
     "OrganisationKind",
     "Role",
     "SecurityCorrespondent",
     "Substitution",
     "TerritoryAssignment",
+    "TokenScope",
     "User",
 ]

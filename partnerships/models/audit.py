@@ -31,6 +31,8 @@ OBJECT_LABELS = {
     "conventions.fiches": _("Fiches (toutes conventions)"),
     "conventions.indicateurs": _("Indicateurs (toutes conventions)"),
     "partnerships.auditentry": _("Journal d'audit"),
+    "partnerships.apitoken": _("Jeton d'API"),
+    "alerts.webhookendpoint": _("Webhook"),
     "partnerships.housingsite": _("Site"),
 }
 

@@ -47,6 +47,9 @@ class User(AbstractUser):
     role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.AGENT)
     function = models.CharField(_("fonction"), max_length=150, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # An organisation's system (API token, webhook reader): no password, never logs in to the pages;
+    # a User so that every policy applies to it unchanged.
+    is_service_account = models.BooleanField(_("compte de service"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -1,6 +1,9 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from partnerships import routing
 from partnerships.audit import audit_record
+from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction, HousingSite, Organisation, User
 
 from .permissions import grant
@@ -30,6 +33,18 @@ def site_update(*, actor: User | None, site: HousingSite, data: dict) -> Housing
         site.save(update_fields=[*fields, "updated_at"])
         _audit(actor, AuditAction.CHANGE, site, fields)
     return site
+
+
+def site_set_force(*, actor: User | None, site: HousingSite, force: str) -> HousingSite:
+    """Say which force is competent for an estate of a commune split between the police and the
+    gendarmerie. New fiches are routed by it; those already waiting in the prefecture's queue stay there
+    for manual routing (the core does not move fiches)."""
+    if len(routing.current_units(site.commune_id)) < 2:
+        raise ApplicationError(
+            _("La commune de ce site n'est pas partagée entre police et gendarmerie."),
+            code="commune_not_split",
+        )
+    return site_update(actor=actor, site=site, data={"force": force})
 
 
 def _audit(actor: User | None, action: str, site: HousingSite, fields: list[str]) -> None:

@@ -254,6 +254,15 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Passerelle <ne-pa
 EMAIL_TIMEOUT = 10
 
 # ------------------------------------------------------------------------------
+# Webhooks (alerts/webhooks/)
+# ------------------------------------------------------------------------------
+# Off in production: a webhook URL whose host resolves to a private, loopback or link-local address
+# is refused at registration and again at each delivery (no server-side request forgery). Tests and
+# local receivers turn it on; plain http:// is accepted only then.
+PASSERELLE_WEBHOOK_ALLOW_PRIVATE = env.bool("PASSERELLE_WEBHOOK_ALLOW_PRIVATE", default=False)
+PASSERELLE_WEBHOOK_TIMEOUT = env.float("PASSERELLE_WEBHOOK_TIMEOUT", default=10.0)
+
+# ------------------------------------------------------------------------------
 # Celery
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -302,6 +311,20 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Progress of a running import (partnerships.services.imports): the worker counts rows from inside the
+# import's transaction, where a database write would stay invisible to the page until the end; the
+# web process reads it here (Redis when configured, else files under the var dir).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "imports": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    ),
+}
 # The beat schedule lives here, reviewable and testable; apps add their entries below.
 CELERY_BEAT_SCHEDULE: dict = {}
 # Safety net of the e-mail outbox (alerts/outbox.py): delivers rows whose publish was lost (broker down)
@@ -334,28 +357,37 @@ PASSERELLE_SMALL_COUNT_THRESHOLD = env.int("PASSERELLE_SMALL_COUNT_THRESHOLD", d
 # REST framework and OpenAPI
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The first class's challenge goes into WWW-Authenticate, so a request without (or with wrong)
+    # credentials is a 401 that says how to authenticate, as the schema documents: Bearer (API tokens),
+    # then Basic for a person's scripts. The browser's session still works: both step aside when no
+    # Authorization header is sent.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "partnerships.tokens.api.BearerTokenAuthentication",
         "partnerships.auth.api.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only (null included), so the schema declares one request media type per operation
+    # and generated clients send JSON; the upload action alone takes multipart.
+    "DEFAULT_PARSER_CLASSES": ["partnerships.api.parsers.JSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "partnerships.tokens.api.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["partnerships.tokens.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("PASSERELLE_API_TOKEN_RATE", default="120/min")},
     "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["partnerships.api.filtering.NamedFiltersBackend"],
     "DEFAULT_PAGINATION_CLASS": "partnerships.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "partnerships.api.exception_handlers.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "partnerships.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passerelle API",
     "DESCRIPTION": "Fiches alertes, sites et conventions de partenariat sécurité.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVERS": [{"url": SITE_URL, "description": "Passerelle"}],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" or an "outcome": one explicit name per choice set (and no
     # warning left for `check --deploy`).

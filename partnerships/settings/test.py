@@ -14,3 +14,8 @@ WHITENOISE_AUTOREFRESH = True
 # The load-test smoke test and the benchmark's own tests (tests/perf/) run its code and commands.
 INSTALLED_APPS = [*INSTALLED_APPS, "partnerships.benchmark"]
 PASSERELLE_REQUIRE_BROWSER = env.bool("PASSERELLE_REQUIRE_BROWSER", default=False)
+# Tasks run in the test process: the import progress needs no shared cache.
+CACHES = {  # noqa: F405
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "imports": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "imports"},
+}

@@ -1,8 +1,10 @@
+import base64
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -83,8 +85,9 @@ def test_an_attachment_is_only_downloadable_through_its_own_fiche(world, api):
 def test_a_landlord_files_with_an_idempotency_key_once(world, api):
     client = api(world.landlord_agent)
     key = str(uuid.uuid4())
-    first = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY=key)
-    again = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    body = payload(world.site_creil)  # a retry resends the same bytes
+    first = client.post("/api/v1/alerts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = client.post("/api/v1/alerts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.json()
     assert again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
@@ -93,6 +96,86 @@ def test_a_landlord_files_with_an_idempotency_key_once(world, api):
     assert Alert.objects.count() == 1
     bad = client.post("/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY="x")
     assert bad.status_code == 400
+
+
+def post_twice_with_one_key(client, first_body, second_body):
+    key = str(uuid.uuid4())
+    return [
+        client.post("/api/v1/alerts/", b, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        for b in (first_body, second_body)
+    ]
+
+
+def test_a_retry_with_the_same_body_in_another_key_order_replays_the_fiche(world, api):
+    body = payload(world.site_creil)
+    first, again = post_twice_with_one_key(
+        api(world.landlord_agent), body, dict(reversed(list(body.items())))
+    )
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused_in_french_and_files_nothing(world, api):
+    body = payload(world.site_creil)
+    first, other = post_twice_with_one_key(api(world.landlord_agent), body, {**body, "description": "Autre"})
+
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert first.json()["reference"] in other.json()["message"]
+    assert "nouvelle clé" in other.json()["message"]
+    assert Alert.objects.get().description == body["description"]
+
+
+def test_an_idempotency_key_belongs_to_its_user(world, api):
+    key = str(uuid.uuid4())
+    body = payload(world.site_creil)
+    mine = api(world.landlord_agent).post("/api/v1/alerts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+    theirs = api(world.landlord_manager).post(
+        "/api/v1/alerts/", {**body, "description": "Autre fait"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+def test_bodies_are_json_only_except_the_upload(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    landlord, officer = api(world.landlord_agent), api(world.officer)
+
+    form = landlord.post("/api/v1/alerts/", payload(world.site_creil), format="multipart")
+    null = officer.post(f"/api/v1/alerts/{alert.pk}/redirect/", {"unit": None, "reason": "x"}, format="json")
+
+    assert form.status_code == 415
+    assert not Alert.objects.exclude(pk=alert.pk).exists()
+    # null arrives as null (a multipart client would have sent the string "None").
+    assert null.status_code == 400
+    assert "unit" in null.json()["extra"]["fields"]
+
+
+def test_anonymous_and_wrong_credentials_get_a_401_with_the_basic_challenge(world, client):
+    wrong = base64.b64encode(f"{world.landlord_agent.email}:faux".encode()).decode()
+
+    anonymous = client.get("/api/v1/alerts/")
+    refused = client.get("/api/v1/alerts/", HTTP_AUTHORIZATION=f"Basic {wrong}")
+
+    for response in (anonymous, refused):
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+        assert response.json()["code"] in ("not_authenticated", "authentication_failed")
+
+
+def test_the_browser_session_still_reaches_the_api_with_its_csrf_check(world):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.landlord_agent)
+
+    listed = browser.get("/api/v1/alerts/")
+    unprotected = browser.post("/api/v1/alerts/", "{}", content_type="application/json")
+
+    assert listed.status_code == 200
+    assert unprotected.status_code == 403
+    assert "CSRF" in unprotected.json()["message"]
 
 
 def test_filing_on_someone_elses_estate_or_as_a_force_is_refused(world, api):

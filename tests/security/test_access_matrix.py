@@ -11,6 +11,7 @@ anonymous and non-staff accounts (test_no_admin_url_opens_to_an_account_that_is_
 
 A route added without a declaration fails `test_every_url_pattern_has_a_declared_expectation`."""
 
+import datetime
 import io
 import json
 import re
@@ -20,11 +21,13 @@ from urllib.parse import urlencode
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from openpyxl import load_workbook
 
 from alerts.models import Notification
 from alerts.views.fiche import ACTIONS
+from partnerships.models import ImportRun, ImportStatus
 from tests.alerts.factories import JPEG, alert_data
 from tests.factories import UserFactory
 
@@ -85,11 +88,113 @@ def formats(b, **kwargs):
     return [{"kwargs": {**kwargs, "fmt": fmt}} for fmt in ("csv", "xlsx")]
 
 
+def import_run(b):
+    """A checked estates import of the bundle's landlord, uploaded by the bundle's reporter."""
+    run = ImportRun.objects.create(
+        created_by=b.alert.reporter,
+        organisation=b.site.landlord,
+        kind="sites",
+        params={"fmt": "rpls", "landlord": b.site.landlord_id},
+        file="imports/bundle.csv",
+        original_name=f"{b.marker}.csv",
+        status=ImportStatus.CHECKED,
+    )
+    return [{"kwargs": {"pk": run.pk}}]
+
+
 def and_post(variants: Callable[..., list[dict]] = lambda b: [{}], data: Callable = lambda b: {}):
     """A page's GET variants followed by the same calls as POST, its form branch: with data that does
     not validate, so a role that reaches the form gets it back (200) and nothing is written, while the
     others are refused before the form is read."""
     return lambda b: [*variants(b), *({**v, "method": "post", "data": data(b)} for v in variants(b))]
+
+
+# --- API tokens and webhooks: organisation administrators only --------------
+# No role of the matrix administers an organisation, so every one of them meets 404; the foreign
+# objects are a token and a webhook (with one delivery) of the bundle's landlord.
+# tests/partnerships/test_api_tokens.py and tests/alerts/test_webhooks.py show their administrator
+# reaching the same pages.
+
+
+def in_a_month() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=30)
+
+
+def org_admin_objects(b):
+    """(token, webhook, delivery) of the bundle's landlord, made once per bundle."""
+    if getattr(b, "org_admin_objects", None) is None:
+        from alerts.models import OutboxChannel, OutboxEmail
+        from alerts.webhooks.services import webhook_create
+        from partnerships.models import Role
+        from partnerships.tokens.services import api_token_create
+        from tests.factories import UserFactory
+
+        admin = UserFactory(organisation=b.site.landlord, role=Role.ADMIN)
+        token, _secret = api_token_create(
+            actor=admin,
+            name=f"Logiciel {b.marker}",
+            role="agent",
+            scope="read",
+            expires_on=in_a_month(),
+        )
+        webhook = webhook_create(actor=admin, url="https://93.184.215.14/hook", events=["alert.filed"])
+        delivery = OutboxEmail.objects.create(
+            key=f"msg_{b.marker}",
+            to=[],
+            subject="alert.filed",
+            body="{}",
+            channel=OutboxChannel.WEBHOOK,
+            endpoint=webhook,
+        )
+        b.org_admin_objects = (token, webhook, delivery)
+    return b.org_admin_objects
+
+
+ORGANISATION_ADMINS: frozenset = frozenset()
+ORGANISATION_ADMIN_PAGES = {
+    "tokens:list": Route(
+        variants=lambda b: [
+            {},
+            {
+                "method": "post",
+                "data": {"name": "x", "role": "agent", "scope": "read", "expires_on": "2099-01-01"},
+            },
+        ],
+        reach=ORGANISATION_ADMINS,
+        refused=404,
+    ),
+    "tokens:revoke": Route(
+        variants=lambda b: [{"kwargs": {"pk": org_admin_objects(b)[0].pk}}],
+        method="post",
+        foreign=True,
+        refused=404,
+    ),
+    "webhooks:list": Route(
+        variants=lambda b: [
+            {},
+            {"method": "post", "data": {"url": "https://93.184.215.14/", "events": ["alert.filed"]}},
+        ],
+        reach=ORGANISATION_ADMINS,
+        refused=404,
+    ),
+    "webhooks:detail": Route(
+        variants=lambda b: [{"kwargs": {"pk": org_admin_objects(b)[1].pk}}], foreign=True, refused=404
+    ),
+    "webhooks:pause": Route(
+        variants=lambda b: [{"kwargs": {"pk": org_admin_objects(b)[1].pk}}],
+        method="post",
+        foreign=True,
+        refused=404,
+    ),
+    "webhooks:resend": Route(
+        variants=lambda b: [
+            {"kwargs": {"pk": org_admin_objects(b)[1].pk, "delivery_pk": org_admin_objects(b)[2].pk}}
+        ],
+        method="post",
+        foreign=True,
+        refused=404,
+    ),
+}
 
 
 PAGES: dict[str, Route] = {
@@ -100,6 +205,14 @@ PAGES: dict[str, Route] = {
     "sites:list": Route(lists=True, control="other_landlord_agent"),
     "sites:detail": Route(
         variants=lambda b: [{"kwargs": {"pk": b.site.pk}}], foreign=True, control="other_landlord_agent"
+    ),
+    # The prefecture's managers of the estate's département say which force serves a split commune:
+    # anyone else gets 404; the bundle's communes are not split, so the prefecture's call is refused.
+    "sites:force": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.site.pk}, "data": {"force": "police"}}],
+        method="post",
+        foreign=True,
+        refused=404,
     ),
     "alerts:list": Route(
         lists=True,
@@ -279,13 +392,11 @@ PAGES: dict[str, Route] = {
         refused=404,
         control="prefect_agent",
     ),
-    # The token names a file waiting in the uploader's own session: anyone else's is unknown here.
-    "imports:commit": Route(
-        variants=lambda b: [{"kwargs": {"kind": "sites", "token": "0" * 32}}],
-        method="post",
-        foreign=True,
-        refused=404,
-    ),
+    # An import run belongs to its author and its organisation's managers: anyone else gets 404, and
+    # its commit changes nothing.
+    "imports:run": Route(variants=lambda b: import_run(b), foreign=True, refused=404),
+    "imports:run_status": Route(variants=lambda b: import_run(b), foreign=True, refused=404),
+    "imports:commit": Route(variants=lambda b: import_run(b), method="post", foreign=True, refused=404),
     # Second factor pages: one's own device only; without one, verification sends to enrolment.
     "otp_enrol": Route(variants=and_post(data=lambda b: {"otp_token": "000000"})),
     "otp_verify": Route(variants=and_post(data=lambda b: {"otp_token": "000000"}), ok=302),
@@ -294,6 +405,7 @@ PAGES: dict[str, Route] = {
     # The audit trail: prefecture referents read their département's entries only.
     "audit:list": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
     "audit:export": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
+    **ORGANISATION_ADMIN_PAGES,
 }
 
 SKIPPED = {
@@ -781,4 +893,67 @@ def test_each_role_of_the_owning_organisation_gets_what_the_policies_say(world, 
                 failures.append(
                     f"{name} as the {case.organisation} {role}: {response.status_code}, expected {expected}"
                 )
+
+
+# --- API tokens and webhooks (issue #20, points 6-7) -----------------------------------------------
+
+
+def test_no_role_revokes_pauses_or_resends_another_organisations_token_or_webhook(world, bundles, client):
+    failures = []
+    for role in ROLES:
+        login_as(client, world, role)
+        token, webhook, delivery = org_admin_objects(bundles[FOREIGN[role]])
+        for name, kwargs in (
+            ("tokens:revoke", {"pk": token.pk}),
+            ("webhooks:pause", {"pk": webhook.pk}),
+            ("webhooks:resend", {"pk": webhook.pk, "delivery_pk": delivery.pk}),
+        ):
+            response = client.post(reverse(name, kwargs=kwargs))
+            if response.status_code != (302 if role == ANONYMOUS else 404):
+                failures.append(f"{name} as {role}: {response.status_code}")
+        token.refresh_from_db()
+        webhook.refresh_from_db()
+        delivery.refresh_from_db()
+        if token.revoked_at or webhook.paused_at or delivery.status != "pending":
+            failures.append(f"{role} changed another organisation's token or webhook")
+    assert not failures, "\n".join(failures)
+
+
+# A token acts as a member of its organisation with its role: the same roles, as tokens of the widest
+# scope, meet the same 404s and see none of the foreign markers; a write their scope allows is
+# judged by the policy as for the person, one it does not is refused (403) before any lookup.
+TOKEN_ROLES = ("landlord_agent", "landlord_manager", "officer", "police_manager", "gendarme", "prefect_agent")
+
+
+def test_an_api_token_sees_no_more_than_its_organisation(world, bundles):
+    from django.test import Client
+
+    from partnerships.models import Role
+    from partnerships.tokens.services import api_token_create
+    from tests.factories import UserFactory
+
+    failures = []
+    for role in TOKEN_ROLES:
+        person = getattr(world, role)
+        admin = UserFactory(organisation=person.organisation, role=Role.ADMIN)
+        _token, secret = api_token_create(
+            actor=admin, name=role, role=person.role, scope="triage", expires_on=in_a_month()
+        )
+        client = Client(headers={"Authorization": f"Bearer {secret}"})
+        bundle = bundles[FOREIGN[role]]
+        before = bundle.state()
+        for (method, path), op in API_OPERATIONS.items():
+            url = path.format(**op.params(bundle))
+            data = op.data(bundle) if op.data else None
+            response = call(client, method.lower(), url, data, multipart=op.multipart, api=True)
+            expected = {404} if op.foreign else {op.ok}
+            if method == "PATCH":
+                expected = {403}  # estates are edited by people only
+            where = f"{method} {url} as a token of {role}"
+            if response.status_code not in expected:
+                failures.append(f"{where}: {response.status_code}, expected {sorted(expected)}")
+            if found := leaked(body(response), bundle):
+                failures.append(f"{where}: shows {found}")
+        if bundle.state() != before:
+            failures.append(f"a token of {role} changed another organisation's objects")
     assert not failures, "\n".join(failures)

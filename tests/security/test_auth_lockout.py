@@ -79,8 +79,9 @@ def test_the_api_basic_authentication_is_locked_out_with_a_french_message(world,
     email = world.landlord_agent.email
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.get("/api/v1/sites/", **basic(email, "mauvais-mot-de-passe"))
-        # DRF answers 403, not 401, when its first class (session) sends no WWW-Authenticate challenge.
-        assert response.status_code == 403
+        # Basic is the first authentication class: a 401 with its challenge, as the schema documents.
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
         assert response.json()["code"] == "authentication_failed"
     assert client.get("/api/v1/sites/", **basic(email, "mauvais-mot-de-passe")).status_code == 429
 
