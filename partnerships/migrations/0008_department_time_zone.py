@@ -22,7 +22,7 @@ def fill_time_zones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnerships", "0005_unit_service_code_split_communes_landlord_departments")]
+    dependencies = [("partnerships", "0007_import_run")]
 
     operations = [
         migrations.AddField(
