@@ -27,12 +27,16 @@ class AlertsConfig(AppConfig):
         ]
 
     def ready(self):
-        # The core's territories import announces moved communes; the fiches follow them here.
+        # The core's territories import announces moved communes; the fiches follow them here. The
+        # core's e-mails (invitations, password resets) leave through the outbox.
+        from partnerships import hooks
         from partnerships.importers.territories import territories_moved
 
+        from .outbox import queue_email
         from .services.routing import on_territories_moved
 
         territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")
+        hooks.queue_email.register(queue_email)
 
         # The audit log names a fiche's changes (record_event writes these codes in `detail`).
         from partnerships.models.audit import DETAIL_LABELS

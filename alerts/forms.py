@@ -70,10 +70,20 @@ class AlertForm(DsfrForm, forms.ModelForm):
     """The fiche alerte, in the order a caretaker tells it: where, what, who was hurt, what was done."""
 
     FIELDSETS = [
-        (_("Lieu"), ["building", "place_type"]),
         (
             _("Faits"),
-            ["category", "subcategory", "facts_at", "urgency", "description", "people_count", "weapon_seen"],
+            [
+                "building",
+                "place_type",
+                "category",
+                "subcategory",
+                "facts_at",
+                "urgency",
+                "description",
+                "people_count",
+                "weapon_seen",
+                "attachments",
+            ],
         ),
         (_("Victime"), ["staff_victim", "staff_victim_function", "work_stoppage"]),
         (
@@ -87,9 +97,25 @@ class AlertForm(DsfrForm, forms.ModelForm):
                 "main_courante",
             ],
         ),
-        (_("Éléments disponibles"), ["images_available", "witnesses_available", "recurring", "attachments"]),
+        (_("Images, témoins, récurrence"), ["images_available", "witnesses_available", "recurring"]),
         (_("Votre identité"), ["reporter_visible"]),
     ]
+
+    # Progressive disclosure (static/alerts.js): a sub-field is shown only when its question is
+    # answered so; « Prévue » counts for the complaint (who will file it, where). Without JavaScript
+    # everything shows.
+    SHOWN_WHEN = {
+        "staff_victim_function": "staff_victim=on",
+        "work_stoppage": "staff_victim=on",
+        **{
+            name: "complaint=filed,planned"
+            for name in ("complaint_by", "complaint_date", "complaint_service", "complaint_reference")
+        },
+    }
+
+    # Folded (an accordion) unless answered otherwise than by default or in error: most fiches keep
+    # their defaults, and the form then fits in two phone screens.
+    FOLDED = {"complaint", "images_available"}  # fieldsets named by their first field
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     attachments = MultipleFileField(
@@ -105,7 +131,7 @@ class AlertForm(DsfrForm, forms.ModelForm):
         widgets = {
             "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             "complaint_date": NativeDateInput(),
-            "description": forms.Textarea(attrs={"rows": 5}),
+            "description": forms.Textarea(attrs={"rows": 3}),
             "complaint": forms.RadioSelect,
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
         }
@@ -144,7 +170,23 @@ class AlertForm(DsfrForm, forms.ModelForm):
         return cleaned
 
     def fieldsets(self):
-        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+        """(legend, [(bound field, its SHOWN_WHEN condition or "")], folded) in the order of the form;
+        a fieldset is unfolded when one of its fields has an error or a value other than its default."""
+        if not self.fields["building"].queryset.exists():
+            hidden = {"building"}  # an estate without buildings: nothing to choose
+        else:
+            hidden = set()
+        result = []
+        for legend, names in self.FIELDSETS:
+            fields = [self[name] for name in names if name not in hidden]
+            folded = names[0] in self.FOLDED and not any(
+                field.errors or field.value() not in (None, "", False, field.field.initial)
+                for field in fields
+            )
+            result.append(
+                (legend, [(field, self.SHOWN_WHEN.get(field.name, "")) for field in fields], folded)
+            )
+        return result
 
     def alert_data(self) -> dict:
         """What the services take as `data`: the model fields only (not the key nor the files)."""

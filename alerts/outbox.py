@@ -88,6 +88,11 @@ def queue(messages: Iterable[Message | WebhookMessage]) -> list[int]:
     return ids
 
 
+def queue_email(*, key: str, to: str, subject: str, body: str) -> None:
+    """One e-mail of the core (partnerships.hooks.queue_email: invitations, password resets)."""
+    queue([Message(key, [to], subject, body)])
+
+
 FIELDS = [*Message._fields, "channel", "endpoint"]
 
 

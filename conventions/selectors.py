@@ -198,3 +198,12 @@ def convention_in_force(alert, day: datetime.date) -> Convention | None:
         .order_by("-effective_from", "-id")
         .first()
     )
+
+
+def convention_prefecture(convention: Convention) -> Organisation | None:
+    """The prefecture of the convention's département: the issuer named on the bilan's title page."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.PREFECTURE, department_id=convention.department_id)
+        .order_by("id")
+        .first()
+    )

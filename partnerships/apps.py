@@ -7,9 +7,9 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partenaires et territoires"
 
     def ready(self):
-        # The login signal that records whether the session still owes a second factor, and the
-        # system checks of the authentication settings.
-        from .auth import oidc, otp  # noqa: F401
+        # The login signals (whether the session still owes a second factor; which sessions an account
+        # holds) and the system checks of the authentication settings.
+        from .auth import oidc, otp, sessions  # noqa: F401
         from .localtime import remember_zone
         from .models import Department
 

@@ -30,3 +30,15 @@ partner_organisation_ids = Hook(default=_own_organisation)
 # fills (the prefecture's département figures and the partners' conventions come from the conventions
 # app). A panel nobody filled shows its template's defaults.
 home_panels: dict[str, Callable] = {}
+
+
+def _send_now(*, key: str, to: str, subject: str, body: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, None, [to])
+
+
+# How the core's e-mails (invitations, password resets) leave: through the outbox of alerts (queued in the
+# caller's transaction, delivered once by the worker: alerts.outbox.queue_email); without that app, sent
+# at once.
+queue_email = Hook(default=_send_now)

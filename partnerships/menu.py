@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_policy
-from .permissions import import_policy, signed_in_policy, site_policy
+from .permissions import import_policy, member_policy, signed_in_policy, site_policy, substitution_policy
 
 # (position, url name, label, policy, action). The apps built on the core add theirs through their
 # AppConfig's `menu_rows()` (the core never imports them); positions interleave the two.
@@ -20,6 +20,9 @@ CORE_ROWS = [
     (80, "directory", _("Annuaire"), signed_in_policy, "directory"),
     (85, "imports:index", _("Imports"), import_policy, "sites"),
     (90, "audit:list", _("Journal d'audit"), audit_policy, "view"),
+    (100, "organisation:accounts", _("Mon organisation"), member_policy, "manage"),
+    (101, "organisation:absences", _("Mes absences"), substitution_policy, "declare"),
+    (102, "organisation:create", _("Nouvelle organisation"), member_policy, "create_organisation"),
 ]
 
 

@@ -15,7 +15,16 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from . import scope
-from .models import HousingSite, ImportRun, Organisation, OrganisationKind, User
+from .models import (
+    HousingSite,
+    ImportRun,
+    Organisation,
+    OrganisationKind,
+    Role,
+    SecurityCorrespondent,
+    Substitution,
+    User,
+)
 
 
 class PagePolicy:
@@ -217,3 +226,62 @@ def home_panel(user: User) -> str:
     if org.kind == OrganisationKind.MUNICIPALITY:
         return "municipality"
     return "partner"
+
+
+class OrganisationMemberPolicy(BasePolicy):
+    """An organisation's admin manages its accounts (invite, deactivate, roles): "manage" gives the
+    members of its own organisation. Creating organisations is the platform admin's alone."""
+
+    model = User
+    actions = ("manage",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(organisation_id=org.id)
+        return qs.none()
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        """ "manage": the console's pages, an organisation's admin's; "create_organisation": the
+        platform admin's."""
+        if action == "create_organisation":
+            return scope.is_platform_admin(user)
+        return action == "manage" and org is not None and user.role == Role.ADMIN
+
+
+class CorrespondentPolicy(BasePolicy):
+    """Each organisation's admin edits its own entries of the directory; reading is the directory
+    selector's (partner organisations)."""
+
+    model = SecurityCorrespondent
+    actions = ("change",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(organisation_id=org.id)
+        return qs.none()
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "change" and org is not None and user.role == Role.ADMIN
+
+
+class SubstitutionPolicy(BasePolicy):
+    """A manager declares their own absences; the organisation's admin sees and cancels those of its
+    members."""
+
+    model = Substitution
+    actions = ("change",)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if user.role == Role.ADMIN:
+            return qs.filter(user__organisation_id=org.id)
+        if user.is_manager:
+            return qs.filter(user_id=user.id)
+        return qs.none()
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "declare" and org is not None and user.is_manager
+
+
+member_policy = OrganisationMemberPolicy()
+correspondent_policy = CorrespondentPolicy()
+substitution_policy = SubstitutionPolicy()

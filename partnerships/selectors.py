@@ -1,6 +1,7 @@
 """Reads that users see, already scoped to the user (partnerships.permissions)."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from . import hooks, scope
 from .models import (
@@ -9,6 +10,7 @@ from .models import (
     ImportRun,
     Organisation,
     SecurityCorrespondent,
+    Substitution,
     TerritoryAssignment,
     User,
 )
@@ -53,9 +55,16 @@ def territory_assignments(*, user: User) -> QuerySet[TerritoryAssignment]:
 
 
 def directory(*, user: User) -> QuerySet[SecurityCorrespondent]:
+    """The partners' correspondents; an entry linked to an account on leave today carries its absence
+    (`user.current_absences`) so the directory names the substitute."""
+    today = timezone.localdate()
+    absences = Substitution.objects.filter(starts_on__lte=today, ends_on__gte=today).select_related(
+        "substitute"
+    )
     return (
         SecurityCorrespondent.objects.filter(organisation_id__in=hooks.partner_organisation_ids(user=user))
-        .select_related("organisation")
+        .select_related("organisation", "user")
+        .prefetch_related(Prefetch("user__substitutions", queryset=absences, to_attr="current_absences"))
         .order_by("organisation__kind", "organisation__name", "full_name")
     )
 

@@ -4,7 +4,8 @@ retry is harmless."""
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from partnerships.services import imports
+from .services import imports
+from .services.accounts import password_reset_send
 
 # A national file takes tens of seconds to check and as long to commit: far above the default limits.
 IMPORT_LIMITS = {"soft_time_limit": 20 * 60, "time_limit": 25 * 60}
@@ -28,3 +29,10 @@ def check_import_run(run_id: int) -> None:
 @shared_task(acks_late=True, **IMPORT_LIMITS)
 def commit_import_run(run_id: int) -> None:
     _run_or_fail(imports.import_run_commit, run_id)
+
+
+@shared_task(acks_late=True)
+def send_password_reset_task(email: str) -> bool:
+    """Look the account up and queue the reset e-mail in the outbox (nothing for an unknown address):
+    done here so that the request page answers alike for any address."""
+    return password_reset_send(email=email)

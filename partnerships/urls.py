@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import views, views_audit, views_public
 from .auth.views import LoginView, LogoutView
+from .console import views as console_views
 
 sites_patterns = (
     [
         path("", views.site_list, name="list"),
         path("<int:pk>/", views.site_detail, name="detail"),
         path("<int:pk>/force/", views.site_force, name="force"),
+        path("<int:pk>/modifier/", views.site_edit, name="edit"),
     ],
     "sites",
 )
@@ -29,6 +31,9 @@ urlpatterns = [
     path("", include("partnerships.auth.urls")),
     path("sites/", include(sites_patterns)),
     path("annuaire/", views.directory, name="directory"),
+    path("organisation/", include("partnerships.console.urls")),
+    path("invitation/<str:token>/", console_views.invitation_accept, name="invitation_accept"),
+    path("invitation/<str:token>/proconnect/", console_views.invitation_oidc, name="invitation_oidc"),
     path("accessibilite/", views_public.accessibility, name="accessibility"),
     path("audit/", include(audit_patterns)),
     path("fiches/", include("alerts.urls")),

@@ -1,18 +1,21 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
 from . import hooks, routing, selectors
+from .console.forms import SITE_FIELDS, SiteForm
 from .errors import ApplicationError
 from .models import OrganisationKind
 from .permissions import home_panel, site_policy
-from .services.sites import site_set_force
+from .services.sites import site_set_force, site_update
 
 
 class SiteForceForm(DsfrBaseForm):
@@ -122,6 +125,42 @@ def site_force(request, pk):
     else:
         messages.error(request, _("Choisissez la police ou la gendarmerie."))
     return redirect("sites:detail", pk=site.pk)
+
+
+def add_model_errors(form, error: ValidationError) -> None:
+    """A model's validation errors on the form's fields, or above the form for the others."""
+    for field, errors in (
+        error.error_dict if hasattr(error, "error_dict") else {None: error.messages}
+    ).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def site_edit(request, pk):
+    """The landlord's managers edit an estate; the rules are site_update's (the API's PATCH too)."""
+    site = selectors.site_get(user=request.user, pk=pk, action="change")
+    initial = {name: getattr(site, name) for name in SITE_FIELDS}
+    initial["commune"] = site.commune.insee_code
+    form = SiteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site_update(actor=request.user, site=site, data=form.cleaned_data)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Le site a été modifié."))
+            return redirect("sites:detail", pk=site.pk)
+    return render(
+        request,
+        "partnerships/console/form.html",
+        {
+            "page_title": _("Modifier le site %(name)s") % {"name": site.name},
+            "form": form,
+            "back_href": reverse("sites:detail", args=[site.pk]),
+        },
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from .. import notifications, outbox
 from ..models import Status
 from ..permissions import alert_policy
 from .clocks import CLOCKS
-from .recipients import digest_recipients
+from .recipients import digest_recipients, substitutes_on
 
 DIGEST_HOUR = 7
 
@@ -27,6 +27,7 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     soon = now + datetime.timedelta(hours=24)
     sent = 0
+    substitutes = substitutes_on(timezone.localdate(now))
     for user in digest_recipients():
         local = now.astimezone(zone_of(user))
         if local.hour != DIGEST_HOUR:
@@ -69,5 +70,10 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
             + "\nCe message est envoyé automatiquement par Passerelle.\n"
         )
         subject = f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance"
-        sent += len(outbox.queue([outbox.Message(key, [user.email], subject, body)]))
+        # A manager on leave: their substitute reads the digest of their perimeter meanwhile.
+        substitute = substitutes.get(user.pk)
+        if substitute is not None:
+            subject += f" (suppléance de {user})"
+        to = (substitute or user).email
+        sent += len(outbox.queue([outbox.Message(key, [to], subject, body)]))
     return sent

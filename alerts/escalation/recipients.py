@@ -9,6 +9,17 @@ from .clocks import MAX_LEVEL
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
+def substitutes_on(day: datetime.date) -> dict[int, User]:
+    """{absent manager's id: their active substitute} for the day: escalations, reminders and digests
+    go to the substitute meanwhile."""
+    return {
+        s.user_id: s.substitute
+        for s in Substitution.objects.filter(
+            starts_on__lte=day, ends_on__gte=day, substitute__is_active=True
+        ).select_related("substitute__organisation")
+    }
+
+
 class Recipients:
     """Who is told at each level, cached per unit for one scan, with substitutes for managers on leave.
     Each with their organisation: the e-mails give due times in the reader's zone (its département)."""
@@ -16,12 +27,7 @@ class Recipients:
     def __init__(self, today: datetime.date):
         self.today = today
         self._cache: dict = {}
-        self._substitutes = {
-            s.user_id: s.substitute
-            for s in Substitution.objects.filter(
-                starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
-            ).select_related("substitute__organisation")
-        }
+        self._substitutes = substitutes_on(today)
 
     def prefetch(self, organisation_ids: set) -> None:
         """Members of a batch's units and their parents in one query (a query per unit made a scan of

@@ -3,6 +3,7 @@ posts to `transition`, which calls the matching service and comes back with a me
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from partnerships.audit import audit_policy, audit_record
 from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction
+from partnerships.permissions import site_policy
 
 from .. import selectors, services
 from ..forms import (
@@ -151,8 +153,13 @@ def alert_detail(request, pk):
             # The procedure number is for the forces and the prefecture (and the filer's own form).
             "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
             "actions": actions,
+            # Actions without a form (acknowledge) are one button: one tap on a phone.
+            "quick_actions": [action for action in actions if action["form"] is None],
+            "form_actions": [action for action in actions if action["form"] is not None],
+            "back": came_from(request, alert),
             "can_edit": alert_policy.can(user, "update_draft", alert),
             "can_read_audit": audit_policy.user_has_permission(user, "view"),
+            "can_open_site": site_policy.has_permission(user, "view", alert.site),
         },
     )
 
@@ -180,6 +187,9 @@ def alert_transition(request, pk, action):
             messages.error(request, str(exc) or _("Vous n'êtes pas autorisé à faire cette action."))
         else:
             messages.success(request, ACTIONS[action].done)
+            if not alert_policy.instances(user, "view").filter(pk=alert.pk).exists():
+                # Redirected or returned: the fiche's page would now be a 404 and the message lost.
+                return redirect(safe_next(request, "back") or fiche_list_url(user))
     return redirect(safe_next(request) or alert_url(alert))
 
 
@@ -187,12 +197,35 @@ def alert_url(alert):
     return reverse("alerts:detail", args=[alert.pk])
 
 
-def safe_next(request):
-    """Lists (routing queue) post here too and want the user back where they were."""
-    target = request.POST.get("next", "")
+def safe_next(request, field="next"):
+    """Lists (routing queue) post here too and want the user back where they were ("next"); the fiche
+    page says where its reader came from ("back"), for an action after which they no longer see it."""
+    target = request.POST.get(field, "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return None
+
+
+def came_from(request, alert) -> str:
+    """The page that led to the fiche (a filtered dashboard), if it is one of ours and not the fiche."""
+    referer = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        return ""
+    path = urlsplit(referer)
+    if path.path == alert_url(alert):
+        return ""
+    return path.path + (f"?{path.query}" if path.query else "")
+
+
+# The list each role works from, in the order a user holding several would expect.
+FICHE_LISTS = (("triage", "alerts:dashboard"), ("route", "alerts:routing_queue"), ("list", "alerts:list"))
+
+
+def fiche_list_url(user) -> str:
+    for permission, url_name in FICHE_LISTS:
+        if alert_policy.user_has_permission(user, permission):
+            return reverse(url_name)
+    return reverse("home")
 
 
 @login_required

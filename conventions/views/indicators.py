@@ -152,10 +152,13 @@ def convention_bilan(request, pk):
         "open_actions": selectors.open_action_items(convention.meetings.all()),
         "reviews": selectors.periodic_reviews(convention),
         "generated_on": timezone.localdate(),
+        "prefecture": selectors.convention_prefecture(convention),
     }
     html = render_to_string("conventions/bilan.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-        stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))]
+        stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))],
+        # Tagged (headings, tables, reading order) for screen readers: PDF/UA-1.
+        pdf_variant="pdf/ua-1",
     )
     audit_export(request, convention, "bilan", "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")

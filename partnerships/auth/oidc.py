@@ -14,10 +14,14 @@ from django.utils.crypto import get_random_string
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from partnerships.errors import ApplicationError
 from partnerships.models import IdentityMapping, IdentityMappingKind, Organisation, Role
+from partnerships.services.accounts import invitation_accept
 from partnerships.services.organisations import user_create
 
 FAILURE_SESSION_KEY = "oidc_failure"
+# Set by the invitation page's ProConnect button (partnerships.console.views.invitation_oidc).
+INVITATION_SESSION_KEY = "passerelle_invitation"
 REQUIRED_SETTINGS = (
     "OIDC_RP_CLIENT_SECRET",
     "OIDC_OP_AUTHORIZATION_ENDPOINT",
@@ -78,6 +82,21 @@ class OidcBackend(OIDCAuthenticationBackend):
 
     def create_user(self, claims):
         email = claims["email"].strip().lower()
+        invitation_token = self.request.session.pop(INVITATION_SESSION_KEY, None)
+        if invitation_token:
+            # Invited: the account joins the invitation's organisation, if the provider's e-mail is the
+            # invited one and the link is still valid.
+            try:
+                return invitation_accept(
+                    token=invitation_token,
+                    password=None,
+                    email=email,
+                    first_name=claims.get("given_name", ""),
+                    last_name=claims.get("usual_name") or claims.get("family_name") or "",
+                )
+            except ApplicationError:
+                self.request.session[FAILURE_SESSION_KEY] = "invitation"
+                return None
         found = organisation_for_identity(email=email, siret=str(claims.get("siret") or ""))
         if found is None:
             self.request.session[FAILURE_SESSION_KEY] = "unmapped"

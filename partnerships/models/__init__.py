@@ -1,3 +1,4 @@
+from .accounts import Invitation, LoginSession, token_digest
 from .audit import AuditAction, AuditEntry
 from .geography import Commune, Department
 from .identity import IdentityMapping, IdentityMappingKind
@@ -21,6 +22,8 @@ __all__ = [
     "IdentityMappingKind",
     "ImportRun",
     "ImportStatus",
+    "Invitation",
+    "LoginSession",
     "Organisation",
     "OrganisationKind",
     "Role",
@@ -29,4 +32,5 @@ __all__ = [
     "TerritoryAssignment",
     "TokenScope",
     "User",
+    "token_digest",
 ]

@@ -125,6 +125,8 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
+# A password reset link is valid one hour (and single-use: its token changes with the password).
+PASSWORD_RESET_TIMEOUT = 3600
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [

@@ -275,5 +275,71 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
     assert queries() == few
     # Pinned: session, user, organisation, the fiche, four reads of the permission codenames the
     # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
-    # organisations, the linked fiches (AlertLink) the reader may see.
-    assert few == 12
+    # organisations, the linked fiches (AlertLink) the reader may see, and whether the reader may
+    # open the estate's page (the link on the fiche).
+    assert few == 13
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        ("redirect", {"redirect-reason": "Faits à Méru."}, "Fiche réorientée."),
+        ("return", {"return-reason": "out_of_area"}, "Fiche renvoyée à la préfecture pour routage."),
+    ],
+)
+def test_an_officer_whose_action_hands_the_fiche_away_lands_on_the_dashboard_with_the_message(
+    world, login, alert, action, data, message
+):
+    if action == "redirect":
+        data = {**data, "redirect-unit": world.gendarmerie.pk}
+
+    response = login(world.officer).post(transition(alert, action), data)
+
+    assert response.url == reverse("alerts:dashboard")
+    assert messages_of(response) == [message]
+
+
+def test_the_officer_goes_back_to_the_filtered_dashboard_the_fiche_was_opened_from(world, login, alert):
+    officer = login(world.officer)
+    dashboard = reverse("alerts:dashboard") + "?status=submitted"
+    page = officer.get(detail(alert), HTTP_REFERER=f"http://testserver{dashboard}").content.decode()
+    assert f'name="back" value="{dashboard}"' in page.replace("&amp;", "&")
+
+    response = officer.post(transition(alert, "return"), {"return-reason": "out_of_area", "back": dashboard})
+
+    assert response.url == dashboard
+
+
+def test_an_action_that_keeps_the_fiche_visible_stays_on_the_fiche(world, login, alert):
+    response = login(world.prefect_agent).post(
+        transition(alert, "redirect"), {"redirect-unit": world.gendarmerie.pk, "redirect-reason": "Méru."}
+    )
+
+    assert response.url == detail(alert)
+
+
+def test_the_fiche_page_offers_only_the_allowed_actions_and_above_the_facts_and_timeline(world, login, alert):
+    services.alert_acknowledge(actor=world.officer, alert=alert)
+    alert.refresh_from_db()
+
+    page = login(world.officer).get(detail(alert)).content.decode()
+
+    assert transition(alert, "acknowledge") not in page
+    assert transition(alert, "reopen") not in page
+    assert transition(alert, "route") not in page
+    assert page.index('data-testid="action-feedback"') < page.index('data-testid="timeline"')
+    assert page.index('id="actions-title"') < page.index('class="passerelle-facts"')
+
+
+def test_the_fiche_page_shows_the_estate_address_its_link_and_its_access_flags(world, login, alert):
+    site = alert.site
+    site.entry_authorisation = True
+    site.video_transmission = False
+    site.save()
+
+    page = login(world.officer).get(detail(alert)).content.decode()
+
+    assert site.address in page
+    assert reverse("sites:detail", args=[site.pk]) in page
+    assert "accès aux parties communes (CSI L272-1)" in page
+    assert "Pas de transmission des images (CSI L272-2)" in page

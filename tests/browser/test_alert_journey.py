@@ -6,19 +6,14 @@ import re
 from django.urls import reverse
 
 from alerts.models import Alert, Status
-
-# A real 1×1 PNG, built here rather than shipped as a file.
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5d9b3f60000000049454e44ae426082"
-)
+from tests.alerts.factories import PNG
 
 
 def test_a_fiche_goes_from_the_caretakers_phone_to_the_right_officer_and_back(
     world, live_server, phone_page, new_page, login_as, screenshot, tmp_path
 ):
     photo = tmp_path / "hall.png"
-    photo.write_bytes(PNG_1PX)
+    photo.write_bytes(PNG)
 
     # The landlord's agent files from a phone.
     page = phone_page

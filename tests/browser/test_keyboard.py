@@ -99,9 +99,12 @@ def test_a_caretaker_files_a_fiche_with_the_keyboard_only(world, live_server, pa
         """form => {
           const stops = [];
           for (const e of document.querySelector(form).querySelectorAll("input, select, textarea, button")) {
-            if (e.type === "hidden" || e.disabled || !e.checkVisibility()) continue;
+            // A folded section's fields are reached through its button (the stop), not tabbed through.
+            if (e.type === "hidden" || e.disabled || !e.checkVisibility()
+                || e.closest(".fr-collapse:not(.fr-collapse--expanded)")) continue;
             const key = e.type === "radio" ? "radio:" + e.name
-              : e.name + (e.tagName === "BUTTON" && e.value ? "=" + e.value : "");
+              : e.name ? e.name + (e.tagName === "BUTTON" && e.value ? "=" + e.value : "")
+              : e.id || (e.tagName.toLowerCase() + ":" + e.textContent.trim().slice(0, 40));
             if (!stops.includes(key)) stops.push(key);
           }
           return stops;

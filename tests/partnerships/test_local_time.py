@@ -67,7 +67,7 @@ def test_the_data_migration_gives_every_overseas_departement_its_zone(db):
         [Department(code="973", name="Guyane"), Department(code="60", name="Oise")]
     )
     Department.objects.update(time_zone="Europe/Paris")  # what the new column held before the migration
-    migration = importlib.import_module("partnerships.migrations.0008_department_time_zone")
+    migration = importlib.import_module("partnerships.migrations.0009_department_time_zone")
     migration.fill_time_zones(django_apps, None)
     assert dict(Department.objects.values_list("code", "time_zone")) == {
         "973": "America/Cayenne",

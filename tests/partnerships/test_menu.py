@@ -13,9 +13,12 @@ from tests.factories import OrganisationFactory, UserFactory
 
 COMMON = {"home", "directory", "alerts:notifications"}
 LANDLORD = COMMON | {"alerts:create", "alerts:list", "sites:list", "conventions:problems"}
-LANDLORD_MANAGER = LANDLORD | {"conventions:list", "conventions:indicators", "imports:index"}
+# Every manager declares their own absences; an organisation's admin also runs its console.
+ABSENCES = {"organisation:absences"}
+CONSOLE = {"organisation:accounts"}
+LANDLORD_MANAGER = LANDLORD | {"conventions:list", "conventions:indicators", "imports:index"} | ABSENCES
 FORCE = COMMON | {"alerts:dashboard", "sites:list", "conventions:problems"}
-FORCE_MANAGER = FORCE | {"conventions:list", "conventions:indicators"}
+FORCE_MANAGER = FORCE | {"conventions:list", "conventions:indicators"} | ABSENCES
 PREFECTURE = COMMON | {
     "alerts:list",
     "alerts:routing_queue",
@@ -31,7 +34,7 @@ ROLES = {
     "landlord manager": (lambda w: w.landlord_manager, LANDLORD_MANAGER, set()),
     "landlord admin": (
         lambda w: UserFactory(organisation=w.landlord, role=Role.ADMIN),
-        LANDLORD_MANAGER,
+        LANDLORD_MANAGER | CONSOLE,
         set(),
     ),
     "police officer": (lambda w: w.officer, FORCE, {"conventions:problem_create"}),
@@ -54,19 +57,21 @@ ROLES = {
     ),
     "prefecture referent": (
         lambda w: w.prefect_agent,
-        PREFECTURE | {"imports:index", "audit:list"},
+        PREFECTURE | {"imports:index", "audit:list"} | ABSENCES,
         {"conventions:create", "conventions:response_policy", "conventions:problem_create"},
     ),
     "mayor": (lambda w: w.mayor, COMMON | {"conventions:indicators"}, set()),
     "parquet agent": (lambda w: UserFactory(organisation=parquet(w), role=Role.AGENT), COMMON, set()),
     "parquet manager": (
         lambda w: UserFactory(organisation=parquet(w), role=Role.MANAGER),
-        COMMON | {"conventions:list"},
+        COMMON | {"conventions:list"} | ABSENCES,
         set(),
     ),
     "platform admin": (
         lambda w: UserFactory(organisation=None, is_superuser=True, is_staff=True),
-        COMMON | {"sites:list", "conventions:list", "conventions:problems", "imports:index", "audit:list"},
+        COMMON
+        | {"sites:list", "conventions:list", "conventions:problems", "imports:index", "audit:list"}
+        | {"organisation:create"},
         set(),
     ),
 }

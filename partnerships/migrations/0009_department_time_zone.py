@@ -22,7 +22,7 @@ def fill_time_zones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnerships", "0007_import_run")]
+    dependencies = [("partnerships", "0008_invitation_loginsession")]
 
     operations = [
         migrations.AddField(
