@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnerships.context_processors.site",
+                "alerts.context_processors.notifications",
             ],
             # The local-time filters (`|local:alert`) serve every template that shows a fiche's time.
             "builtins": ["partnerships.templatetags.local_time"],
