@@ -75,6 +75,9 @@ def _escalate_batch(
         if target <= fiche.level:
             continue
         url = urls.path(fiche.pk)
+        # A fiche jumping several levels in one scan is announced once to each person, at the
+        # highest level that reaches them; the timeline still records every level.
+        highest: dict[int, int] = {}
         for level in range(fiche.level + 1, target + 1):
             told = recipients.at_level(fiche, level)
             events.append(
@@ -86,12 +89,14 @@ def _escalate_batch(
                     {"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
                 )
             )
-            message = f"{fiche.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300]
             for user in told:
                 users[user.pk] = user
-                per_recipient[user.pk].append((fiche, level))
-                in_app.append((user.pk, fiche.pk, f"escalation_{clock.name}", message, url))
+                highest[user.pk] = level
             raised += 1
+        for user_pk, level in highest.items():
+            message = f"{fiche.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300]
+            per_recipient[user_pk].append((fiche, level))
+            in_app.append((user_pk, fiche.pk, f"escalation_{clock.name}", message, url))
         escalated[target].append(fiche.pk)
         changed_queues |= alert_keys(fiche)
     # The level only, one UPDATE per level reached: escalation must not bump `version`, or an
