@@ -282,6 +282,29 @@ class SubstitutionPolicy(BasePolicy):
         return action == "declare" and org is not None and user.is_manager
 
 
+class OrganisationPolicy(BasePolicy):
+    """ "set_departments": which départements a landlord operates in (its estates lie there). The
+    prefecture's managers set it for the landlords of their département, platform administrators for
+    every landlord."""
+
+    model = Organisation
+    actions = ("set_departments",)
+
+    def instances(self, user: User, action: str = "set_departments") -> QuerySet:
+        return super().instances(user, action).filter(kind=OrganisationKind.LANDLORD)
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if org.is_prefecture and user.is_manager:
+            return qs.filter(department_id=org.department_id)
+        return qs.none()
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action == "set_departments" and (
+            scope.is_platform_admin(user) or (org is not None and org.is_prefecture and user.is_manager)
+        )
+
+
+organisation_policy = OrganisationPolicy()
 member_policy = OrganisationMemberPolicy()
 correspondent_policy = CorrespondentPolicy()
 substitution_policy = SubstitutionPolicy()
