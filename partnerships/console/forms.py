@@ -51,9 +51,9 @@ class DepartmentsForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["departments"].queryset = Department.objects.exclude(pk=landlord.department_id)
         # DsfrBaseForm has already built the bound field, which keeps its own copy of the help text.
-        self["departments"].help_text = _("Son propre département, %(department)s, en fait toujours partie.") % {
-            "department": landlord.department
-        }
+        self["departments"].help_text = _(
+            "Son propre département, %(department)s, en fait toujours partie."
+        ) % {"department": landlord.department}
 
 
 class RoleForm(DsfrBaseForm):

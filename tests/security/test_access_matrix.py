@@ -429,7 +429,9 @@ PAGES: dict[str, Route] = {
     # Where a landlord operates: its prefecture's managers (the control) and platform admins set it; the
     # POST does not validate, so the control gets its form back and nothing is written.
     "organisation:departments": Route(
-        variants=and_post(lambda b: [{"kwargs": {"pk": b.site.landlord_id}}], lambda b: {"departments": "zz"}),
+        variants=and_post(
+            lambda b: [{"kwargs": {"pk": b.site.landlord_id}}], lambda b: {"departments": "zz"}
+        ),
         foreign=True,
         control="prefect_agent",
     ),

@@ -76,7 +76,9 @@ def test_the_prefecture_manager_sets_a_landlords_departments_from_the_home_page(
     assert page.status_code == 200
     assert 'value="80"' in page.content.decode()
     assert 'value="60"' not in page.content.decode()  # its own: always kept, not offered
-    assert "Son propre département, Oise (60), en fait toujours partie." in html.unescape(page.content.decode())
+    assert "Son propre département, Oise (60), en fait toujours partie." in html.unescape(
+        page.content.decode()
+    )
 
     response = client.post(departments_url(world.landlord), {"departments": ["80"]}, follow=True)
 
@@ -104,11 +106,16 @@ def test_a_platform_administrator_sets_any_landlords_departments(world, somme, c
     client.post(departments_url(world.landlord_972), {"departments": ["80"]})
 
     assert codes(world.landlord_972) == {"80"}
-    assert set(organisation_policy.instances(admin)) == {world.landlord, world.other_landlord, world.landlord_972}
+    assert set(organisation_policy.instances(admin)) == {
+        world.landlord,
+        world.other_landlord,
+        world.landlord_972,
+    }
 
 
 @pytest.mark.parametrize(
-    "role", ["landlord_manager", "landlord_agent", "police_manager", "mayor", "prefect_972", "agent_of_prefecture"]
+    "role",
+    ["landlord_manager", "landlord_agent", "police_manager", "mayor", "prefect_972", "agent_of_prefecture"],
 )
 def test_other_roles_meet_404_and_change_nothing(world, somme, client, role):
     if role == "agent_of_prefecture":
