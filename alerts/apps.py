@@ -38,3 +38,10 @@ class AlertsConfig(AppConfig):
 
         territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")
         hooks.queue_email.register(queue_email)
+
+        # The audit log names a fiche's changes (record_event writes these codes in `detail`).
+        from partnerships.models.audit import DETAIL_LABELS
+
+        from .models import EventKind, Status
+
+        DETAIL_LABELS.update(event=dict(EventKind.choices), status=dict(Status.choices))

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
-from partnerships.widgets import FastSelect, prefill_choices
+from partnerships.widgets import FastSelect, NativeDateInput, prefill_choices
 
 from .models import Alert, Category, Status, Urgency
 from .models.lifecycle import WORKING
@@ -57,10 +57,16 @@ class AlertFilter(django_filters.FilterSet):
         label=_("Bailleur"), queryset=Organisation.objects.none(), widget=FastSelect
     )
     submitted_from = django_filters.DateFilter(
-        label=_("Transmise à partir du"), field_name="submitted_at", lookup_expr="date__gte"
+        label=_("Transmise à partir du"),
+        field_name="submitted_at",
+        lookup_expr="date__gte",
+        widget=NativeDateInput,
     )
     submitted_to = django_filters.DateFilter(
-        label=_("Transmise jusqu'au"), field_name="submitted_at", lookup_expr="date__lte"
+        label=_("Transmise jusqu'au"),
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        widget=NativeDateInput,
     )
     overdue = django_filters.BooleanFilter(label=_("En retard"), method="filter_overdue")
     due_soon = django_filters.BooleanFilter(label=_("Échéance proche"), method="filter_due_soon")

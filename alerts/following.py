@@ -116,7 +116,7 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
             for user, channel in told
         ]
     )
-    subject = f"[Passerelle] {alert} — {message}"[:250]
+    subject = notifications.email_subject_for(alert, message)
     email = (
         f"{message}.\n\n{body}".rstrip()
         + f"\n\nConsulter la fiche : {notifications.alert_absolute_url(alert)}\n"

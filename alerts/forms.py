@@ -3,11 +3,12 @@
 import uuid
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
+from dsfr.forms import DsfrBaseForm
 
+from partnerships.localtime import ZonedDateTimeField, local_now, zone_of
 from partnerships.models import Organisation, OrganisationKind
+from partnerships.widgets import NativeDateInput, label_empty_choices
 
 from .models import SUBCATEGORIES, Alert, Category, Channel, FollowKind, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
@@ -17,11 +18,9 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class DsfrForm(DsfrBaseForm):
-    """Renders with django-dsfr's widget templates whatever FORM_RENDERER says: with the settings'
-    app order (django.forms before dsfr) Django's plain radio and checkbox templates would win.
-    Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser."""
-
-    default_renderer = DsfrDjangoTemplates
+    """Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser.
+    Rendered by the project's FORM_RENDERER like every form: templates/ first (no `dsfr` marker
+    attribute in the HTML), then django-dsfr's widget templates (dsfr comes before django.forms)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,9 +125,10 @@ class AlertForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = Alert
         fields = list(DRAFT_FIELDS)
+        field_classes = {"facts_at": ZonedDateTimeField}
         widgets = {
             "facts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-            "complaint_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "complaint_date": NativeDateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "complaint": forms.RadioSelect,
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
@@ -149,8 +149,11 @@ class AlertForm(DsfrForm, forms.ModelForm):
         self.fields["building"].required = False
         self.fields["subcategory"].choices = subcategory_choices()
         self.fields["subcategory"].widget.choices = self.fields["subcategory"].choices
+        label_empty_choices(self, _("Choisir…"))
         self.fields["facts_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
-        self.initial.setdefault("facts_at", timezone.localtime().replace(second=0, microsecond=0))
+        # The facts are typed in the estate's local time, whoever files them and from wherever.
+        self.fields["facts_at"].zone = zone_of(site)
+        self.initial.setdefault("facts_at", local_now(site).replace(second=0, microsecond=0))
         # A fresh key each time the empty form is rendered: re-posting the same page re-sends it.
         self.initial.setdefault("idempotency_key", uuid.uuid4())
 

@@ -26,6 +26,12 @@ def alert_absolute_url(alert: Alert) -> str:
     return settings.SITE_URL + alert_url(alert)
 
 
+def email_subject_for(alert: Alert, message: str) -> str:
+    """« [Passerelle] <message> », naming the fiche once: most messages already name it."""
+    named = message if str(alert) in message else f"{alert} — {message}"
+    return f"[Passerelle] {named}"[:250]
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -39,7 +45,7 @@ def notify(
     outbox key names the change (same alert version), so a repeated call sends no second e-mail."""
     url = alert_url(alert)
     link = settings.SITE_URL + url
-    subject = email_subject or f"[Passerelle] {alert} — {message}"[:250]
+    subject = email_subject or email_subject_for(alert, message)
     body = (email_body or message).rstrip() + f"\n\nConsulter la fiche : {link}\n"
     users = [user for user in recipients if user.is_active]
     Notification.objects.bulk_create(

@@ -10,6 +10,7 @@ from partnerships.permissions import BasePolicy
 
 from .models import Alert, Status
 from .models.lifecycle import FORCE, LANDLORD, PREFECTURE, TRANSITIONS, VIEWER, precondition_error
+from .models.queues import department_key, organisation_key
 
 ACTIONS = (VIEWER, FORCE, LANDLORD, PREFECTURE)
 GUARDIAN_PERM = {VIEWER: "alerts.view_alert", FORCE: "alerts.change_alert", LANDLORD: "alerts.change_alert"}
@@ -88,6 +89,23 @@ class AlertPolicy(BasePolicy):
         if precondition_error(transition_name, alert) is not None:
             return False
         return any(self.has_permission(user, side, alert) for side in transition.sides)
+
+    def queue_keys(self, user: User) -> list[str] | None:
+        """The QueueVersion keys (alerts.queues) whose rows change whenever a fiche `user` may list
+        changes: for_organisation's scopes, key for key. None: not covered (platform administrators
+        see everything; anonymous users nothing), the list is always rendered."""
+        if not user.is_authenticated or not user.is_active or scope.is_platform_admin(user):
+            return None
+        org = user.organisation
+        if org is None:
+            return []
+        if org.is_landlord:
+            return [organisation_key(org.id)]
+        if org.is_force:
+            return [organisation_key(pk) for pk in scope.unit_ids(user)]
+        if org.is_prefecture:
+            return [department_key(org.department_id)]
+        return []
 
     def visible_events_q(self, user: User) -> Q:
         """Timeline events `user` may read: shared ones and those internal to their organisation."""

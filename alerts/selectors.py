@@ -86,6 +86,8 @@ LIST_FIELDS = (
     *alert_field_names("status", "outcome"),
     "version",
     "created_at",
+    # Its times are shown in its département's zone (partnerships/localtime.py).
+    "department_id",
     "site__name",
     "site__commune__name",
     "landlord__name",
@@ -118,6 +120,8 @@ def alert_get(*, user: User, pk, action: str = "view") -> Alert:
     qs = Alert.objects.select_related(
         "site__commune", "landlord", "routed_unit", "building", "reporter", "convention"
     ).defer("site__commune__outline")
+    # The same `latest_feedback` as the lists, in the same query: one truth per figure.
+    qs = with_latest_feedback(qs)
     return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
 
 

@@ -19,7 +19,8 @@ def scan_escalations_task() -> int:
 
 @shared_task(acks_late=True)
 def send_daily_digests_task() -> int:
-    """Beat task (7:00): the daily digest of overdue and soon-due fiches per manager."""
+    """Beat task (hourly): the daily digest of overdue and soon-due fiches, to the managers for whom
+    it is 07:xx local time."""
     return send_daily_digests()
 
 

@@ -12,10 +12,10 @@ from functools import lru_cache
 import holidays
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_record
+from partnerships.localtime import department_zone
 from partnerships.models import AuditAction, User
 
 from .history import history_record
@@ -70,8 +70,10 @@ def public_holidays(department_code: str | None, year: int) -> frozenset[datetim
 
 
 def add_working_days(start: datetime.datetime, days: int, department_code: str | None) -> datetime.datetime:
-    """`start` plus `days` working days (no Saturday, Sunday or public holiday), same time of day."""
-    current = timezone.localtime(start)
+    """`start` plus `days` working days (no Saturday, Sunday or public holiday), same time of day:
+    days and holidays are the département's local ones (a Martinique fiche filed at 21:00 local
+    time, 01:00 in Paris the next day, counts from its own day)."""
+    current = start.astimezone(department_zone(department_code))
     added = 0
     while added < days:
         current += datetime.timedelta(days=1)

@@ -2,7 +2,12 @@
 partnerships.exports (`export` is named here too because the conventions' views call it through
 this module)."""
 
+import datetime
+
+from django.utils import timezone
+
 from partnerships.exports import export
+from partnerships.localtime import fiche_time
 
 __all__ = ["FICHE_COLUMNS", "export", "fiche_rows"]
 
@@ -26,11 +31,20 @@ FICHE_COLUMNS = [
 
 
 def fiche_rows(qs):
-    """Header then one row per fiche; no description, reporter or procedure number (RGPD art. 10)."""
+    """Header then one row per fiche; no description, reporter or procedure number (RGPD art. 10).
+    Times in the fiche's département's zone, named when the reader's differs."""
+    # Read now: a streamed CSV is iterated after the middleware has restored the default zone.
+    return _fiche_rows(qs, timezone.get_current_timezone())
+
+
+def _fiche_rows(qs, reader):
     yield [label for _, label in FICHE_COLUMNS]
-    for row in (
+    for *row, department_id in (
         qs.order_by("submitted_at", "id")
-        .values_list(*[f for f, _ in FICHE_COLUMNS])
+        .values_list(*[f for f, _ in FICHE_COLUMNS], "department_id")
         .iterator(chunk_size=2000)
     ):
-        yield [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
+        yield [
+            fiche_time(value, department_id, reader=reader) if isinstance(value, datetime.datetime) else value
+            for value in row
+        ]

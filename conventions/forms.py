@@ -5,19 +5,12 @@ from dsfr.forms import DsfrBaseForm
 from alerts.models import Alert, Category
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
-from partnerships.widgets import FastSelect
+from partnerships.widgets import FastSelect, NativeDateInput
 
 from . import indicators
 from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem, ResponsePolicy
 from .permissions import visible_alerts_q
 from .services import CONVENTION_FIELDS, convention_errors
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ConventionForm(DsfrBaseForm, forms.ModelForm):
@@ -33,9 +26,9 @@ class ConventionForm(DsfrBaseForm, forms.ModelForm):
         model = Convention
         fields = [*CONVENTION_FIELDS, "sites"]
         widgets = {
-            "signed_on": DateInput(),
-            "effective_from": DateInput(),
-            "effective_until": DateInput(),
+            "signed_on": NativeDateInput(),
+            "effective_from": NativeDateInput(),
+            "effective_until": NativeDateInput(),
             "sites": forms.CheckboxSelectMultiple,
         }
 
@@ -77,7 +70,7 @@ class CommitmentForm(DsfrBaseForm, forms.ModelForm):
         widgets = {
             "text": forms.Textarea(attrs={"rows": 3}),
             "responsible": forms.CheckboxSelectMultiple,
-            "due_date": DateInput(),
+            "due_date": NativeDateInput(),
         }
 
 
@@ -86,7 +79,7 @@ class MeetingForm(DsfrBaseForm, forms.ModelForm):
         model = Meeting
         fields = ["kind", "date", "attendees", "minutes", "minutes_file"]
         widgets = {
-            "date": DateInput(),
+            "date": NativeDateInput(),
             "attendees": forms.CheckboxSelectMultiple,
             "minutes": forms.Textarea(attrs={"rows": 6}),
         }
@@ -96,7 +89,7 @@ class ActionItemForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = ActionItem
         fields = ["meeting", "text", "owner", "due_date"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "due_date": DateInput()}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "due_date": NativeDateInput()}
 
 
 def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.ModelForm:
@@ -111,8 +104,8 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
 
 
 class IndicatorFilterForm(DsfrBaseForm):
-    start = forms.DateField(label=_("Du"), widget=DateInput(), required=False)
-    end = forms.DateField(label=_("Au"), widget=DateInput(), required=False)
+    start = forms.DateField(label=_("Du"), widget=NativeDateInput(), required=False)
+    end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False)
     # A department's communes and estates run into the thousands: FastSelect renders them.
     landlord = forms.ModelChoiceField(
         label=_("Bailleur"), queryset=Organisation.objects.none(), required=False, widget=FastSelect

@@ -79,8 +79,12 @@ class Filters:
 
     @classmethod
     def last_twelve_months(cls, **kwargs) -> "Filters":
-        today = timezone.localdate()
-        return cls(start=today.replace(day=1) - datetime.timedelta(days=335), end=today, **kwargs)
+        """Twelve whole calendar months, the current one last: twelve bars, each a month."""
+        this_month = timezone.localdate().replace(day=1)
+        start = this_month
+        for _ in range(11):
+            start = (start - datetime.timedelta(days=1)).replace(day=1)
+        return cls(start=start, end=_next_month(this_month) - datetime.timedelta(days=1), **kwargs)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import datetime
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts.validators import validate_free_text
@@ -210,6 +211,15 @@ class ActionItem(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+    @property
+    def is_late(self) -> bool:
+        """Still open after its due date (in the reader's local day), as periodic points are marked."""
+        return (
+            self.status in OPEN_ACTION_STATUSES
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
 
 
 class ProblemStatus(models.TextChoices):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class PartnershipsConfig(AppConfig):
@@ -9,6 +10,16 @@ class PartnershipsConfig(AppConfig):
         # The login signals (whether the session still owes a second factor; which sessions an account
         # holds) and the system checks of the authentication settings.
         from .auth import oidc, otp, sessions  # noqa: F401
+        from .localtime import remember_zone
+        from .models import Department
+
+        # The zone cache of partnerships/localtime.py follows any département saved in this process.
+        post_save.connect(
+            lambda instance, **kwargs: remember_zone(instance.code, instance.time_zone),
+            sender=Department,
+            weak=False,
+            dispatch_uid="department_zone_cache",
+        )
 
     def load_demo_data(self, run):
         from .demo import load_organisations

@@ -4,6 +4,7 @@ export of the project (fiches, conventions, indicators, audit trail) is written 
 cell goes through `spreadsheet_row`."""
 
 import csv
+import decimal
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -29,6 +30,13 @@ def spreadsheet_row(row) -> list:
     return cells
 
 
+def french_number(value):
+    """A decimal number as French spreadsheets read it in a `;` CSV: « 16,72 », as on the page."""
+    if isinstance(value, float | decimal.Decimal):
+        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -38,7 +46,10 @@ def csv_response(rows, filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo(), delimiter=";")
     # A BOM so that spreadsheet software opens the accents correctly.
     response = StreamingHttpResponse(
-        (("\ufeff" if i == 0 else "") + writer.writerow(spreadsheet_row(row)) for i, row in enumerate(rows)),
+        (
+            ("\ufeff" if i == 0 else "") + writer.writerow([french_number(v) for v in spreadsheet_row(row)])
+            for i, row in enumerate(rows)
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

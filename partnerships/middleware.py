@@ -2,6 +2,8 @@
 
 from django.http import QueryDict
 
+from .localtime import zone_active
+
 
 class StripNulMiddleware:
     """Drop NUL characters from the query string's values. PostgreSQL refuses them in text parameters, so
@@ -19,3 +21,16 @@ class StripNulMiddleware:
             cleaned._mutable = False
             request.GET = cleaned
         return self.get_response(request)
+
+
+class LocalTimeMiddleware:
+    """Pages read and show times in the reader's zone: their organisation's département's (a
+    prefecture, a landlord, a force unit), Paris's for platform admins and anonymous visitors. A
+    fiche's own times are shown in its département's zone whatever this one (partnerships/localtime.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with zone_active(getattr(request, "user", None)):
+            return self.get_response(request)

@@ -16,6 +16,7 @@ from .audit import audit_entries, audit_policy, audit_record, query_detail
 from .exports import csv_response
 from .models import AuditAction
 from .views import querystring_without_page
+from .widgets import NativeDateInput
 
 PER_PAGE = 50
 
@@ -29,12 +30,8 @@ class AuditFilterForm(DsfrBaseForm):
         required=False,
         choices=[("", gettext_lazy("Toutes"))] + AuditAction.choices,
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("Du"), required=False, widget=NativeDateInput())
+    date_to = forms.DateField(label=gettext_lazy("Au"), required=False, widget=NativeDateInput())
 
     def clean(self):
         data = super().clean()
@@ -90,7 +87,7 @@ CSV_COLUMNS = [
     (gettext_lazy("Date"), lambda e: timezone.localtime(e.at).strftime("%d/%m/%Y %H:%M:%S")),
     (gettext_lazy("Utilisateur"), lambda e: e.actor_label or _("Système")),
     (gettext_lazy("Organisation"), lambda e: e.organisation_label),
-    (gettext_lazy("Action"), lambda e: e.get_action_display()),
+    (gettext_lazy("Action"), lambda e: e.action_label),
     (gettext_lazy("Objet"), lambda e: e.object_label),
     (gettext_lazy("Identifiant"), lambda e: e.object_id),
     (gettext_lazy("Fiche"), lambda e: e.reference),

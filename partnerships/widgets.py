@@ -51,3 +51,25 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above goes through esc()
+
+
+class NativeDateInput(forms.DateInput):
+    """Every date a user types: the browser's own date picker (`<input type="date">`), which sends and
+    expects ISO dates whatever the page's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def label_empty_choices(form, label) -> None:
+    """Name the empty choice of every select (« Choisir… » in a form, « Tous » in a filter) instead
+    of Django's « --------- », which a screen reader reads as dashes."""
+    for field in form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = label
+        elif getattr(field, "choices", None):
+            choices = list(field.choices)
+            if choices[0][0] in ("", None) and str(choices[0][1]).strip("-—") == "":
+                field.choices = [("", label), *choices[1:]]

@@ -5,6 +5,8 @@ from functools import cached_property
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +14,7 @@ from rest_framework import serializers
 from partnerships import scope
 from partnerships.api.fields import ChoicePrimaryKeyField
 from partnerships.errors import NOT_A_CHOICE
+from partnerships.localtime import department_zone, zone_of
 from partnerships.models import Building, Organisation
 from partnerships.permissions import site_policy
 
@@ -43,6 +46,21 @@ class RequestTimezoneDateTimeField(serializers.DateTimeField):
     def bind(self, field_name, parent):
         super().bind(field_name, parent)
         self.timezone = self.default_timezone()
+
+
+class FicheDateTimeField(RequestTimezoneDateTimeField):
+    """A fiche's time in ISO 8601 with the offset of the fiche's département's zone (Martinique's
+    02:36 is "…T02:36:00-04:00" whoever reads it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", "ISO 8601, avec le décalage horaire du département de la fiche (heure locale)."
+        )
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        self.timezone = department_zone(instance.department_id)
+        return super().get_attribute(instance)
 
 
 class OutputSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -81,6 +99,10 @@ class ChoiceLabelField(serializers.CharField):
 
 
 class AlertListSerializer(OutputSerializer):
+    serializer_field_mapping = {
+        **OutputSerializer.serializer_field_mapping,
+        models.DateTimeField: FicheDateTimeField,
+    }
     status_label = ChoiceLabelField("status")
     category_label = ChoiceLabelField("category")
     urgency_label = ChoiceLabelField("urgency")
@@ -199,6 +221,11 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         self.fields["building"].queryset = Building.objects.filter(site__landlord_id=user.organisation_id)
 
     def validate(self, attrs):
+        raw_facts_at = self.initial_data.get("facts_at") if hasattr(self.initial_data, "get") else None
+        parsed = parse_datetime(raw_facts_at) if isinstance(raw_facts_at, str) else None
+        if parsed is not None and timezone.is_naive(parsed):
+            # A time without an offset is the estate's wall-clock time, as in the filing form.
+            attrs["facts_at"] = parsed.replace(tzinfo=zone_of(attrs["site"]))
         building = attrs.get("building")
         if building is not None and building.site_id != attrs["site"].pk:
             # The message of an unknown id (ChoicePrimaryKeyField): ids are not to be told apart.

@@ -19,6 +19,7 @@ from .. import selectors, services
 from ..filters import AlertFilter
 from ..models import Alert
 from ..permissions import alert_policy
+from ..queues import conditional_response
 from ..services.common import as_seen
 from ..services.filing import alert_file_or_replay, body_hash, parse_key
 from ..views.fiche import attachment_response
@@ -131,6 +132,14 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = selectors.alert_get(user=self.request.user, pk=self.kwargs["pk"])
         # The `version` the client read: a change on a fiche changed since is a 400 "conflict".
         return as_seen(alert, self.request.headers.get("If-Match"))
+
+    def list(self, request, *args, **kwargs):
+        # An unchanged queue is answered 304 before any fiche is read (alerts.queues).
+        return conditional_response(
+            request,
+            lambda: super(AlertViewSet, self).list(request, *args, **kwargs),
+            not_modified=lambda: Response(status=status.HTTP_304_NOT_MODIFIED),
+        )
 
     def retrieve(self, request, *args, **kwargs):
         alert = self.get_object()

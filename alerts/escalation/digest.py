@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from partnerships.localtime import fiche_time, zone_of
 from partnerships.models import User
 
 from .. import notifications, outbox
@@ -14,10 +15,18 @@ from ..permissions import alert_policy
 from .clocks import CLOCKS
 from .recipients import digest_recipients, substitutes_on
 
+DIGEST_HOUR = 7
+
+
+def due_at(alert) -> datetime.datetime | None:
+    """The deadline the fiche waits on: acknowledgement while submitted, then the first feedback."""
+    return alert.ack_due_at if alert.status == Status.SUBMITTED else alert.feedback_due_at
+
 
 def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
     """One e-mail per manager and per day listing what is overdue and what falls due within 24 h,
-    among the fiches they see. Keyed by day: a second run the same day sends nothing."""
+    among the fiches they see, at 07:xx in the recipient's local time (beat runs this hourly).
+    Keyed by the recipient's local day: a second run the same day sends nothing."""
     now = now or timezone.now()
     soon = now + datetime.timedelta(hours=24)
     sent = 0
@@ -28,6 +37,9 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
         {user.pk: user for user in User.objects.filter(pk__in=followed).select_related("organisation")}
     )
     for user in recipients.values():
+        local = now.astimezone(zone_of(user))
+        if local.hour != DIGEST_HOUR:
+            continue
         visible = alert_policy.instances(user, "view")
         waiting_ack = visible.filter(status=Status.SUBMITTED)
         waiting_feedback = visible.filter(CLOCKS[1].open_q)
@@ -48,12 +60,13 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
         news = followed.get(user.pk, [])
         if not overdue and not due_soon and not news:
             continue
-        key = f"digest:{user.pk}:{timezone.localdate(now).isoformat()}"
+        key = f"digest:{user.pk}:{local.date().isoformat()}"
 
-        def section(title, alerts):
+        def section(title, alerts, user=user):
             rows = [
-                f"- {a.reference} ({a.get_status_display()}, {a.get_urgency_display()}) : "
-                f"{notifications.alert_absolute_url(a)}"
+                f"- {a.reference} ({a.get_status_display()}, {a.get_urgency_display()}), échéance "
+                f"{fiche_time(due_at(a), a, reader=user)}"
+                f" : {notifications.alert_absolute_url(a)}"
                 for a in alerts
             ]
             return f"{title} ({len(alerts)})\n" + ("\n".join(rows) if rows else "- aucune") + "\n"

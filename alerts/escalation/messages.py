@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from partnerships.localtime import fiche_time
 from partnerships.models import User
 
 from .. import notifications
@@ -49,7 +50,8 @@ def grouped_email(
     )
     key = f"escalation:{clock.name}:{user.pk}:{hashlib.sha256(signature.encode()).hexdigest()[:32]}"
     lines = [
-        f"- {fiche.reference} ({urgencies.get(fiche.urgency, fiche.urgency)}) — {LEVEL_LABELS[level]} : "
+        f"- {fiche.reference} ({urgencies.get(fiche.urgency, fiche.urgency)}, échéance "
+        f"{fiche_time(fiche.due, fiche.department_id, reader=user)}) — {LEVEL_LABELS[level]} : "
         f"{urls.absolute(fiche.pk)}"
         for fiche, level in items
     ]

@@ -16,12 +16,13 @@ def substitutes_on(day: datetime.date) -> dict[int, User]:
         s.user_id: s.substitute
         for s in Substitution.objects.filter(
             starts_on__lte=day, ends_on__gte=day, substitute__is_active=True
-        ).select_related("substitute")
+        ).select_related("substitute__organisation")
     }
 
 
 class Recipients:
-    """Who is told at each level, cached per unit for one scan, with substitutes for managers on leave."""
+    """Who is told at each level, cached per unit for one scan, with substitutes for managers on leave.
+    Each with their organisation: the e-mails give due times in the reader's zone (its département)."""
 
     def __init__(self, today: datetime.date):
         self.today = today
@@ -35,7 +36,9 @@ class Recipients:
         if not missing:
             return
         members: dict = {pk: [] for pk in missing}
-        for user in User.objects.filter(organisation_id__in=missing, is_active=True):
+        for user in User.objects.filter(organisation_id__in=missing, is_active=True).select_related(
+            "organisation"
+        ):
             members[user.organisation_id].append(user)
         for pk, users in members.items():
             self._cache[(pk, False)] = [self._substitutes.get(u.pk, u) for u in users]
@@ -46,7 +49,9 @@ class Recipients:
     def _members(self, organisation_id, managers_only: bool) -> list[User]:
         key = (organisation_id, managers_only)
         if key not in self._cache:
-            qs = User.objects.filter(organisation_id=organisation_id, is_active=True)
+            qs = User.objects.filter(organisation_id=organisation_id, is_active=True).select_related(
+                "organisation"
+            )
             if managers_only:
                 qs = qs.filter(role__in=MANAGER_ROLES)
             self._cache[key] = [self._substitutes.get(u.pk, u) for u in qs]
@@ -55,7 +60,7 @@ class Recipients:
     def _prefecture(self, department_id) -> list[User]:
         key = ("prefecture", department_id)
         if key not in self._cache:
-            qs = User.objects.filter(
+            qs = User.objects.select_related("organisation").filter(
                 organisation__kind=OrganisationKind.PREFECTURE,
                 organisation__department_id=department_id,
                 role__in=MANAGER_ROLES,

@@ -13,6 +13,7 @@ from partnerships.models import User
 from .. import outbox
 from ..bulk import insert_rows
 from ..models import Alert, AlertEvent, EventKind, Notification, Urgency
+from ..queues import alert_keys, queues_bump
 from .clocks import CLOCKS, MAX_LEVEL, Clock, due_candidates, target_level
 from .messages import LEVEL_LABELS, FicheUrls, grouped_email
 from .recipients import Recipients
@@ -54,6 +55,7 @@ def _escalate_batch(
             "urgency",
             "convention_id",
             "department_id",
+            "landlord_id",
             "routed_unit_id",
             "unit_parent_id",
             "due",
@@ -66,12 +68,16 @@ def _escalate_batch(
     users: dict[int, User] = {}
     events, in_app, raised = [], [], 0
     escalated: dict[int, list[int]] = defaultdict(list)
+    changed_queues: set[str] = set()
     for fiche in locked:
         step = clock.step(policies.get(fiche.convention_id, fiche.department_id), fiche.urgency)
         target = target_level(fiche.due, step, now)
         if target <= fiche.level:
             continue
         url = urls.path(fiche.pk)
+        # A fiche jumping several levels in one scan is announced once to each person, at the
+        # highest level that reaches them; the timeline still records every level.
+        highest: dict[int, int] = {}
         for level in range(fiche.level + 1, target + 1):
             told = recipients.at_level(fiche, level)
             events.append(
@@ -83,18 +89,23 @@ def _escalate_batch(
                     {"clock": clock.name, "level": level, "recipients": [u.pk for u in told]},
                 )
             )
-            message = f"{fiche.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300]
             for user in told:
                 users[user.pk] = user
-                per_recipient[user.pk].append((fiche, level))
-                in_app.append((user.pk, fiche.pk, f"escalation_{clock.name}", message, url))
+                highest[user.pk] = level
             raised += 1
+        for user_pk, level in highest.items():
+            message = f"{fiche.reference} : délai de {clock.label} dépassé ({LEVEL_LABELS[level]})"[:300]
+            per_recipient[user_pk].append((fiche, level))
+            in_app.append((user_pk, fiche.pk, f"escalation_{clock.name}", message, url))
         escalated[target].append(fiche.pk)
+        changed_queues |= alert_keys(fiche)
     # The level only, one UPDATE per level reached: escalation must not bump `version`, or an
     # officer acknowledging at the same moment would be refused for a change they cannot see.
     for target, pks in escalated.items():
         Alert.objects.filter(pk__in=pks).update(**{clock.level_field: target})
     insert_rows(AlertEvent, ["alert_id", "kind", "message", "data"], events)
+    # The "Relance" column of the lists changed: their ETags must too, in this transaction.
+    queues_bump(changed_queues)
     insert_rows(Notification, ["recipient_id", "alert_id", "kind", "message", "url"], in_app)
     urgencies = {value: str(label) for value, label in Urgency.choices}
     # One message per person and scan: a key already queued (a second scheduler) is skipped.

@@ -32,6 +32,7 @@ from .notifications import (
     OutboxEmail,
     OutboxStatus,
 )
+from .queues import QueueVersion
 from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "OutboxChannel",
     "OutboxEmail",
     "OutboxStatus",
+    "QueueVersion",
     "PlaceType",
     "ReferenceCounter",
     "ReturnReason",

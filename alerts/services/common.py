@@ -15,6 +15,7 @@ from partnerships.services.permissions import grant, revoke
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
+from ..queues import alert_queues_bump
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..webhooks import events as webhooks
 
@@ -60,6 +61,9 @@ def as_seen(alert: Alert, version: str | None) -> Alert:
 def save_changes(alert: Alert, **changes) -> Alert:
     """Validate and write `changes` if nobody changed the fiche since it was read (optimistic lock on
     `version`); bump the version. A concurrent change is refused, never silently overwritten."""
+    if "routed_unit" in changes and alert.routed_unit_id is not None:
+        # The unit the fiche leaves: its queue changes too (record_event bumps it with the others).
+        alert.__dict__.setdefault("_queue_former_units", set()).add(alert.routed_unit_id)
     for name, value in changes.items():
         setattr(alert, name, value)
     # A related object passed as an instance was just read: its existence needs no query (the foreign
@@ -98,6 +102,7 @@ def record_event(
     message: str = "",
     data: dict | None = None,
     internal: bool = False,
+    bump_queues: bool = True,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
     change of a fiche passes here, so here it is audited too (without the message: free text), and
@@ -124,6 +129,10 @@ def record_event(
         data=data or {},
     )
     webhooks.emit(alert, event)
+    # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the
+    # caller's next event in this transaction bumps them anyway: the draft of a fiche filed at once).
+    if bump_queues:
+        alert_queues_bump(alert)
     return event
 
 

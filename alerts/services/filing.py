@@ -124,9 +124,16 @@ def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotenc
 
 
 def insert_draft(
-    *, actor: User, site: HousingSite, data: dict, key: uuid.UUID, request_hash: str = ""
+    *,
+    actor: User,
+    site: HousingSite,
+    data: dict,
+    key: uuid.UUID,
+    request_hash: str = "",
+    bump_queues: bool = True,
 ) -> Alert:
-    """The INSERT of a new draft, once the caller found no fiche with this key."""
+    """The INSERT of a new draft, once the caller found no fiche with this key (`bump_queues` False:
+    the caller transmits it in the same transaction, which marks the same queues changed)."""
     alert = Alert(
         landlord=actor.organisation,  # the site's landlord (checked), already loaded with the actor
         site=site,
@@ -147,7 +154,7 @@ def insert_draft(
     except IntegrityError:
         # The same key posted twice at once: the other request won, return its fiche.
         return Alert.objects.get(reporter=actor, idempotency_key=key)
-    record_event(alert, actor, EventKind.TRANSITION, to_status=Status.DRAFT)
+    record_event(alert, actor, EventKind.TRANSITION, to_status=Status.DRAFT, bump_queues=bump_queues)
     return alert
 
 
@@ -302,7 +309,12 @@ def alert_file_or_replay(
     else:
         require_site_landlord(actor, site)
         alert = insert_draft(
-            actor=actor, site=site, data=data, key=key or uuid.uuid4(), request_hash=request_hash
+            actor=actor,
+            site=site,
+            data=data,
+            key=key or uuid.uuid4(),
+            request_hash=request_hash,
+            bump_queues=False,
         )
         if alert.status != Status.DRAFT:
             # A concurrent request with the same key transmitted it while this one waited on the INSERT.

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from partnerships.audit import audit_record, query_detail
 from partnerships.exports import csv_response
+from partnerships.localtime import fiche_time, zone_active
 from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator
 from partnerships.views import querystring_without_page
@@ -27,6 +28,7 @@ from ..forms import PreferencesForm, force_units
 from ..models import Alert, FollowKind, Status
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
+from ..queues import conditional_queue
 from .fiche import safe_next
 
 PER_PAGE = 25
@@ -75,6 +77,7 @@ def filter_form(request):
 
 
 @login_required
+@conditional_queue
 def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
@@ -82,6 +85,7 @@ def dashboard(request):
 
 
 @login_required
+@conditional_queue
 def alert_list(request):
     user = request.user
     if not alert_policy.user_has_permission(user, "list"):
@@ -121,11 +125,11 @@ CSV_COLUMNS = [
     (gettext_lazy("Urgence"), lambda a: label(a, "urgency")),
     (gettext_lazy("Catégorie"), lambda a: label(a, "category")),
     (gettext_lazy("Sous-catégorie"), lambda a: label(a, "subcategory")),
-    (gettext_lazy("Date des faits"), lambda a: local(a.facts_at)),
-    (gettext_lazy("Transmise le"), lambda a: local(a.submitted_at)),
-    (gettext_lazy("Prise en compte le"), lambda a: local(a.acknowledged_at)),
-    (gettext_lazy("Premier retour le"), lambda a: local(a.first_feedback_at)),
-    (gettext_lazy("Clôturée le"), lambda a: local(a.closed_at)),
+    (gettext_lazy("Date des faits"), lambda a: fiche_time(a.facts_at, a)),
+    (gettext_lazy("Transmise le"), lambda a: fiche_time(a.submitted_at, a)),
+    (gettext_lazy("Prise en compte le"), lambda a: fiche_time(a.acknowledged_at, a)),
+    (gettext_lazy("Premier retour le"), lambda a: fiche_time(a.first_feedback_at, a)),
+    (gettext_lazy("Clôturée le"), lambda a: fiche_time(a.closed_at, a)),
     (gettext_lazy("Suite donnée"), lambda a: label(a, "outcome")),
     (gettext_lazy("Site"), lambda a: a.site.name),
     (gettext_lazy("Commune"), lambda a: a.site.commune.name),
@@ -147,10 +151,6 @@ def choice_labels(name: str, language: str) -> dict:
     return {value: str(text) for value, text in Alert._meta.get_field(name).flatchoices}
 
 
-def local(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
 @login_required
 def export_csv(request):
     """Exactly the filtered list the user sees, streamed; `;` and a BOM so that Excel opens it in French."""
@@ -162,10 +162,14 @@ def export_csv(request):
         detail=query_detail(request, format="csv"),
     )
 
+    reader_zone = timezone.get_current_timezone()
+
     def rows():
-        yield [str(title) for title, _value in CSV_COLUMNS]
-        for alert in alerts.iterator(chunk_size=500):
-            yield [value(alert) for _title, value in CSV_COLUMNS]
+        # Streamed after the middleware has restored the default zone: times are named for the reader.
+        with zone_active(reader_zone):
+            yield [str(title) for title, _value in CSV_COLUMNS]
+            for alert in alerts.iterator(chunk_size=500):
+                yield [value(alert) for _title, value in CSV_COLUMNS]
 
     return csv_response(rows(), f"fiches-alertes-{timezone.localdate():%Y%m%d}")
 

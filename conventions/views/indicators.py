@@ -36,15 +36,31 @@ def _indicator_request(request, pk, fmt="csv"):
     return reader, convention, form
 
 
+def duration(hours) -> str:
+    """A delay as people say it: « 2 j 4 h », « 5 h », « 40 min » (not « 52,00 heures »). A masked
+    value (a string) is left as it is."""
+    if hours is None:
+        return "—"
+    if not isinstance(hours, int | float):
+        return hours
+    days, minutes = divmod(round(hours * 60), 24 * 60)
+    hours_left, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d j %(hours)d h") % {"days": days, "hours": hours_left}
+    if hours_left:
+        return _("%(hours)d h") % {"hours": hours_left} + (f" {minutes:02d}" if minutes else "")
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
 def figures(shown: dict) -> list[tuple[str, object]]:
     """The key figures as label/value pairs: one list feeds the page, the CSV and the XLSX."""
     value = lambda v: "—" if v is None else v  # noqa: E731
     return [
         (_("Fiches transmises"), shown["total"]),
-        (_("Délai médian de prise en compte (heures)"), value(shown["ack_hours"]["median"])),
-        (_("Délai de prise en compte, 90e centile (heures)"), value(shown["ack_hours"]["p90"])),
-        (_("Délai médian de premier retour (heures)"), value(shown["feedback_hours"]["median"])),
-        (_("Délai de premier retour, 90e centile (heures)"), value(shown["feedback_hours"]["p90"])),
+        (_("Délai médian de prise en compte"), duration(shown["ack_hours"]["median"])),
+        (_("Délai de prise en compte, 90e centile"), duration(shown["ack_hours"]["p90"])),
+        (_("Délai médian de premier retour"), duration(shown["feedback_hours"]["median"])),
+        (_("Délai de premier retour, 90e centile"), duration(shown["feedback_hours"]["p90"])),
         (_("Part prise en compte dans les délais (%)"), value(shown["within_policy_share"])),
         (_("Agressions de personnels"), shown["staff_aggressions"]),
         (_("Plaintes déposées"), shown["complaints_filed"]),

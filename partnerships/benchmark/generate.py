@@ -448,7 +448,23 @@ class Generator:
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             email = f"{self.org_kind[org_id]}-{org_id}-{n}@bench.passerelle.test"
             rows.append(
-                (pk, password, None, False, first, last, False, True, joined, email, role, "", "", org_id)
+                (
+                    pk,
+                    password,
+                    None,
+                    False,
+                    first,
+                    last,
+                    False,
+                    True,
+                    joined,
+                    email,
+                    role,
+                    "",
+                    "",
+                    org_id,
+                    False,
+                )
             )
             self.members[org_id].append(pk)
             if role == "agent":
@@ -480,6 +496,7 @@ class Generator:
                 "function",
                 "phone",
                 "organisation_id",
+                "is_service_account",
             ),
             rows,
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from shapely import wkb
 from shapely.geometry import mapping
 
+from partnerships.localtime import time_zone_for_code
 from partnerships.models import Commune, Department
 
 from .base import CsvSource, ImportSummary, Progress, batched, run_atomic
@@ -175,7 +176,11 @@ def import_cog(
 def _upsert_departments(departments: dict[str, str]) -> None:
     existing = {d.code: d for d in Department.objects.filter(code__in=departments)}
     Department.objects.bulk_create(
-        [Department(code=code, name=name) for code, name in departments.items() if code not in existing]
+        [
+            Department(code=code, name=name, time_zone=time_zone_for_code(code))
+            for code, name in departments.items()
+            if code not in existing
+        ]
     )
     changed = [d for d in existing.values() if d.name != departments[d.code]]
     for department in changed:

@@ -4,6 +4,7 @@ from dsfr.forms import DsfrBaseForm
 
 from partnerships.importers.sites import FORMATS as SITE_FORMATS
 from partnerships.importers.territories import FORMATS as TERRITORY_FORMATS
+from partnerships.widgets import NativeDateInput
 
 from ..permissions import import_policy
 
@@ -50,7 +51,10 @@ class TerritoriesImportForm(ImportForm):
         label=_("Format"), choices=[(f, TERRITORY_FORMAT_LABELS[f]) for f in TERRITORY_FORMATS]
     )
     valid_from = forms.DateField(
-        label=_("Date d'effet"), required=False, help_text=_("Par défaut, aujourd'hui. Format : JJ/MM/AAAA")
+        label=_("Date d'effet"),
+        required=False,
+        widget=NativeDateInput(),
+        help_text=_("Par défaut, aujourd'hui."),
     )
 
     def params(self) -> dict:

@@ -13,6 +13,10 @@ class AuditAction(models.TextChoices):
     ANONYMISE = "anonymise", _("Anonymisation")
 
 
+# Labels of the codes the apps' services write in an entry's `detail` ("event", "status"): the apps
+# register theirs when ready (the core imports no app).
+DETAIL_LABELS: dict[str, dict] = {}
+
 # What the journal shows for the object types written by the application.
 OBJECT_LABELS = {
     "alerts.alert": _("Fiche"),
@@ -116,3 +120,18 @@ class AuditEntry(models.Model):
     @property
     def object_label(self) -> str:
         return str(OBJECT_LABELS.get(self.object_type, self.object_type))
+
+    @property
+    def action_label(self) -> str:
+        """What was done, not only its kind: « Modification — Changement de statut (Transmise → Prise
+        en compte) », from the event and statuses the apps' services record in `detail`."""
+        label = str(self.get_action_display())
+        event = (self.detail or {}).get("event")
+        if not event:
+            return label
+        events, statuses = DETAIL_LABELS.get("event", {}), DETAIL_LABELS.get("status", {})
+        text = f"{label} — {events.get(event, event)}"
+        before, after = self.detail.get("from_status"), self.detail.get("to_status")
+        if after and before != after:
+            text += " (" + " → ".join(str(statuses.get(s, s)) for s in (before, after) if s) + ")"
+        return text

@@ -1,12 +1,16 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..localtime import time_zone_for_code
+
 
 class Department(models.Model):
     """A French département, keyed by its INSEE code ("60", "2A", "972")."""
 
     code = models.CharField(_("code"), max_length=3, primary_key=True)
     name = models.CharField(_("nom"), max_length=100)
+    # IANA name: every time of the département's fiches is shown and typed in it (partnerships/localtime.py).
+    time_zone = models.CharField(_("fuseau horaire"), max_length=40, default="Europe/Paris")
 
     class Meta:
         ordering = ["code"]
@@ -15,6 +19,11 @@ class Department(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.time_zone == "Europe/Paris":
+            self.time_zone = time_zone_for_code(self.code)
+        super().save(*args, **kwargs)
 
 
 class Commune(models.Model):

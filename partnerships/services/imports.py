@@ -116,7 +116,8 @@ def import_run_commit(*, run_id: int) -> None:
     worker lost midway leaves nothing half-written and its retry starts again from "committing"."""
     with transaction.atomic():
         run = (
-            ImportRun.objects.select_for_update()
+            # Lock the run's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the join.
+            ImportRun.objects.select_for_update(of=("self",))
             .select_related("created_by", "committed_by")
             .filter(pk=run_id, status=ImportStatus.COMMITTING)
             .first()

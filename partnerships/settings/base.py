@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "partnerships.auth.otp.SecondFactorMiddleware",
+    # Times read and shown in the reader's organisation's zone (partnerships/localtime.py).
+    "partnerships.middleware.LocalTimeMiddleware",
     # The client address for the audit entries written by services (partnerships/audit.py).
     "partnerships.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -91,6 +93,8 @@ TEMPLATES = [
                 "partnerships.context_processors.site",
                 "alerts.context_processors.notifications",
             ],
+            # The local-time filters (`|local:alert`) serve every template that shows a fiche's time.
+            "builtins": ["partnerships.templatetags.local_time"],
         },
     },
 ]
@@ -330,14 +334,15 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # and rows a killed worker left "sending".
 CELERY_BEAT_SCHEDULE["alerts-flush-outbox"] = {"task": "alerts.tasks.flush_outbox", "schedule": 60.0}
 # Escalation of unanswered fiches (alerts/escalation/): the scan is driven by the due dates stored
-# on each fiche, so running it every minute costs a query on a partial index; the digest goes at 7:00.
+# on each fiche, so running it every minute costs a query on a partial index; the digest goes at 7:00 local time.
 CELERY_BEAT_SCHEDULE["alerts-scan-escalations"] = {
     "task": "alerts.tasks.scan_escalations_task",
     "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
     "task": "alerts.tasks.send_daily_digests_task",
-    "schedule": crontab(hour=7, minute=0),
+    # Hourly: each recipient gets theirs at 07:xx in their own département's time.
+    "schedule": crontab(minute=0),
 }
 # Retention (RGPD): a fiche closed for longer than this is anonymised by the daily task below (free
 # text and files purged, statistics kept). Three years by default: the span of a convention's reviews.

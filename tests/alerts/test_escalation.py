@@ -194,7 +194,7 @@ def test_several_due_fiches_make_one_message_per_person(people):
 
 
 def test_the_daily_digest_goes_once_a_day_to_managers_with_something_to_read(people, fiche):
-    with at(30):
+    with at(45):  # 07:00 in Paris, when the Oise's managers get theirs
         sent = send_daily_digests()
         again = send_daily_digests()
     assert again == 0

@@ -1,8 +1,11 @@
 """Following: the reporter and the landlord's managers follow the landlord's fiches, the routed
 unit's members follow theirs; each event reaches them but its author, as each chose per kind."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts import following, services
 from alerts.escalation import send_daily_digests
@@ -84,7 +87,8 @@ def test_a_follower_who_chose_never_is_not_told_and_one_who_chose_the_digest_rea
     # The unit's other members read their colleague's feedback in the digest by default.
     assert told(alert, "alert_feedback") == {world.landlord_manager.email, world.police_manager.email}
     assert emailed("alert_feedback") == set()
-    send_daily_digests()
+    # Next morning at 07:30 local time, when digests go.
+    send_daily_digests(now=timezone.localtime().replace(hour=7, minute=30) + datetime.timedelta(days=1))
     digest = OutboxEmail.objects.get(key__startswith=f"digest:{world.landlord_manager.pk}:")
     assert "Suivi de vos fiches" in digest.body
     assert "Patrouille ce soir" in digest.body

@@ -252,7 +252,7 @@ def test_the_indicators_xlsx_export_matches_the_page(world, login, convention):
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
 
     assert ("Fiches transmises", 2) in rows
-    assert ("Délai médian de prise en compte (heures)", 2) in rows
+    assert ("Délai médian de prise en compte", "2 h") in rows
     assert ("Fiches du mois 03/26", 2) in rows
 
 

@@ -287,7 +287,8 @@ def test_the_daily_digest_of_a_manager_on_leave_goes_to_the_substitute(world):
     from tests.alerts.factories import filed_alert
 
     alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
-    now = alert.ack_due_at + datetime.timedelta(hours=1)
+    # The next 07:30 in Paris after the fiche fell due: the digest goes at 07:xx local time.
+    now = timezone.localtime(alert.ack_due_at + datetime.timedelta(days=1)).replace(hour=7, minute=30)
     day = timezone.localdate(now)
     Substitution.objects.create(
         user=world.police_manager, substitute=world.officer, starts_on=day, ends_on=day

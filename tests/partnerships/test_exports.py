@@ -39,7 +39,7 @@ def test_csv_cells_that_would_start_a_formula_get_a_leading_quote_and_numbers_st
     [row] = csv_rows(csv_response([ROW], "test"))
 
     assert row[:7] == NEUTRALISED
-    assert row[7:] == ["-5", "2.5", "True", ""]
+    assert row[7:] == ["-5", "2,5", "True", ""]  # the decimal comma of French spreadsheets
 
 
 def test_xlsx_text_is_never_a_formula_and_numbers_stay_numbers():

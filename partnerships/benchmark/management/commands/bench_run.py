@@ -6,7 +6,7 @@ from django.db import connection
 from alerts.models import Alert
 from partnerships.benchmark import harness as bench
 
-SCENARIOS = ("reads", "fiche", "indicators", "escalation", "export", "filing", "foreign")
+SCENARIOS = ("floor", "reads", "fiche", "indicators", "escalation", "export", "filing", "foreign")
 
 
 class Command(BaseCommand):
