@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind, User
+from partnerships.permissions import organisation_policy
 
 from .models import (
     OPEN_ACTION_STATUSES,
@@ -122,13 +123,14 @@ def problem_get(*, user: User, pk, action: str = "view") -> PartnershipProblem:
 
 def prefecture_home(*, user: User) -> dict:
     """The figures of the prefecture's home page: its département's landlords, units, estates and
-    how many communes have a competent unit."""
+    how many communes have a competent unit. Its managers set where each landlord operates."""
     department = user.organisation.department
     return {
         "department": department,
-        "landlords": Organisation.objects.filter(
-            department=department, kind=OrganisationKind.LANDLORD
-        ).order_by("name"),
+        "landlords": Organisation.objects.filter(department=department, kind=OrganisationKind.LANDLORD)
+        .prefetch_related("departments")
+        .order_by("name"),
+        "can_set_departments": organisation_policy.user_has_permission(user, "set_departments"),
         "unit_count": Organisation.objects.filter(
             department=department, kind__in=OrganisationKind.forces()
         ).count(),

@@ -13,9 +13,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import scope
 from .models import AuditAction, AuditEntry, User
-from .permissions import BasePolicy
+from .permissions import DepartmentManagersPolicy
 
 # The client address of the request being served, for entries written by services (which receive
 # the actor, not the request). Set by AuditContextMiddleware.
@@ -93,22 +92,12 @@ def query_detail(request: HttpRequest, **extra) -> dict:
     return {"filters": filters, **extra}
 
 
-class AuditEntryPolicy(BasePolicy):
-    """The prefecture's referent reads the entries of the département; platform administrators all."""
+class AuditEntryPolicy(DepartmentManagersPolicy):
+    """The prefecture's referent reads the entries of the département; platform administrators all.
+    Page "view": the journal and its export."""
 
     model = AuditEntry
     actions = ("view",)
-
-    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
-        if org.is_prefecture and user.is_manager:
-            return qs.filter(department_id=org.department_id)
-        return qs.none()
-
-    def page_permission(self, user: User, org, action: str) -> bool:
-        """Page "view": the journal and its export."""
-        return action == "view" and (
-            scope.is_platform_admin(user) or (org is not None and org.is_prefecture and user.is_manager)
-        )
 
 
 audit_policy = AuditEntryPolicy()

@@ -282,6 +282,35 @@ class SubstitutionPolicy(BasePolicy):
         return action == "declare" and org is not None and user.is_manager
 
 
+class DepartmentManagersPolicy(BasePolicy):
+    """Objects of a département for its prefecture's managers, all of them for platform administrators
+    (the audit trail, where landlords operate). `department_lookup` names the objects' département."""
+
+    department_lookup = "department_id"
+
+    def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if org.is_prefecture and user.is_manager:
+            return qs.filter(**{self.department_lookup: org.department_id})
+        return qs.none()
+
+    def page_permission(self, user: User, org, action: str) -> bool:
+        return action in self.actions and (
+            scope.is_platform_admin(user) or (org is not None and org.is_prefecture and user.is_manager)
+        )
+
+
+class OrganisationPolicy(DepartmentManagersPolicy):
+    """ "set_departments": which départements a landlord operates in (its estates lie there), set for
+    the landlords of a département by its prefecture's managers."""
+
+    model = Organisation
+    actions = ("set_departments",)
+
+    def instances(self, user: User, action: str = "set_departments") -> QuerySet:
+        return super().instances(user, action).filter(kind=OrganisationKind.LANDLORD)
+
+
+organisation_policy = OrganisationPolicy()
 member_policy = OrganisationMemberPolicy()
 correspondent_policy = CorrespondentPolicy()
 substitution_policy = SubstitutionPolicy()

@@ -37,6 +37,25 @@ class OrganisationForm(DsfrBaseForm):
     )
 
 
+class DepartmentsForm(DsfrBaseForm):
+    """A landlord's other départements: its own is always kept, so it is not offered."""
+
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Autres départements d'intervention"),
+        queryset=Department.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, landlord, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Department.objects.exclude(pk=landlord.department_id)
+        # DsfrBaseForm has already built the bound field, which keeps its own copy of the help text.
+        self["departments"].help_text = _(
+            "Son propre département, %(department)s, en fait toujours partie."
+        ) % {"department": landlord.department}
+
+
 class RoleForm(DsfrBaseForm):
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
 

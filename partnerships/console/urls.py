@@ -15,4 +15,5 @@ urlpatterns = [
     path("annuaire/<int:pk>/", views.correspondent_edit, name="correspondent_edit"),
     path("annuaire/<int:pk>/retirer/", views.correspondent_delete, name="correspondent_delete"),
     path("nouvelle/", views.organisation_create, name="create"),
+    path("<int:pk>/departements/", views.organisation_departments, name="departments"),
 ]

@@ -18,12 +18,19 @@ from django.views.decorators.http import require_POST
 from partnerships.auth.oidc import INVITATION_SESSION_KEY
 from partnerships.errors import ApplicationError
 from partnerships.models import Invitation, SecurityCorrespondent, Substitution
-from partnerships.permissions import correspondent_policy, member_policy, substitution_policy
+from partnerships.permissions import (
+    correspondent_policy,
+    member_policy,
+    organisation_policy,
+    substitution_policy,
+)
 from partnerships.services import accounts
+from partnerships.services.organisations import organisation_set_departments
 
 from .forms import (
     AcceptInvitationForm,
     CorrespondentForm,
+    DepartmentsForm,
     InvitationForm,
     OrganisationForm,
     RoleForm,
@@ -148,6 +155,36 @@ def organisation_create(request):
             return redirect("organisation:create")
     return render(
         request, "partnerships/console/form.html", {"page_title": _("Créer une organisation"), "form": form}
+    )
+
+
+@login_required
+def organisation_departments(request, pk):
+    landlord = organisation_policy.get_or_404(request.user, "set_departments", pk=pk)
+    # Bound on any POST: unticking every box posts no field at all.
+    form = DepartmentsForm(
+        request.POST if request.method == "POST" else None,
+        landlord=landlord,
+        initial={"departments": landlord.departments.all()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_set_departments(
+                actor=request.user, organisation=landlord, departments=form.cleaned_data["departments"]
+            )
+        except ApplicationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Départements d'intervention enregistrés."))
+            return redirect("home")
+    return render(
+        request,
+        "partnerships/console/form.html",
+        {
+            "page_title": _("Départements d'intervention de %(name)s") % {"name": landlord.name},
+            "form": form,
+            "back_href": reverse("home"),
+        },
     )
 
 

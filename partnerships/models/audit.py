@@ -34,6 +34,7 @@ OBJECT_LABELS = {
     "partnerships.apitoken": _("Jeton d'API"),
     "alerts.webhookendpoint": _("Webhook"),
     "partnerships.housingsite": _("Site"),
+    "partnerships.organisation": _("Organisation"),
 }
 
 

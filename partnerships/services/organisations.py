@@ -1,11 +1,21 @@
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from partnerships.audit import audit_record
 from partnerships.errors import ApplicationError
-from partnerships.models import Commune, Organisation, TerritoryAssignment, User
+from partnerships.models import (
+    AuditAction,
+    Commune,
+    Department,
+    HousingSite,
+    Organisation,
+    TerritoryAssignment,
+    User,
+)
 
 from .permissions import organisation_group, sync_membership
 
@@ -33,6 +43,39 @@ def organisations_create_many(orgs: list[Organisation]) -> list[Organisation]:
         org.group = group
     Organisation.objects.bulk_update(orgs, ["group"])
     return orgs
+
+
+@transaction.atomic
+def organisation_set_departments(
+    *, actor: User | None, organisation: Organisation, departments: Iterable[Department]
+) -> Organisation:
+    """Where a landlord operates besides its own département (always kept: it is not stored in the
+    list). A département where the landlord still holds estates cannot be taken away: they must lie
+    where it operates."""
+    if not organisation.is_landlord:
+        raise ApplicationError(_("Seul un bailleur a des départements d'intervention."), code="not_landlord")
+    wanted = {d.pk for d in departments} - {organisation.department_id}
+    current = set(organisation.departments.values_list("code", flat=True))
+    if wanted == current:
+        return organisation
+    stranded = sorted(
+        HousingSite.objects.filter(landlord=organisation, commune__department_id__in=current - wanted)
+        .values_list("commune__department_id", flat=True)
+        .distinct()
+    )
+    if stranded:
+        raise ApplicationError(
+            _("Le bailleur a encore des sites dans ces départements : %s") % ", ".join(stranded),
+            code="departments_with_sites",
+        )
+    organisation.departments.set(wanted)
+    audit_record(
+        request_or_actor=actor,
+        action=AuditAction.CHANGE,
+        obj=organisation,
+        detail={"departments": [sorted(current), sorted(wanted)]},
+    )
+    return organisation
 
 
 @transaction.atomic

@@ -13,12 +13,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
 from alerts import services as alert_services
 from alerts.outbox import delivery_paused
+from alerts.webhooks.services import webhook_create
 from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
 from partnerships.models import OrganisationKind, Role, User
+from partnerships.tokens.services import api_token_create
 from tests.alerts.factories import draft_alert, filed_alert
 from tests.browser.conftest import PHONE
 from tests.conftest import World
@@ -97,8 +100,21 @@ class Scene:
             alerts=[answered],
         )
 
+        # The landlord's organisation administrator, with an API token and a webhook to list.
+        self.org_admin = UserFactory(organisation=world.landlord, role=Role.ADMIN, email="admin@bailleur.fr")
+        api_token_create(
+            actor=self.org_admin,
+            name="Logiciel de gestion locative",
+            role="agent",
+            scope="read",
+            expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        )
+        self.webhook = webhook_create(
+            actor=self.org_admin, url="https://93.184.215.14/hook", events=["alert.filed"]
+        )
+
     def user(self, role: str) -> User:
-        return getattr(self, role) if role in ("admin", "parquet") else getattr(self.world, role)
+        return getattr(self, role) if role in ("admin", "parquet", "org_admin") else getattr(self.world, role)
 
 
 # role -> page name -> URL built from the scene. The roles are the permission matrix's plus the
@@ -173,6 +189,16 @@ PAGES = {
         "territories import": lambda s: reverse("imports:upload", args=["territories"]),
         "directory": lambda s: reverse("directory"),
         "audit trail": lambda s: reverse("audit:list"),
+        "landlord départements": lambda s: reverse("organisation:departments", args=[s.world.landlord.pk]),
+    },
+    "org_admin": {
+        "accounts": lambda s: reverse("organisation:accounts"),
+        "account": lambda s: reverse("organisation:account", args=[s.world.landlord_agent.pk]),
+        "invitation": lambda s: reverse("organisation:invite"),
+        "directory entries": lambda s: reverse("organisation:correspondents"),
+        "API tokens": lambda s: reverse("tokens:list"),
+        "webhooks": lambda s: reverse("webhooks:list"),
+        "webhook": lambda s: reverse("webhooks:detail", args=[s.webhook.pk]),
     },
     "mayor": {
         "home": lambda s: reverse("home"),

@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -162,6 +164,18 @@ def test_the_accounts_list_shows_own_members_with_their_last_login_and_nobody_el
     assert world.landlord_manager.email in page
     assert world.other_landlord_agent.email not in page
     assert page.count("jamais") >= 1
+
+
+def test_the_console_leads_its_admin_to_the_api_tokens_and_webhooks_and_back(world, admin, client):
+    client.force_login(admin)
+    tokens, webhooks = reverse("tokens:list"), reverse("webhooks:list")
+
+    console = client.get(reverse("organisation:accounts")).content.decode()
+
+    assert f'href="{tokens}"' in console
+    assert f'href="{webhooks}"' in console
+    for page in (tokens, webhooks):
+        assert f'href="{reverse("organisation:accounts")}"' in client.get(page).content.decode()
 
 
 def test_a_manager_and_another_organisations_admin_cannot_reach_the_console(world, admin, client):
@@ -394,6 +408,27 @@ def test_the_reset_page_answers_the_same_whether_the_address_exists_or_not(world
     assert strip(known) == strip(unknown)
     assert published == [[world.landlord_agent.email], ["personne@nulle-part.fr"]]
     assert not OutboxEmail.objects.exists()  # the worker queues the e-mail, not the request
+
+
+def test_the_reset_request_runs_the_same_queries_whether_the_address_exists_or_not(world, monkeypatch):
+    """No lookup of the account on the request path (the task does it): a known and an unknown address
+    make the same statements, so neither their number nor their timing tells one from the other."""
+    monkeypatch.setattr(send_password_reset_task, "apply_async", lambda args, **kw: None)
+
+    def statements(email: str, address: str) -> list[str]:
+        client = Client()
+        client.get(reverse("password_reset"))  # the session and CSRF cookie, outside the capture
+        with CaptureQueriesContext(connection) as queries:
+            assert request_reset(client, email, address=address).status_code == 200
+        # Shapes: the values (the address tried, times, ids, savepoint names) replaced by a placeholder.
+        shape = r"'[^']*'|\b\d+\b|\"s\d+_x\d+\""
+        return [re.sub(shape, "?", query["sql"]) for query in queries.captured_queries]
+
+    known = statements(world.landlord_agent.email, "10.0.0.7")
+    unknown = statements("personne@nulle-part.fr", "10.0.0.8")
+
+    assert known == unknown
+    assert not any('"partnerships_user"' in sql for sql in known)
 
 
 def test_the_reset_link_sets_a_password_once_and_ends_the_other_sessions(world, client):

@@ -431,6 +431,15 @@ PAGES: dict[str, Route] = {
         foreign=True,
     ),
     "organisation:create": Route(reach=frozenset(), refused=404),
+    # Where a landlord operates: its prefecture's managers (the control) and platform admins set it; the
+    # POST does not validate, so the control gets its form back and nothing is written.
+    "organisation:departments": Route(
+        variants=and_post(
+            lambda b: [{"kwargs": {"pk": b.site.landlord_id}}], lambda b: {"departments": "zz"}
+        ),
+        foreign=True,
+        control="prefect_agent",
+    ),
     "organisation:absences": Route(reach=MANAGERS, refused=404, control="other_landlord_manager"),
     "organisation:absence_cancel": Route(
         variants=lambda b: [{"kwargs": {"pk": 0}}], method="post", foreign=True
