@@ -9,6 +9,8 @@ VAR_DIR := $(or $(PASSERELLE_VAR_DIR),var)
 # Touched after collectstatic: it runs again only when a static source or an installed package changed.
 STATIC_STAMP := $(VAR_DIR)/.static-collected
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
+# Touched after `npm ci`: the HTML validator (vnu.jar) is installed again only when the lockfile changes.
+NPM_STAMP := node_modules/.installed
 
 .PHONY: run test lint install loadtest loadtest-capacity bench
 
@@ -22,7 +24,7 @@ $(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
 	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
 	touch $(STATIC_STAMP)
 
-test: install
+test: install $(NPM_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto --dist loadgroup -p no:warnings
 
@@ -48,6 +50,11 @@ lint: install
 	$(BIN)/ruff check .
 
 install: $(STAMP)
+
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; CI brings Debian's.
+$(NPM_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NPM_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
