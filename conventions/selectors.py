@@ -20,7 +20,7 @@ from .models import (
     ProblemStatus,
     Signatory,
 )
-from .permissions import convention_policy, problem_policy
+from .permissions import convention_policy, problem_policy, visible_alerts_q
 from .services import last_periodic_review, next_periodic_review
 
 EXPIRY_WARNING_DAYS = 180
@@ -305,3 +305,32 @@ def partner_page(*, user: User, convention: Convention) -> dict:
         "meetings": meetings,
         "documents": list(convention.documents.all()),
     }
+
+
+def fiche_problems(*, user: User, alert) -> dict:
+    """A fiche's partnership problems that the user may see, and whether it may open one from it
+    (a force or the prefecture, on a fiche it may link)."""
+    from alerts.models import Alert
+
+    visible = visible_alerts_q(user)
+    return {
+        "problems": list(problem_policy.instances(user).filter(alerts=alert).order_by("-opened_at")),
+        "can_open_problem": problem_policy.user_has_permission(user, "open")
+        and visible is not None
+        and Alert.objects.filter(visible, pk=alert.pk).exists(),
+    }
+
+
+def problem_initial_from_fiche(*, user: User, reference: str) -> dict:
+    """The problem form pre-filled from a fiche the user may link: its estate, commune and reference."""
+    from alerts.models import Alert
+
+    visible = visible_alerts_q(user)
+    alert = (
+        Alert.objects.filter(visible, reference=reference).select_related("site").first()
+        if visible is not None and reference
+        else None
+    )
+    if alert is None:
+        return {}
+    return {"site": alert.site_id, "commune": alert.site.commune_id, "alert_references": alert.reference}

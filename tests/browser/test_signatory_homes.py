@@ -63,3 +63,27 @@ def test_the_parquet_opens_a_home_with_its_conventions_figures_and_minutes_but_n
     assert page.locator("[data-testid=home-no-fiches]").is_visible()
     assert "/admin/" not in page.content()
     screenshot(page, "parquet-home")
+
+
+@pytest.mark.parametrize("options", [WIDE, "phone"], ids=["1366", "390"])
+def test_a_force_manager_opens_its_next_periodic_point_s_agenda_from_its_convention(
+    world, live_server, new_page, login_as, screenshot, options
+):
+    convention = make_convention(
+        world,
+        title="Convention de Creil",
+        organisations=[world.prefecture, world.landlord, world.police],
+        periodic_review_months=6,
+        effective_from=datetime.date(2026, 1, 1),
+    )
+    make_alert(world, convention=convention)
+    page = new_page(PHONE if options == "phone" else options)
+    login_as(page, live_server, world.police_manager)
+
+    page.goto(f"{live_server.url}{reverse('conventions:detail', args=[convention.pk])}")
+    page.get_by_role("link", name="Ce que mon organisation doit faire").click()
+
+    agenda = page.locator("[data-testid=periodic-agenda]")
+    assert world.landlord.name in agenda.inner_text()
+    assert "1 fiche transmise" in agenda.inner_text()
+    screenshot(page, "partner-page")
