@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
+from dsfr.forms import DsfrBaseForm
 
 from partnerships.models import Organisation, OrganisationKind
 
@@ -17,11 +17,9 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class DsfrForm(DsfrBaseForm):
-    """Renders with django-dsfr's widget templates whatever FORM_RENDERER says: with the settings'
-    app order (django.forms before dsfr) Django's plain radio and checkbox templates would win.
-    Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser."""
-
-    default_renderer = DsfrDjangoTemplates
+    """Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser.
+    Rendered by the project's FORM_RENDERER like every form: templates/ first (no `dsfr` marker
+    attribute in the HTML), then django-dsfr's widget templates (dsfr comes before django.forms)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,10 +69,6 @@ def main_pages(client, scene) -> dict[str, str]:
     return pages
 
 
-# Left for the next engineer (H12 ran out of time): django-dsfr's `dsfr` attribute on radio and
-# checkbox inputs (dsfr.utils.dsfr_input_class_attr) and a `role` on a <figure> with a caption.
-# strict: the day they are fixed, this marker fails and must go.
-@pytest.mark.xfail(strict=True, reason="django-dsfr's dsfr attribute on radios and checkboxes")
 def test_every_main_page_is_valid_html(client, tmp_path):
     validator()
     errors = html_errors(main_pages(client, Scene()), tmp_path)
