@@ -5,7 +5,7 @@ grants written by alerts.services, so revoking a grant (redirect) takes effect a
 from django.db.models import Q, QuerySet
 
 from partnerships import scope
-from partnerships.models import User
+from partnerships.models import OrganisationKind, User
 from partnerships.permissions import BasePolicy
 
 from .models import Alert, Status
@@ -52,6 +52,12 @@ class AlertPolicy(BasePolicy):
             return submitted.filter(routed_unit_id__in=scope.unit_ids(user))
         if org.is_prefecture and action in (VIEWER, PREFECTURE):
             return submitted.filter(department_id=org.department_id)
+        if org.kind == OrganisationKind.PARQUET and action == VIEWER:
+            # Only the fiches of the conventions it signed that let the parquet read them (off by
+            # default); one signatory row per organisation and convention, so the join adds no duplicate.
+            return submitted.filter(
+                convention__parquet_reads_fiches=True, convention__signatories__organisation_id=org.id
+            )
         return qs.none()
 
     def has_permission(self, user: User, action: str, obj: Alert) -> bool:

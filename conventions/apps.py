@@ -13,10 +13,13 @@ class ConventionsConfig(AppConfig):
 
         from .permissions import convention_policy
         from .selectors import partner_organisation_ids, prefecture_home
+        from .views.home import signatory_home
 
         hooks.partner_organisation_ids.register(partner_organisation_ids)
         hooks.home_panels.update(
             prefecture=lambda user: prefecture_home(user=user),
+            municipality=signatory_home,
+            parquet=signatory_home,
             partner=lambda user: {
                 "can_list_conventions": convention_policy.user_has_permission(user, "list")
             },
@@ -26,7 +29,8 @@ class ConventionsConfig(AppConfig):
         from .permissions import convention_policy, indicator_policy, problem_policy
 
         return [
-            (60, "conventions:list", _("Conventions"), convention_policy, "list"),
+            (60, "conventions:list", _("Conventions"), convention_policy, "list_department"),
+            (61, "conventions:list", _("Mes conventions"), convention_policy, "list_signed"),
             (65, "conventions:problems", _("Problèmes partenariaux"), problem_policy, "list"),
             (70, "conventions:indicators", _("Indicateurs"), indicator_policy, "view"),
         ]

@@ -53,6 +53,13 @@ class Convention(models.Model):
     periodic_review_months = models.PositiveSmallIntegerField(
         _("points périodiques bailleur-forces (mois)"), null=True, blank=True
     )
+    # The parquet reads aggregated figures only, unless the convention lets it read the fiches
+    # themselves (their names and addresses): a choice of the signatories, off by default.
+    parquet_reads_fiches = models.BooleanField(
+        _("le parquet lit les fiches nominatives"),
+        default=False,
+        help_text=_("Sinon, le parquet signataire ne voit que les indicateurs agrégés."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

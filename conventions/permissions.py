@@ -4,7 +4,7 @@ Conventions: prefecture staff of the département see and edit all of it; the ma
 signatory organisation may read theirs; everyone else gets a 404.
 Indicators: the prefecture reads its département, a landlord manager
 its own organisation's fiches, a force manager the fiches routed to its units, a partner mayor
-aggregated figures of its communes only."""
+aggregated figures of its communes only, the parquet aggregated figures of the conventions it signed."""
 
 from dataclasses import dataclass
 
@@ -19,25 +19,35 @@ from .models import Convention, PartnershipProblem, Signatory
 
 class ConventionPolicy(BasePolicy):
     """Pages: "list" (the prefecture, and managers for the conventions their organisation signed),
-    "create" and "change" (the prefecture: conventions, response delays of the département)."""
+    "create" and "change" (the prefecture: conventions, response delays of the département).
+    Objects: "view", "change", and "partner" (the page of what a signatory owes: its signatories)."""
 
     model = Convention
 
     def page_permission(self, user: User, org, action: str) -> bool:
         if action == "list":
-            return scope.is_platform_admin(user) or (
-                org is not None and (org.is_prefecture or user.is_manager)
+            return self.page_permission(user, org, "list_department") or self.page_permission(
+                user, org, "list_signed"
             )
+        if action == "list_department":  # the menu's « Conventions »: the prefecture's département
+            return scope.is_platform_admin(user) or (org is not None and org.is_prefecture)
+        if action == "list_signed":  # the menu's « Mes conventions »: a signatory partner's managers
+            return org is not None and not org.is_prefecture and user.is_manager
         if action in ("create", "change"):
             return org is not None and org.is_prefecture
         return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        # A subquery, not a join, so that the list's signatory count still counts every signatory.
+        signed = qs.filter(pk__in=Signatory.objects.filter(organisation_id=org.id).values("convention_id"))
+        if action == "partner":
+            # Its own page of a convention: what its organisation owes, for the signatories' managers
+            # (the prefecture's staff included, for its own commitments).
+            return signed if (user.is_manager or org.is_prefecture) else qs.none()
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
         if action == "view" and user.is_manager:
-            # A subquery, not a join, so that the list's signatory count still counts every signatory.
-            return qs.filter(pk__in=Signatory.objects.filter(organisation_id=org.id).values("convention_id"))
+            return signed
         return qs.none()
 
 
@@ -71,6 +81,8 @@ def _reader_side(user: User) -> str | None:
         return "units"
     if org.kind == OrganisationKind.MUNICIPALITY:
         return "communes"
+    if org.kind == OrganisationKind.PARQUET:
+        return "conventions"
     return None
 
 
@@ -109,6 +121,17 @@ def indicator_reader(user: User) -> IndicatorReader | None:
             aggregated_only=True,
             can_list_fiches=False,
             communes=communes,
+        )
+    if side == "conventions":
+        # The parquet counts the fiches of the conventions it signed, aggregated like a mayor's.
+        signed = Signatory.objects.filter(organisation_id=org.id).values("convention_id")
+        linked = PartnershipProblem.alerts.through.objects.filter(alert__convention_id__in=signed)
+        return IndicatorReader(
+            Q(convention_id__in=signed),
+            Q(pk__in=linked.values("partnershipproblem_id")),
+            dept,
+            aggregated_only=True,
+            can_list_fiches=False,
         )
     return None
 

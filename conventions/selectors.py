@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind, User
@@ -20,8 +21,8 @@ from .models import (
     ProblemStatus,
     Signatory,
 )
-from .permissions import convention_policy, problem_policy
-from .services import next_periodic_review
+from .permissions import convention_policy, problem_policy, visible_alerts_q
+from .services import last_periodic_review, next_periodic_review
 
 EXPIRY_WARNING_DAYS = 180
 
@@ -209,3 +210,129 @@ def convention_prefecture(convention: Convention) -> Organisation | None:
         .order_by("id")
         .first()
     )
+
+
+def signatory_meetings(*, user: User, limit: int = 10) -> list[Meeting]:
+    """The latest meetings of the conventions the user's organisation may read, newest first, with
+    their minutes (text or file): what a signatory follows of its committees."""
+    return list(
+        Meeting.objects.filter(convention__in=convention_policy.instances(user))
+        .select_related("convention")
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+def readable_fiches(*, user: User, limit: int = 10) -> QuerySet:
+    """The fiches a signatory outside the chain (the parquet) may read by name: none unless one of its
+    conventions says so (alerts.permissions.AlertPolicy decides)."""
+    from alerts.permissions import alert_policy  # alerts is built on this app: imported when needed
+
+    return (
+        alert_policy.instances(user).select_related("site", "site__commune").order_by("-submitted_at")[:limit]
+    )
+
+
+# A signatory's own page of a convention (« Mes conventions »).
+
+
+def periodic_agenda(convention: Convention, landlord: Organisation, unit: Organisation, since) -> dict:
+    """What the next periodic point between a landlord and a force unit starts from: the pair's fiches
+    under the convention since their last point (counts by category, acknowledgements out of delay)
+    and the partnership problems still open on the landlord's estates that the unit opened or whose
+    fiches it handles. Counts only: both sides of the pair may read them."""
+    from alerts.models import Alert, Category, Status
+
+    unit_q = Q(routed_unit_id=unit.id) | Q(routed_unit__parent_id=unit.id)
+    fiches = Alert.objects.filter(unit_q, convention_id=convention.pk, landlord_id=landlord.id).exclude(
+        status=Status.DRAFT
+    )
+    if since is not None:
+        fiches = fiches.filter(submitted_at__date__gte=since)
+    now = timezone.now()
+    labels = dict(Category.choices)
+    per_category = [
+        (labels.get(row["category"], row["category"]), row["n"])
+        for row in fiches.values("category").annotate(n=Count("id")).order_by("-n", "category")
+    ]
+    late = fiches.filter(
+        Q(acknowledged_at__gt=F("ack_due_at")) | Q(acknowledged_at__isnull=True, ack_due_at__lt=now)
+    ).count()
+    problems = (
+        PartnershipProblem.objects.filter(site__landlord_id=landlord.id)
+        .exclude(status=ProblemStatus.RESOLVED)
+        .filter(
+            Q(opened_by_id=unit.id)
+            | Q(pk__in=PartnershipProblem.alerts.through.objects.filter(alert__in=Alert.objects.filter(unit_q)).values(
+                "partnershipproblem_id"
+            ))
+        )
+        .order_by("opened_at")
+    )
+    return {
+        "since": since,
+        "total": sum(n for _label, n in per_category),
+        "per_category": per_category,
+        "late_acknowledgements": late,
+        "open_problems": list(problems.values("pk", "title", "status")),
+    }
+
+
+def partner_page(*, user: User, convention: Convention) -> dict:
+    """What the user's organisation owes under a convention read by `convention_get`: the commitments
+    it is responsible for, the action items it owns (late ones flagged), its next periodic point with
+    each partner and that point's agenda. The platform's administrators, of no organisation, owe nothing."""
+    org = user.organisation
+    if org is None:
+        raise Http404
+    today = timezone.localdate()
+    meetings = list(convention.meetings.all())
+    actions = [
+        {"item": a, "late": a.due_date is not None and a.due_date < today and a.status in OPEN_ACTION_STATUSES}
+        for m in meetings
+        for a in m.action_items.all()
+        if a.owner_id == org.id
+    ]
+    periodic = [m for m in meetings if m.kind == MeetingKind.PERIODIC]
+    reviews = []
+    for row in periodic_reviews(convention):
+        if org.id not in (row["landlord"].id, row["unit"].id):
+            continue
+        since = last_periodic_review(convention, row["landlord"], row["unit"], periodic)
+        reviews.append({**row, "agenda": periodic_agenda(convention, row["landlord"], row["unit"], since)})
+    return {
+        "organisation": org,
+        "commitments": [c for c in convention.commitments.all() if org in c.responsible.all()],
+        "actions": sorted(actions, key=lambda a: (a["item"].due_date is None, a["item"].due_date or today)),
+        "reviews": reviews,
+        "meetings": meetings,
+        "documents": list(convention.documents.all()),
+    }
+
+
+def fiche_problems(*, user: User, alert) -> dict:
+    """A fiche's partnership problems that the user may see, and whether it may open one from it
+    (a force or the prefecture, on a fiche it may link)."""
+    from alerts.models import Alert
+
+    visible = visible_alerts_q(user)
+    return {
+        "problems": list(problem_policy.instances(user).filter(alerts=alert).order_by("-opened_at")),
+        "can_open_problem": problem_policy.user_has_permission(user, "open")
+        and visible is not None
+        and Alert.objects.filter(visible, pk=alert.pk).exists(),
+    }
+
+
+def problem_initial_from_fiche(*, user: User, reference: str) -> dict:
+    """The problem form pre-filled from a fiche the user may link: its estate, commune and reference."""
+    from alerts.models import Alert
+
+    visible = visible_alerts_q(user)
+    alert = (
+        Alert.objects.filter(visible, reference=reference).select_related("site").first()
+        if visible is not None and reference
+        else None
+    )
+    if alert is None:
+        return {}
+    return {"site": alert.site_id, "commune": alert.site.commune_id, "alert_references": alert.reference}

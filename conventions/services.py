@@ -37,6 +37,7 @@ CONVENTION_FIELDS = (
     "parent",
     "all_sites_of_signatories",
     "periodic_review_months",
+    "parquet_reads_fiches",
 )
 IN_FORCE = (ConventionStatus.SIGNED, ConventionStatus.ACTIVE)
 
@@ -314,6 +315,17 @@ def next_periodic_review(
     both attended (or the start of the convention) plus the convention's interval."""
     if not convention.periodic_review_months:
         return None
+    start = last_periodic_review(convention, landlord, unit, meetings)
+    if start is None:
+        return None
+    return add_months(start, convention.periodic_review_months)
+
+
+def last_periodic_review(
+    convention: Convention, landlord: Organisation, unit: Organisation, meetings: list[Meeting] | None = None
+) -> datetime.date | None:
+    """The last periodic point both attended, else the start of the convention: what the next
+    point's agenda counts from."""
     if meetings is None:
         meetings = list(convention.meetings.filter(kind=MeetingKind.PERIODIC).prefetch_related("attendees"))
     dates = [
@@ -321,10 +333,7 @@ def next_periodic_review(
         for m in meetings
         if m.kind == MeetingKind.PERIODIC and {landlord.id, unit.id} <= {a.id for a in m.attendees.all()}
     ]
-    start = max(dates) if dates else convention.effective_from or convention.signed_on
-    if start is None:
-        return None
-    return add_months(start, convention.periodic_review_months)
+    return max(dates) if dates else convention.effective_from or convention.signed_on
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("problemes/nouveau/", problems.problem_create, name="problem_create"),
     path("problemes/<int:pk>/", problems.problem_detail, name="problem_detail"),
     path("<int:pk>/", conventions.convention_detail, name="detail"),
+    path("<int:pk>/mon-organisation/", conventions.convention_partner, name="partner"),
     path("<int:pk>/modifier/", conventions.convention_edit, name="edit"),
     path("<int:pk>/delais/", response_policy.response_policy_edit, name="convention_response_policy"),
     path("<int:pk>/documents/<int:document_pk>/", conventions.convention_document, name="document"),

@@ -210,8 +210,8 @@ import_run_policy = ImportRunPolicy()
 
 def home_panel(user: User) -> str:
     """Which home page the user gets: the estates of a landlord, the territory of a force unit, the
-    département of a prefecture, the communes of a mayor, the platform's administration, or the
-    partner page of any other signatory (the parquet)."""
+    département of a prefecture, the communes of a mayor, the conventions of the parquet, the
+    platform's administration, or the partner page of any other signatory."""
     if scope.is_platform_admin(user):
         return "platform"
     org = user.organisation
@@ -225,6 +225,8 @@ def home_panel(user: User) -> str:
         return "prefecture"
     if org.kind == OrganisationKind.MUNICIPALITY:
         return "municipality"
+    if org.kind == OrganisationKind.PARQUET:
+        return "parquet"
     return "partner"
 
 

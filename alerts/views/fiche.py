@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from conventions import selectors as conventions_selectors
 from partnerships.audit import audit_policy, audit_record
 from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction
@@ -152,6 +153,7 @@ def alert_detail(request, pk):
             ],
             # The procedure number is for the forces and the prefecture (and the filer's own form).
             "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
+            **conventions_selectors.fiche_problems(user=user, alert=alert),
             "actions": actions,
             # Actions without a form (acknowledge) are one button: one tap on a phone.
             "quick_actions": [action for action in actions if action["form"] is None],

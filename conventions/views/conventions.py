@@ -50,10 +50,23 @@ def convention_detail(request, pk):
             "reviews": selectors.periodic_reviews(convention),
             "events": convention.events.select_related("actor")[:20],
             "can_change": convention_policy.has_permission(request.user, "change", convention),
+            "is_signatory": convention_policy.has_permission(request.user, "partner", convention),
             "has_indicators": indicator_policy.user_has_permission(request.user, "view"),
             "commitment_statuses": CommitmentStatus.choices,
             "action_statuses": ActionItemStatus.choices,
         },
+    )
+
+
+@login_required
+def convention_partner(request, pk):
+    """« Mes conventions »: what the user's organisation owes under a convention it signed."""
+    convention = selectors.convention_get(user=request.user, pk=pk, action="partner")
+    page = selectors.partner_page(user=request.user, convention=convention)
+    return render(
+        request,
+        "conventions/partner.html",
+        {"page_title": _("Ma convention") + f" — {convention.title}", "convention": convention, **page},
     )
 
 

@@ -34,7 +34,9 @@ def problem_list(request):
 def problem_create(request):
     if not problem_policy.user_has_permission(request.user, "open"):
         raise Http404
-    form = ProblemForm(request.POST or None, user=request.user)
+    # « Ouvrir un problème à partir de cette fiche »: the fiche's estate and reference pre-filled.
+    initial = selectors.problem_initial_from_fiche(user=request.user, reference=request.GET.get("fiche", ""))
+    form = ProblemForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {
             k: form.cleaned_data[k]

@@ -142,6 +142,7 @@ PAGES = {
         "home": lambda s: reverse("home"),
         "site": lambda s: reverse("sites:detail", args=[s.world.site_creil.pk]),
         "indicators": lambda s: reverse("conventions:indicators"),
+        "my convention": lambda s: reverse("conventions:partner", args=[s.convention.pk]),
         "imports": lambda s: reverse("imports:index"),
         "sites import": lambda s: reverse("imports:upload", args=["sites"]),
     },
@@ -207,6 +208,7 @@ PAGES = {
     "parquet": {
         "home": lambda s: reverse("home"),
         "directory": lambda s: reverse("directory"),
+        "indicators": lambda s: reverse("conventions:indicators"),
     },
     "admin": {
         "home": lambda s: reverse("home"),

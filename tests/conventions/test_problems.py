@@ -97,3 +97,45 @@ def test_each_viewer_of_a_problem_sees_the_linked_fiches_it_may_see_and_only_a_c
     assert own.reference in prefecture
     assert foreign.reference in prefecture
     assert "ne pouvez pas consulter" not in prefecture
+
+
+def test_a_force_opens_a_problem_from_a_fiche_pre_filled_and_the_fiche_page_then_lists_it(world, login):
+    alert = make_alert(world)
+    client = login(world.officer)
+    fiche_page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    create_url = f"{reverse('conventions:problem_create')}?fiche={alert.reference}"
+    assert "Ouvrir un problème à partir de cette fiche" in fiche_page
+
+    form = client.get(create_url).context["form"]
+    assert form.initial == {
+        "site": world.site_creil.pk,
+        "commune": world.creil.pk,
+        "alert_references": alert.reference,
+    }
+
+    problem = PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.site_creil,
+        commune=world.creil,
+        title="Hall squatté",
+        opened_by=world.police,
+    )
+    problem.alerts.add(alert)
+    assert "Hall squatté" in client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+
+
+def test_a_landlord_sees_its_fiche_s_problem_but_is_not_offered_to_open_one(world, login):
+    alert = make_alert(world)
+    problem = PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.site_creil,
+        commune=world.creil,
+        title="Hall squatté",
+        opened_by=world.police,
+    )
+    problem.alerts.add(alert)
+
+    page = login(world.landlord_agent).get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+
+    assert "Hall squatté" in page
+    assert "Ouvrir un problème à partir de cette fiche" not in page

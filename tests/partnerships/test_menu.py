@@ -61,10 +61,15 @@ ROLES = {
         {"conventions:create", "conventions:response_policy", "conventions:problem_create"},
     ),
     "mayor": (lambda w: w.mayor, COMMON | {"conventions:indicators"}, set()),
-    "parquet agent": (lambda w: UserFactory(organisation=parquet(w), role=Role.AGENT), COMMON, set()),
+    # The parquet reads the aggregated indicators of the conventions it signed.
+    "parquet agent": (
+        lambda w: UserFactory(organisation=parquet(w), role=Role.AGENT),
+        COMMON | {"conventions:indicators"},
+        set(),
+    ),
     "parquet manager": (
         lambda w: UserFactory(organisation=parquet(w), role=Role.MANAGER),
-        COMMON | {"conventions:list"} | ABSENCES,
+        COMMON | {"conventions:list", "conventions:indicators"} | ABSENCES,
         set(),
     ),
     "platform admin": (

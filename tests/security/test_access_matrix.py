@@ -339,6 +339,10 @@ PAGES: dict[str, Route] = {
     "conventions:detail": Route(
         variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
     ),
+    # « Mes conventions »: a signatory's own page of a convention; another organisation's is a 404.
+    "conventions:partner": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
     "conventions:edit": Route(
         variants=and_post(lambda b: [{"kwargs": {"pk": b.convention.pk}}]),
         foreign=True,
