@@ -8,21 +8,25 @@ PORT ?= 8000
 VAR_DIR := $(or $(PASSERELLE_VAR_DIR),var)
 # Touched after collectstatic: it runs again only when a static source or an installed package changed.
 STATIC_STAMP := $(VAR_DIR)/.static-collected
-STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
+STATIC_SOURCES := $(shell find static -type f -not -path 'static/vendor/*' 2>/dev/null)
+# Touched after `npm ci`: it runs again only when package-lock.json changes (like pip's stamp).
+NPM_STAMP := node_modules/.installed
+# static/vendor/ (git-ignored): the npm libraries the pages load and the Workbox service worker.
+VENDOR_STAMP := static/vendor/.built
 
 .PHONY: run test lint install loadtest loadtest-capacity bench
 
-run: install $(STATIC_STAMP)
+run: install $(VENDOR_STAMP) $(STATIC_STAMP)
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py demo_data --if-empty
 	$(BIN)/python manage.py run_embedded --addr 127.0.0.1:$(PORT)
 
-$(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
+$(STATIC_STAMP): $(STAMP) $(VENDOR_STAMP) $(STATIC_SOURCES)
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
 	touch $(STATIC_STAMP)
 
-test: install
+test: install $(VENDOR_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto --dist loadgroup -p no:warnings
 
@@ -36,7 +40,7 @@ bench: install
 	$(BENCH) DJANGO_DEBUG=0 $(BIN)/python manage.py bench_run $(BENCH_ARGS)
 
 # README "Load test": against the PostgreSQL of DATABASE_URL (migrated, with data); LOADTEST_ARGS adds options.
-loadtest: install
+loadtest: install $(VENDOR_STAMP)
 	$(BENCH) $(BIN)/python manage.py loadtest $(LOADTEST_ARGS)
 
 # The highest rate each side holds: 8 clients, the target rate in six steps of 20 s, no kill.
@@ -48,6 +52,15 @@ lint: install
 	$(BIN)/ruff check .
 
 install: $(STAMP)
+
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+# The service worker precaches static/ files by content hash: rebuilt when one of them changes.
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/build-static.mjs $(STATIC_SOURCES)
+	node scripts/build-static.mjs
+	touch $(VENDOR_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
