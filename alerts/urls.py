@@ -15,5 +15,7 @@ urlpatterns = [
     path("<int:pk>/confirmation/", filing.alert_confirmation, name="confirmation"),
     path("<int:pk>/modifier/", filing.alert_edit, name="edit"),
     path("<int:pk>/pieces/<int:attachment_pk>/", fiche.attachment_download, name="attachment"),
+    path("<int:pk>/pieces/<int:attachment_pk>/apercu/", fiche.attachment_thumbnail, name="thumbnail"),
+    path("<int:pk>/photos.zip", fiche.attachments_zip, name="photos_zip"),
     path("<int:pk>/<slug:action>/", fiche.alert_transition, name="transition"),
 ]

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 # Date of the last review of the statement: update it with the statement's content.
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)

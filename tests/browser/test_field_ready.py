@@ -4,6 +4,7 @@ network waits on the phone and leaves once, with its photo, when the network ret
 import json
 
 from django.urls import reverse
+from PIL import Image
 
 from alerts.models import Alert
 from tests.alerts.factories import HEIC, image_bytes
@@ -24,8 +25,10 @@ def test_the_app_is_installable_with_a_french_manifest_and_a_controlling_service
     page.goto(f"{live_server.url}/")
     href = page.locator("link[rel=manifest]").get_attribute("href")
     manifest = json.loads(page.request.get(f"{live_server.url}{href}").text())
-    assert manifest["lang"] == "fr" and manifest["display"] == "standalone"
-    assert manifest["start_url"] == "/" and manifest["name"].startswith("Passerelle")
+    assert manifest["lang"] == "fr"
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/"
+    assert manifest["name"].startswith("Passerelle")
     assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
     for icon in manifest["icons"]:
         assert page.request.get(f"{live_server.url}{icon['src']}").headers["content-type"] == "image/png"
@@ -65,11 +68,10 @@ def test_a_fiche_filed_offline_is_sent_once_with_its_photo_when_the_network_retu
     page.context.set_offline(False)
     page.wait_for_function(f"() => document.querySelector('{PENDING}').textContent === '0'")
     alert = Alert.objects.get()
-    assert alert.site == world.site_creil and alert.reporter == world.landlord_agent
+    assert alert.site == world.site_creil
+    assert alert.reporter == world.landlord_agent
     attachment = alert.attachments.get()
     # Resized on the phone: the longest side is at most 2,048 px.
-    from PIL import Image
-
     with Image.open(attachment.file) as image:
         assert max(image.size) == 2048
     assert page.locator("[data-testid=pending]").is_hidden()
@@ -79,7 +81,9 @@ def test_a_fiche_filed_offline_is_sent_once_with_its_photo_when_the_network_retu
     page.evaluate("() => PasserelleQueue.add({key: 'k', site: 1, data: {}, files: []})")
     page.locator("form[data-logout] button").first.dispatch_event("click")
     page.wait_for_url(lambda url: "/connexion/" in url)
-    assert "passerelle" not in page.evaluate("() => indexedDB.databases().then(dbs => dbs.map(db => db.name))")
+    assert "passerelle" not in page.evaluate(
+        "() => indexedDB.databases().then(dbs => dbs.map(db => db.name))"
+    )
     assert page.evaluate("() => caches.keys()") == []
     assert page.evaluate("() => navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
 
@@ -102,7 +106,9 @@ def test_a_fiche_refused_by_the_server_comes_back_to_its_author_with_the_french_
     assert not Alert.objects.exists()
 
 
-def test_a_heic_photo_filed_from_a_phone_arrives_as_a_jpeg(world, live_server, phone_page, login_as, screenshot, tmp_path):
+def test_a_heic_photo_filed_from_a_phone_arrives_as_a_jpeg(
+    world, live_server, phone_page, login_as, screenshot, tmp_path
+):
     photo = tmp_path / "IMG_0001.HEIC"
     photo.write_bytes(HEIC)
     page = phone_page
