@@ -126,3 +126,32 @@ def test_a_heic_photo_filed_from_a_phone_arrives_as_a_jpeg(
     screenshot(page, "2-confirmation-phone")
     attachment = Alert.objects.get().attachments.get()
     assert attachment.content_type == "image/jpeg"
+
+
+def test_near_me_lists_the_landlords_closest_estates_from_the_phones_position(
+    world, live_server, new_page, login_as, screenshot
+):
+    from tests.browser.conftest import PHONE
+
+    for site, (latitude, longitude) in {
+        world.site_creil: ("49.2580", "2.4750"),
+        world.site_meru: ("49.2370", "2.1350"),
+    }.items():
+        site.latitude, site.longitude = latitude, longitude
+        site.save()
+    # Standing in Méru, a few hundred metres from La Nacre.
+    page = new_page(
+        {**PHONE, "geolocation": {"latitude": 49.2400, "longitude": 2.1360}, "permissions": ["geolocation"]}
+    )
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(f"{live_server.url}{reverse('alerts:create')}")
+    page.click("[data-testid=near-me] button")
+    nearest = page.locator("[data-testid=nearest] a")
+    nearest.first.wait_for()
+    assert nearest.all_inner_texts() == [
+        "La Nacre — Méru (à 340 m)",
+        "Les Hauts de Creil — Creil (à 24,7 km)",
+    ]
+    screenshot(page, "1-near-me-phone")
+    nearest.first.click()
+    page.wait_for_url(lambda url: f"site={world.site_meru.pk}" in url)
