@@ -24,6 +24,7 @@ class AlertsConfig(AppConfig):
             (30, "alerts:dashboard", _("File des fiches"), alert_policy, "triage"),
             (40, "alerts:routing_queue", _("À router"), alert_policy, "route"),
             (99, "alerts:notifications", _("Notifications"), signed_in_policy, "notifications"),
+            (100, "alerts:preferences", _("Mes préférences"), signed_in_policy, "notifications"),
         ]
 
     def ready(self):

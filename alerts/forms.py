@@ -9,7 +9,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from partnerships.models import Organisation, OrganisationKind
 
-from .models import SUBCATEGORIES, Alert, Category, Outcome, ReturnReason
+from .models import SUBCATEGORIES, Alert, Category, Channel, FollowKind, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
 from .validators import FREE_TEXT_MAX_LENGTH, validate_free_text
 
@@ -308,3 +308,18 @@ def force_units(department_id):
     return Organisation.objects.filter(
         department_id=department_id, kind__in=[k.value for k in OrganisationKind.forces()]
     ).order_by("name")
+
+
+class PreferencesForm(DsfrForm):
+    """One choice of channel per kind of event of the followed fiches (« Mes préférences »)."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in FollowKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=Channel.choices,
+                initial=current[kind],
+                widget=forms.RadioSelect,
+                required=False,  # a kind left out keeps its channel
+            )

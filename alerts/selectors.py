@@ -11,6 +11,7 @@ from partnerships.models import User
 from partnerships.pagination import read_by_keys
 
 from .filters import AlertFilter, overdue_q
+from .following import FOLLOW_KIND
 from .models import (
     OPEN_STATUSES,
     URGENCY_RANK,
@@ -236,9 +237,18 @@ def attachment_get(*, user: User, alert_pk, pk) -> Attachment:
         raise Http404 from None
 
 
-def notification_list(*, user: User) -> QuerySet:
-    """The user's in-app notifications, newest first."""
-    return user.notifications.select_related("alert").order_by("-created_at", "-id")
+ESCALATIONS = "escalation"
+
+
+def notification_list(*, user: User, kind: str = "") -> QuerySet:
+    """The user's in-app notifications, newest first; `kind` keeps one kind of event (a FollowKind,
+    or "escalation" for the overdue reminders)."""
+    notifications = user.notifications.select_related("alert").order_by("-created_at", "-id")
+    if kind == ESCALATIONS:
+        return notifications.filter(kind__startswith="escalation")
+    if kind:
+        return notifications.filter(kind__in=[name for name, follow in FOLLOW_KIND.items() if follow == kind])
+    return notifications
 
 
 def unread_notification_count(*, user: User) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.csv", lists.export_csv, name="export"),
     path("a-router/", lists.routing_queue, name="routing_queue"),
     path("notifications/", lists.notifications, name="notifications"),
+    path("notifications/preferences/", lists.preferences, name="preferences"),
     path("<int:pk>/", fiche.alert_detail, name="detail"),
     path("<int:pk>/confirmation/", filing.alert_confirmation, name="confirmation"),
     path("<int:pk>/modifier/", filing.alert_edit, name="edit"),

@@ -1,11 +1,15 @@
-"""The daily digest: one e-mail per force manager and prefecture referent, keyed by day."""
+"""The daily digest: one e-mail per force manager and prefecture referent, and per follower who chose
+« point quotidien » for some kind of event (alerts/following.py), keyed by day."""
 
 import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
+from partnerships.models import User
+
 from .. import notifications, outbox
-from ..models import Status
+from ..models import Notification, Status
 from ..permissions import alert_policy
 from .clocks import CLOCKS
 from .recipients import digest_recipients, substitutes_on
@@ -18,7 +22,12 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
     soon = now + datetime.timedelta(hours=24)
     sent = 0
     substitutes = substitutes_on(timezone.localdate(now))
-    for user in digest_recipients():
+    followed = pending_notifications()
+    recipients = {user.pk: user for user in digest_recipients()}
+    recipients.update(
+        {user.pk: user for user in User.objects.filter(pk__in=followed).select_related("organisation")}
+    )
+    for user in recipients.values():
         visible = alert_policy.instances(user, "view")
         waiting_ack = visible.filter(status=Status.SUBMITTED)
         waiting_feedback = visible.filter(CLOCKS[1].open_q)
@@ -36,7 +45,8 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
             .distinct()
             .order_by("ack_due_at")[:200]
         )
-        if not overdue and not due_soon:
+        news = followed.get(user.pk, [])
+        if not overdue and not due_soon and not news:
             continue
         key = f"digest:{user.pk}:{timezone.localdate(now).isoformat()}"
 
@@ -53,6 +63,7 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
             + section("En retard", overdue)
             + "\n"
             + section("À traiter dans les 24 heures", due_soon)
+            + followed_section(news)
             + "\nCe message est envoyé automatiquement par Passerelle.\n"
         )
         subject = f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance"
@@ -61,5 +72,24 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
         if substitute is not None:
             subject += f" (suppléance de {user})"
         to = (substitute or user).email
-        sent += len(outbox.queue([outbox.Message(key, [to], subject, body)]))
+        queued = outbox.queue([outbox.Message(key, [to], subject, body)])
+        if queued and news:
+            # Told once: what today's digest carried is not carried again tomorrow.
+            Notification.objects.filter(pk__in=[n.pk for n in news]).update(digest_pending=False)
+        sent += len(queued)
     return sent
+
+
+def pending_notifications() -> dict[int, list]:
+    """Per user, the events of their followed fiches they chose to read in the digest."""
+    pending: dict[int, list] = {}
+    for notification in Notification.objects.filter(digest_pending=True).order_by("created_at", "id"):
+        pending.setdefault(notification.recipient_id, []).append(notification)
+    return pending
+
+
+def followed_section(news: list) -> str:
+    if not news:
+        return ""
+    rows = [f"- {n.message} : {settings.SITE_URL}{n.url}" if n.url else f"- {n.message}" for n in news]
+    return f"\nSuivi de vos fiches ({len(news)})\n" + "\n".join(rows) + "\n"

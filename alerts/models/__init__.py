@@ -23,7 +23,15 @@ from .choices import (
 )
 from .events import AlertEvent, Attachment
 from .links import AlertLink
-from .notifications import Notification, OutboxChannel, OutboxEmail, OutboxStatus
+from .notifications import (
+    Channel,
+    FollowKind,
+    Notification,
+    NotificationPreference,
+    OutboxChannel,
+    OutboxEmail,
+    OutboxStatus,
+)
 from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -37,10 +45,13 @@ __all__ = [
     "AlertUserObjectPermission",
     "Attachment",
     "Category",
+    "Channel",
     "Complaint",
     "ComplaintBy",
     "EventKind",
+    "FollowKind",
     "Notification",
+    "NotificationPreference",
     "Outcome",
     "OutboxChannel",
     "OutboxEmail",

@@ -12,6 +12,46 @@ from django.utils.translation import gettext_lazy as _
 from .alert import Alert
 
 
+class Channel(models.TextChoices):
+    """How a user hears of one kind of event of the fiches they follow."""
+
+    IMMEDIATE = "immediate", _("Tout de suite (application et courriel)")
+    DIGEST = "digest", _("Dans le point quotidien (application et courriel du matin)")
+    NEVER = "never", _("Jamais")
+
+
+class FollowKind(models.TextChoices):
+    """The kinds of events a follower chooses a channel for (alerts/following.py maps each
+    notification kind to one of them)."""
+
+    NEW = "new", _("Nouvelle fiche ou fiche rouverte")
+    ROUTING = "routing", _("Réorientation, renvoi à la préfecture, routage")
+    ACKNOWLEDGED = "acknowledged", _("Prise en compte")
+    PROGRESS = "progress", _("Action engagée")
+    FEEDBACK = "feedback", _("Retour d'information")
+    COMMENT = "comment", _("Commentaire")
+    ATTACHMENT = "attachment", _("Pièce jointe")
+    CLOSED = "closed", _("Clôture ou fusion")
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of event; no row means the default (alerts/following.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=FollowKind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}: {self.channel}"
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -22,10 +62,18 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Waits for the recipient's next daily digest (they chose « point quotidien » for its kind). A
+    # database default: the escalation scan and the benchmark write rows without naming it.
+    digest_pending = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(
+                fields=["recipient"], condition=Q(digest_pending=True), name="notification_digest_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.message

@@ -18,7 +18,8 @@ from pillow_heif import register_heif_opener
 from partnerships.errors import ApplicationError
 from partnerships.models import User
 
-from ..models import Alert, Attachment, EventKind
+from .. import following
+from ..models import Alert, Attachment, EventKind, Status
 from .common import authorise, record_event
 
 register_heif_opener()
@@ -156,6 +157,13 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     )
     attachment.file.save(name, content, save=False)
     attachment.save()
+    if alert.status != Status.DRAFT:
+        # A draft's photos reach its followers with the fiche itself, at submission.
+        following.notify_followers(
+            event=event,
+            kind="alert_attachment",
+            message=_("Pièce jointe ajoutée à la fiche %(reference)s") % {"reference": alert.reference},
+        )
     if content_type.startswith("image/"):
         transaction.on_commit(lambda pk=attachment.pk: enqueue_thumbnail(pk))
     return attachment

@@ -19,8 +19,8 @@ from partnerships.models import HousingSite, User
 from partnerships.routing import competent_unit, unrouted_reason
 from partnerships.services.permissions import grant
 
-from .. import notifications
-from ..models import SUBCATEGORIES, Alert, EventKind, ReferenceCounter, Status, alert_field_names
+from .. import following
+from ..models import SUBCATEGORIES, Alert, AlertEvent, EventKind, ReferenceCounter, Status, alert_field_names
 from .attachments import alert_add_attachment
 from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
 
@@ -193,26 +193,21 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
     return f"FA-{department_id}-{year}-{value:06d}"
 
 
-def announce_routing(alert: Alert, *, kind: str, message: str, reason: str = "") -> None:
-    """Tell the unit a fiche reached it, or the prefecture that one waits for manual routing (and why)."""
-    if alert.routed_unit_id:
-        recipients = notifications.unit_members(alert.routed_unit)
-    else:
-        recipients = notifications.prefecture_members(alert.department_id)
+def announce_routing(event: AlertEvent, *, kind: str, message: str, reason: str = "") -> None:
+    """Tell the followers a fiche reached a unit — or, when no unit is competent, that it waits for the
+    prefecture's manual routing, and why (the prefecture's staff then follow it)."""
+    alert = event.alert
+    if not alert.routed_unit_id:
         message = _("%(message)s — %(reason)s : routage manuel nécessaire") % {
             "message": message,
             "reason": reason or _("aucune unité compétente"),
         }
-    notifications.notify(
-        recipients=recipients,
-        alert=alert,
+    following.notify_followers(
+        event=event,
         kind=kind,
         message=message,
-        email_body=_(
-            "%(message)s.\nSite : %(site)s (%(commune)s)\nCatégorie : %(category)s — urgence %(urgency)s"
-        )
+        body=_("Site : %(site)s (%(commune)s)\nCatégorie : %(category)s — urgence %(urgency)s")
         % {
-            "message": message,
             "site": alert.site.name,
             "commune": alert.site.commune.name,
             "category": alert.get_category_display(),
@@ -248,11 +243,11 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
     )
     grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
     grant_unit(alert, unit)
-    transition_event(
+    event = transition_event(
         alert, actor, Status.DRAFT, message=reason, data={"routed_unit": unit.pk if unit else None}
     )
     announce_routing(
-        alert,
+        event,
         kind="alert_new",
         message=_("Nouvelle fiche alerte %(reference)s") % {"reference": alert.reference},
         reason=reason,

@@ -14,7 +14,7 @@ from conventions.delays import deadlines
 from partnerships.errors import ApplicationError
 from partnerships.models import Organisation, User
 
-from .. import notifications
+from .. import following
 from ..models import Alert, AlertEvent, AlertLink, EventKind, Outcome, ReturnReason, Status
 from ..permissions import alert_policy
 from .common import (
@@ -28,17 +28,6 @@ from .common import (
     transition_event,
 )
 from .filing import announce_routing
-
-
-def notify_reporter(alert: Alert, *, kind: str, message: str, body: str = "") -> None:
-    """Tell the landlord agent who filed the fiche (feedback, closure, merge)."""
-    notifications.notify(
-        recipients=[alert.reporter] if alert.reporter_id else [],
-        alert=alert,
-        kind=kind,
-        message=message,
-        email_body=f"{message}.\n\n{body}".rstrip(),
-    )
 
 
 def fresh_deadlines(alert: Alert) -> dict:
@@ -56,7 +45,12 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     authorise(actor, "acknowledge", alert)
     previous = alert.status
     save_changes(alert, status=Status.ACKNOWLEDGED, acknowledged_at=timezone.now())
-    transition_event(alert, actor, previous)
+    following.notify_followers(
+        event=transition_event(alert, actor, previous),
+        kind="alert_acknowledged",
+        message=_("Fiche %(reference)s prise en compte par %(unit)s")
+        % {"reference": alert.reference, "unit": actor.organisation},
+    )
     return alert
 
 
@@ -70,14 +64,20 @@ def alert_start(*, actor: User, alert: Alert, message: str = "") -> Alert:
     if message and alert.first_feedback_at is None:
         changes["first_feedback_at"] = now
     save_changes(alert, **changes)
-    transition_event(alert, actor, previous)
+    event = transition_event(alert, actor, previous)
     if message:
-        record_event(alert, actor, EventKind.FEEDBACK, message=message)
-        notify_reporter(
-            alert,
+        # One announcement for the step: the feedback it carries says more than "action engagée".
+        following.notify_followers(
+            event=record_event(alert, actor, EventKind.FEEDBACK, message=message),
             kind="alert_feedback",
             message=_("Retour sur la fiche %(reference)s") % {"reference": alert.reference},
             body=message,
+        )
+    else:
+        following.notify_followers(
+            event=event,
+            kind="alert_started",
+            message=_("Action engagée sur la fiche %(reference)s") % {"reference": alert.reference},
         )
     return alert
 
@@ -88,9 +88,8 @@ def alert_feedback(*, actor: User, alert: Alert, message: str) -> Alert:
     authorise(actor, "feedback", alert)
     message = require_text(message, _("Le message de retour est obligatoire."))
     save_changes(alert, first_feedback_at=alert.first_feedback_at or timezone.now())
-    record_event(alert, actor, EventKind.FEEDBACK, message=message)
-    notify_reporter(
-        alert,
+    following.notify_followers(
+        event=record_event(alert, actor, EventKind.FEEDBACK, message=message),
         kind="alert_feedback",
         message=_("Retour sur la fiche %(reference)s") % {"reference": alert.reference},
         body=message,
@@ -115,9 +114,8 @@ def alert_close(*, actor: User, alert: Alert, outcome: str, comment: str = "") -
         outcome_comment=comment.strip(),
         first_feedback_at=alert.first_feedback_at or now,
     )
-    transition_event(alert, actor, previous, message=comment.strip(), data={"outcome": outcome})
-    notify_reporter(
-        alert,
+    following.notify_followers(
+        event=transition_event(alert, actor, previous, message=comment.strip(), data={"outcome": outcome}),
         kind="alert_closed",
         message=_("Fiche %(reference)s clôturée") % {"reference": alert.reference},
         body=(
@@ -143,7 +141,7 @@ def move_to_unit(*, actor: User, alert: Alert, unit: Organisation, reason: str) 
     save_changes(alert, status=Status.SUBMITTED, routed_unit=unit, **fresh_deadlines(alert))
     revoke_unit(alert, previous_unit)
     grant_unit(alert, unit)
-    record_event(
+    event = record_event(
         alert,
         actor,
         EventKind.REDIRECT,
@@ -152,10 +150,12 @@ def move_to_unit(*, actor: User, alert: Alert, unit: Organisation, reason: str) 
         message=reason,
         data={"from_unit": previous_unit.pk if previous_unit else None, "to_unit": unit.pk},
     )
+    # The new unit's members follow it from now on; the previous unit's no longer do.
     announce_routing(
-        alert,
+        event,
         kind="alert_redirected",
-        message=_("Fiche %(reference)s réorientée vers votre unité") % {"reference": alert.reference},
+        message=_("Fiche %(reference)s réorientée vers %(unit)s")
+        % {"reference": alert.reference, "unit": unit},
     )
     return alert
 
@@ -172,16 +172,15 @@ def alert_return_to_prefecture(*, actor: User, alert: Alert, reason: str, commen
     previous_status, previous_unit = alert.status, alert.routed_unit
     save_changes(alert, status=Status.RETURNED, routed_unit=None)
     revoke_unit(alert, previous_unit)
-    transition_event(
-        alert,
-        actor,
-        previous_status,
-        message=comment.strip(),
-        data={"reason": reason, "from_unit": previous_unit.pk if previous_unit else None},
-    )
-    notifications.notify(
-        recipients=notifications.prefecture_members(alert.department_id),
-        alert=alert,
+    # Without a unit the prefecture's staff follow the fiche: they are told, with the landlord.
+    following.notify_followers(
+        event=transition_event(
+            alert,
+            actor,
+            previous_status,
+            message=comment.strip(),
+            data={"reason": reason, "from_unit": previous_unit.pk if previous_unit else None},
+        ),
         kind="alert_returned",
         message=_("Fiche %(reference)s renvoyée à la préfecture (%(reason)s)")
         % {"reference": alert.reference, "reason": ReturnReason(reason).label},
@@ -197,7 +196,7 @@ def alert_route_manually(*, actor: User, alert: Alert, unit: Organisation) -> Al
     previous = alert.status
     save_changes(alert, status=Status.SUBMITTED, routed_unit=unit, **fresh_deadlines(alert))
     grant_unit(alert, unit)
-    record_event(
+    event = record_event(
         alert,
         actor,
         EventKind.ROUTING,
@@ -206,9 +205,9 @@ def alert_route_manually(*, actor: User, alert: Alert, unit: Organisation) -> Al
         data={"to_unit": unit.pk},
     )
     announce_routing(
-        alert,
+        event,
         kind="alert_routed",
-        message=_("Fiche %(reference)s routée vers votre unité") % {"reference": alert.reference},
+        message=_("Fiche %(reference)s routée vers %(unit)s") % {"reference": alert.reference, "unit": unit},
     )
     return alert
 
@@ -226,9 +225,8 @@ def alert_reopen(*, actor: User, alert: Alert, reason: str) -> Alert:
         outcome_comment="",
         **fresh_deadlines(alert),
     )
-    transition_event(alert, actor, Status.CLOSED, message=reason)
     announce_routing(
-        alert,
+        transition_event(alert, actor, Status.CLOSED, message=reason),
         kind="alert_reopened",
         message=_("Fiche %(reference)s rouverte par le bailleur") % {"reference": alert.reference},
     )
@@ -265,7 +263,7 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         duplicate_of=into,
         outcome_comment=_("Doublon de la fiche %(reference)s") % {"reference": into.reference},
     )
-    record_event(
+    merged = record_event(
         alert,
         actor,
         EventKind.MERGE,
@@ -281,8 +279,8 @@ def alert_merge(*, actor: User, alert: Alert, into: Alert) -> Alert:
         message=_("La fiche %(reference)s y a été fusionnée.") % {"reference": alert.reference},
         data={"merged": alert.pk},
     )
-    notify_reporter(
-        alert,
+    following.notify_followers(
+        event=merged,
         kind="alert_merged",
         message=_("Fiche %(reference)s fusionnée dans %(into)s")
         % {"reference": alert.reference, "into": into.reference},
@@ -321,7 +319,16 @@ def alert_comment(*, actor: User, alert: Alert, message: str, internal: bool = F
     does not change the fiche, so its version stays (no conflict with a concurrent transition)."""
     authorise(actor, "comment", alert)
     message = require_text(message, _("Le commentaire ne peut pas être vide."))
-    return record_event(alert, actor, EventKind.COMMENT, message=message, internal=internal)
+    event = record_event(alert, actor, EventKind.COMMENT, message=message, internal=internal)
+    # An internal comment reaches only its own organisation's followers (record_event set internal_to).
+    following.notify_followers(
+        event=event,
+        kind="alert_comment",
+        message=_("Commentaire de %(author)s sur la fiche %(reference)s")
+        % {"author": actor.organisation or actor, "reference": alert.reference},
+        body=message,
+    )
+    return event
 
 
 @transaction.atomic

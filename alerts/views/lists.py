@@ -21,10 +21,10 @@ from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator
 from partnerships.views import querystring_without_page
 
-from .. import selectors, services
+from .. import following, selectors, services
 from ..filters import AlertFilter, overdue_q
-from ..forms import force_units
-from ..models import Alert, Status
+from ..forms import PreferencesForm, force_units
+from ..models import Alert, FollowKind, Status
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
 from .fiche import safe_next
@@ -188,6 +188,9 @@ def routing_queue(request):
     )
 
 
+NOTIFICATION_KINDS = [*FollowKind.choices, (selectors.ESCALATIONS, gettext_lazy("Relance (délai dépassé)"))]
+
+
 @login_required
 def notifications(request):
     if request.method == "POST":
@@ -198,7 +201,10 @@ def notifications(request):
         if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             return redirect(target)
         return redirect("alerts:notifications")
-    page = Paginator(selectors.notification_list(user=request.user), PER_PAGE).get_page(
+    kind = request.GET.get("type", "")
+    if kind not in dict(NOTIFICATION_KINDS):
+        kind = ""
+    page = Paginator(selectors.notification_list(user=request.user, kind=kind), PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -207,7 +213,22 @@ def notifications(request):
         {
             "page_title": _("Notifications"),
             "page_obj": page,
+            "kinds": NOTIFICATION_KINDS,
+            "kind": kind,
             "unread_count": selectors.unread_notification_count(user=request.user),
             "querystring_without_page": querystring_without_page(request),
         },
+    )
+
+
+@login_required
+def preferences(request):
+    """« Mes préférences »: how the user hears of each kind of event of the fiches they follow."""
+    form = PreferencesForm(request.POST or None, current=following.preferences_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        following.notification_preferences_set(actor=request.user, choices=form.cleaned_data)
+        messages.success(request, _("Vos préférences de notification sont enregistrées."))
+        return redirect("alerts:preferences")
+    return render(
+        request, "alerts/preferences.html", {"page_title": _("Mes préférences de notification"), "form": form}
     )

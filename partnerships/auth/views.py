@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .forms import TokenForm
+from .forms import LoginForm, TokenForm
 from .oidc import FAILURE_SESSION_KEY, provider_logout_url
 from .otp import totp_enrolment_confirm, totp_enrolment_start
 
@@ -80,10 +80,12 @@ class LoginView(auth_views.LoginView):
     """Django's login page, with a button for the OpenID provider when one is configured."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
+            "page_title": _("Connexion"),
             "oidc_enabled": settings.OIDC_ENABLED,
             "oidc_provider_name": settings.OIDC_PROVIDER_NAME,
         }

@@ -36,8 +36,18 @@ def test_feedback_closure_and_redirect_notify_the_right_people(world):
     services.alert_feedback(actor=world.officer, alert=alert, message="Patrouille ce soir")
     services.alert_redirect(actor=world.officer, alert=alert, unit=world.gendarmerie, reason="Secteur")
     services.alert_close(actor=world.gendarme, alert=alert, outcome="patrol")
-    recipients = [row.to[0] for row in OutboxEmail.objects.order_by("id")]
-    assert recipients == [world.landlord_agent.email, world.gendarme.email, world.landlord_agent.email]
+    # The landlord's reporter and managers follow the fiche at every step; the redirect moves the
+    # following from the police unit to the gendarmerie, whose member closing it is not told of it.
+    landlord = sorted([world.landlord_agent.email, world.landlord_manager.email])
+    sent = {
+        kind: sorted(row.to[0] for row in OutboxEmail.objects.filter(key__startswith=f"{kind}:"))
+        for kind in ("alert_feedback", "alert_redirected", "alert_closed")
+    }
+    assert sent == {
+        "alert_feedback": landlord,
+        "alert_redirected": sorted([*landlord, world.gendarme.email]),
+        "alert_closed": landlord,
+    }
     feedback = OutboxEmail.objects.order_by("id").first()
     assert "Patrouille ce soir" in feedback.body
 

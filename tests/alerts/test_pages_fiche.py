@@ -276,8 +276,8 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
     # Pinned: session, user, organisation, the fiche, four reads of the permission codenames the
     # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
     # organisations, the linked fiches (AlertLink) the reader may see, and whether the reader may
-    # open the estate's page (the link on the fiche).
-    assert few == 13
+    # open the estate's page (the link on the fiche), and the header's count of unread notifications.
+    assert few == 14
 
 
 @pytest.mark.parametrize(

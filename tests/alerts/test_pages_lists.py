@@ -230,18 +230,19 @@ def count_queries(client, url, django_assert_max_num_queries, budget):
 
 
 # Pinned exactly (a new query must be justified here). Every page reads the session, the user and
-# the organisation (3); a list then counts per status, reads the page's sorted keys, then its rows
-# and fills its site filter (4); the home page counts the estates of its panel, then its fiches (5,
-# plus the unit's territory for a force); the routing queue and the export count, then read.
+# the organisation (3) and the header counts the user's unread notifications (1); a list then counts
+# per status, reads the page's sorted keys, then its rows and fills its site filter (4); the home page
+# counts the estates of its panel, then its fiches (5, plus the unit's territory for a force); the
+# routing queue and the export count, then read.
 @pytest.mark.parametrize(
     ("user_attr", "url", "site_attr", "expected"),
     [
-        ("officer", DASHBOARD, "site_creil", 7),
-        ("landlord_agent", LIST, "site_creil", 7),
-        ("prefect_agent", LIST, "site_creil", 7),
-        ("landlord_agent", reverse("home"), "site_creil", 8),
-        ("officer", reverse("home"), "site_creil", 8),
-        ("prefect_agent", reverse("alerts:routing_queue"), "site_nowhere", 6),
+        ("officer", DASHBOARD, "site_creil", 8),
+        ("landlord_agent", LIST, "site_creil", 8),
+        ("prefect_agent", LIST, "site_creil", 8),
+        ("landlord_agent", reverse("home"), "site_creil", 9),
+        ("officer", reverse("home"), "site_creil", 9),
+        ("prefect_agent", reverse("alerts:routing_queue"), "site_nowhere", 7),
         ("officer", EXPORT, "site_creil", 5),
     ],
 )

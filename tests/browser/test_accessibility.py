@@ -18,12 +18,18 @@ from pytest_django.live_server_helper import LiveServer
 from alerts import services as alert_services
 from alerts.outbox import delivery_paused
 from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
-from partnerships.models import User
+from partnerships.models import OrganisationKind, Role, User
 from tests.alerts.factories import draft_alert, filed_alert
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import PHONE
 from tests.conftest import World
 from tests.conventions.factories import make_convention
-from tests.factories import DEFAULT_PASSWORD, BuildingFactory, CorrespondentFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    BuildingFactory,
+    CorrespondentFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 # The module's data is committed once by the `scene` fixture; the django_db mark only makes
 # pytest-django create the test database and wrap each test in a transaction that the page views
@@ -32,6 +38,8 @@ from tests.factories import DEFAULT_PASSWORD, BuildingFactory, CorrespondentFact
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("accessibility")]
 
 BLOCKING_IMPACTS = {"serious", "critical"}
+# The phone of a caretaker or a patrol, and an office screen.
+WIDTHS = {"phone": PHONE, "desktop": {"viewport": {"width": 1366, "height": 768}}}
 
 
 class Scene:
@@ -40,6 +48,12 @@ class Scene:
     def __init__(self):
         self.world = world = World()
         self.admin = User.objects.create_superuser(email="admin@plateforme.fr", password=DEFAULT_PASSWORD)
+        self.parquet = UserFactory(
+            organisation=OrganisationFactory(
+                kind=OrganisationKind.PARQUET, department=world.oise, name="Parquet de Senlis"
+            ),
+            role=Role.MANAGER,
+        )
         BuildingFactory(site=world.site_creil, reference="B1", name="Bâtiment Pégase")
         CorrespondentFactory(organisation=world.landlord, full_name="Claire Dumont")
         CorrespondentFactory(organisation=world.police, full_name="Capitaine Bernard")
@@ -84,7 +98,7 @@ class Scene:
         )
 
     def user(self, role: str) -> User:
-        return self.admin if role == "admin" else getattr(self.world, role)
+        return getattr(self, role) if role in ("admin", "parquet") else getattr(self.world, role)
 
 
 # role -> page name -> URL built from the scene. The roles are the permission matrix's plus the
@@ -124,6 +138,11 @@ PAGES = {
         "problems": lambda s: reverse("conventions:problems"),
         "second factor": lambda s: reverse("otp_enrol"),
     },
+    "gendarme": {
+        "home": lambda s: reverse("home"),
+        "dashboard": lambda s: reverse("alerts:dashboard"),
+        "problems": lambda s: reverse("conventions:problems"),
+    },
     "police_manager": {
         "dashboard": lambda s: reverse("alerts:dashboard"),
         "fiche": lambda s: reverse("alerts:detail", args=[s.alert.pk]),
@@ -159,8 +178,15 @@ PAGES = {
         "home": lambda s: reverse("home"),
         "indicators": lambda s: reverse("conventions:indicators"),
     },
+    "parquet": {
+        "home": lambda s: reverse("home"),
+        "directory": lambda s: reverse("directory"),
+    },
     "admin": {
         "home": lambda s: reverse("home"),
+        "sites": lambda s: reverse("sites:list"),
+        "conventions": lambda s: reverse("conventions:list"),
+        "audit trail": lambda s: reverse("audit:list"),
         "imports": lambda s: reverse("imports:index"),
         "sites import": lambda s: reverse("imports:upload", args=["sites"]),
     },
@@ -187,26 +213,34 @@ def scene(browser, django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def page_as(browser, scene, django_db_blocker):
-    """One browser context per role, its session opened before any test: one opened inside a test
-    would be rolled back with the test's transaction on SQLite, where the server shares the connection."""
+def contexts(browser, scene, django_db_blocker):
+    """One browser context per role and width, its session opened before any test: one opened
+    inside a test would be rolled back with the test's transaction on SQLite, where the server
+    shares the connection. One session per role serves both widths."""
     pages = {}
     with django_db_blocker.unblock():
         for role in PAGES:
-            context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", **DESKTOP)
-            context.set_default_timeout(10_000)
+            cookies = []
             if role != "anonymous":
                 # The login form has its own tests (conftest's login_as journeys, and below).
                 client = Client()
                 client.force_login(scene.user(role), backend="django.contrib.auth.backends.ModelBackend")
                 session = client.cookies[settings.SESSION_COOKIE_NAME].value
-                context.add_cookies(
-                    [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": scene.url}]
-                )
-            pages[role] = context.new_page()
-    yield pages.__getitem__
+                cookies = [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": scene.url}]
+            for width, options in WIDTHS.items():
+                context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", **options)
+                context.set_default_timeout(10_000)
+                context.add_cookies(cookies)
+                pages[role, width] = context.new_page()
+    yield pages
     for page in pages.values():
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def page_as(contexts):
+    """The role's page at desktop width."""
+    return lambda role: contexts[role, "desktop"]
 
 
 def describe(violations) -> str:
@@ -247,17 +281,18 @@ def assert_accessible(page, what: str):
     assert not blocking, f"{what} ({page.url}):\n{describe(blocking)}"
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(
     ("role", "name"),
     [(role, name) for role, pages in PAGES.items() for name in pages],
     ids=[f"{role}-{name}" for role, pages in PAGES.items() for name in pages],
 )
-def test_the_page_has_no_serious_or_critical_accessibility_violation(role, name, scene, page_as):
-    page = page_as(role)
+def test_the_page_has_no_serious_or_critical_accessibility_violation(role, name, width, scene, contexts):
+    page = contexts[role, width]
     response = page.goto(f"{scene.url}{PAGES[role][name](scene)}")
     assert response.status == 200, f"{role} could not open {name}: HTTP {response.status}"
 
-    assert_accessible(page, f"{role} — {name}")
+    assert_accessible(page, f"{role} — {name} — {width}")
 
 
 def error_messages_of_invalid_fields(page) -> dict[str, str]:
@@ -284,6 +319,86 @@ def test_the_filing_form_sent_incomplete_ties_each_error_to_its_field(scene, pag
     assert_accessible(page, "landlord_agent — filing form with errors")
 
 
+# role -> form sent empty: each comes back with errors and nothing is written.
+EMPTY_FORMS = {
+    "anonymous": ["login"],
+    "landlord_agent": ["filing, form step"],
+    "officer": ["second factor"],
+    "prefect_agent": ["new convention", "new meeting", "new problem", "territories import"],
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("role", "name"),
+    [(role, name) for role, names in EMPTY_FORMS.items() for name in names],
+    ids=[f"{role}-{name}" for role, names in EMPTY_FORMS.items() for name in names],
+)
+def test_a_form_sent_empty_comes_back_with_a_focused_error_summary(role, name, width, scene, contexts):
+    page = contexts[role, width]
+    page.goto(f"{scene.url}{PAGES[role][name](scene)}")
+    form = page.locator("main form[method=post]").last
+    # The browser's own checks would stop the submission before the server answers.
+    form.evaluate("form => { form.noValidate = true; }")
+    form.locator("[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    assert page.title().startswith("Erreur : "), page.title()
+    summary = page.locator("#error-summary")
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'")
+    for index in range(summary.locator("a").count()):
+        target = summary.locator("a").nth(index).get_attribute("href")
+        field = page.locator(target)
+        assert field.get_attribute("aria-invalid") == "true", target
+        assert field.get_attribute("aria-describedby"), target
+    assert_accessible(page, f"{role} — {name} sent empty — {width}")
+
+
+def test_the_login_sent_empty_says_which_field_is_missing(scene, page_as):
+    page = page_as("anonymous")
+    page.goto(f"{scene.url}{reverse('login')}")
+    page.click("form [type=submit]")
+
+    messages = error_messages_of_invalid_fields(page)
+    assert set(messages) == {"username", "password"}
+    assert all("obligatoire" in message for message in messages.values()), messages
+    assert page.locator("#id_username").get_attribute("type") == "email"
+    assert page.locator("#id_username").get_attribute("autocomplete") == "email"
+    links = page.locator("#error-summary a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "#id_username",
+        "#id_password",
+    ]
+
+
+def test_the_menu_skip_link_at_phone_width_reaches_the_button_that_opens_the_menu(scene, contexts):
+    page = contexts["landlord_agent", "phone"]
+    page.goto(f"{scene.url}{reverse('home')}")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Menu"
+    skip.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'button-menu'")
+    assert page.locator("#button-menu").is_visible()
+    page.keyboard.press("Enter")
+    page.locator("#main-navigation").wait_for(state="visible")
+
+
+def test_every_list_table_scrolls_in_a_focusable_named_region_at_phone_width(scene, contexts):
+    page = contexts["prefect_agent", "phone"]
+    for name in ("routing queue", "convention", "directory", "fiches"):
+        page.goto(f"{scene.url}{PAGES['prefect_agent'][name](scene)}")
+        regions = page.locator(".fr-table__container")
+        assert regions.count(), name
+        for index in range(regions.count()):
+            region = regions.nth(index)
+            assert region.get_attribute("tabindex") == "0", name
+            assert region.get_attribute("role") == "region", name
+            assert region.get_attribute("aria-label"), name
+
+
 def test_a_wrong_filter_of_the_dashboard_ties_its_error_to_its_field(scene, page_as):
     page = page_as("officer")
     page.goto(f"{scene.url}{reverse('alerts:dashboard')}?submitted_from=hier")
@@ -301,7 +416,7 @@ def test_a_failed_login_announces_its_error(scene, page_as):
     page.fill("input[name=password]", "pas le bon mot de passe")
     page.click("form [type=submit]")
 
-    assert "incorrect" in page.locator("[role=alert]").inner_text()
+    assert "incorrect" in page.locator("#error-summary").inner_text()
     assert_accessible(page, "anonymous — login with an error")
 
 

@@ -25,11 +25,21 @@ def test_the_site_service_refuses_to_move_an_estate_outside_the_landlords_depart
 def test_the_site_service_refuses_to_create_an_estate_outside_the_landlords_departements(world):
     with pytest.raises(ValidationError):
         site_create(
-            actor=None, landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
+            actor=None,
+            landlord=world.landlord,
+            name="Ailleurs",
+            reference="X1",
+            address="1 rue",
+            commune=world.fdf,
         )
     world.landlord.departments.add(world.martinique)
     site = site_create(
-        actor=None, landlord=world.landlord, name="Ailleurs", reference="X1", address="1 rue", commune=world.fdf
+        actor=None,
+        landlord=world.landlord,
+        name="Ailleurs",
+        reference="X1",
+        address="1 rue",
+        commune=world.fdf,
     )
     assert site.commune == world.fdf
 

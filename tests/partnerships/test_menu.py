@@ -11,7 +11,7 @@ from partnerships.menu import menu_rows
 from partnerships.models import OrganisationKind, Role
 from tests.factories import OrganisationFactory, UserFactory
 
-COMMON = {"home", "directory", "alerts:notifications"}
+COMMON = {"home", "directory", "alerts:notifications", "alerts:preferences"}
 LANDLORD = COMMON | {"alerts:create", "alerts:list", "sites:list", "conventions:problems"}
 # Every manager declares their own absences; an organisation's admin also runs its console.
 ABSENCES = {"organisation:absences"}

@@ -253,6 +253,11 @@ PAGES: dict[str, Route] = {
         lists=True,
         control="gendarme",
     ),
+    # « Mes préférences »: every signed-in user, their own choices only (nothing foreign to show).
+    "alerts:preferences": Route(
+        variants=lambda b: [{}, {"method": "post", "data": {"comment": "never"}, "ok": 302}],
+        control="gendarme",
+    ),
     "alerts:detail": Route(
         variants=lambda b: [{"kwargs": {"pk": a.pk}} for a in (b.alert, b.queued, b.draft)],
         foreign=True,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0012_alert_idempotency_body_hash'),
+        ('alerts', '0013_notification_preferences_and_digest'),
     ]
 
     operations = [

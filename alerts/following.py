@@ -1,0 +1,150 @@
+"""Following: who hears of a fiche's events, and how each of them chose to.
+
+Following is derived from roles when an event is announced, not stored: the reporter and the
+landlord's managers follow the landlord's fiches; the routed unit's members follow the fiches routed
+to it (the prefecture's staff while no unit handles one). A Follow table would cost a write per
+follower at every filing and redirect — the benchmark's filing figure — and would have to be kept in
+step with roles, accounts and routing; derived, a redirect moves the following with `routed_unit`
+and filing writes nothing more than before.
+
+Announcing an event costs three queries whatever the number of followers: one reads the followers
+with their choice for the event's kind, one bulk INSERT writes the in-app notifications, one outbox
+INSERT queues the e-mails (tests/alerts/test_following.py pins it)."""
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+
+from partnerships.audit import audit_record
+from partnerships.models import AuditAction, OrganisationKind, User
+
+from . import notifications, outbox
+from .escalation.recipients import MANAGER_ROLES
+from .models import Alert, AlertEvent, Channel, FollowKind, Notification, NotificationPreference
+
+# Notification kind -> the kind of event its recipient chose a channel for.
+FOLLOW_KIND = {
+    "alert_new": FollowKind.NEW,
+    "alert_reopened": FollowKind.NEW,
+    "alert_redirected": FollowKind.ROUTING,
+    "alert_routed": FollowKind.ROUTING,
+    "alert_returned": FollowKind.ROUTING,
+    "alert_acknowledged": FollowKind.ACKNOWLEDGED,
+    "alert_started": FollowKind.PROGRESS,
+    "alert_feedback": FollowKind.FEEDBACK,
+    "alert_comment": FollowKind.COMMENT,
+    "alert_attachment": FollowKind.ATTACHMENT,
+    "alert_closed": FollowKind.CLOSED,
+    "alert_merged": FollowKind.CLOSED,
+}
+
+LANDLORD, HANDLER = "landlord", "handler"
+# Without a choice of their own: the landlord hears back at once on every answer; the handling unit
+# hears at once of what it must act on (a fiche reaching it, a comment) and reads its colleagues'
+# answers in the daily digest rather than in its mailbox.
+DEFAULTS = {
+    FollowKind.NEW: {LANDLORD: Channel.DIGEST, HANDLER: Channel.IMMEDIATE},
+    FollowKind.ROUTING: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.IMMEDIATE},
+    FollowKind.ACKNOWLEDGED: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.NEVER},
+    FollowKind.PROGRESS: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.NEVER},
+    FollowKind.FEEDBACK: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.DIGEST},
+    FollowKind.COMMENT: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.IMMEDIATE},
+    FollowKind.ATTACHMENT: {LANDLORD: Channel.DIGEST, HANDLER: Channel.DIGEST},
+    FollowKind.CLOSED: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.DIGEST},
+}
+
+
+def side_of(user: User) -> str:
+    """Which default a user gets: the landlord's side, or the side handling fiches."""
+    return LANDLORD if user.organisation_id and user.organisation.is_landlord else HANDLER
+
+
+def followers_q(alert: Alert) -> Q:
+    """The fiche's followers: its reporter and the landlord's managers, and whoever handles it now."""
+    if alert.routed_unit_id:
+        handlers = Q(organisation_id=alert.routed_unit_id)
+    else:
+        handlers = Q(
+            organisation__kind=OrganisationKind.PREFECTURE, organisation__department_id=alert.department_id
+        )
+    landlord = Q(organisation_id=alert.landlord_id, role__in=MANAGER_ROLES)
+    if alert.reporter_id:
+        landlord |= Q(pk=alert.reporter_id)
+    return handlers | landlord
+
+
+def followers(alert: Alert, kind: str, *, author_id=None, internal_to_id=None) -> list[tuple[User, str]]:
+    """(follower, channel) for an event of `kind` (a FollowKind), in one query; the author is not
+    told of their own act, and an internal event stays within its organisation."""
+    users = User.objects.filter(followers_q(alert), is_active=True)
+    if author_id is not None:
+        users = users.exclude(pk=author_id)
+    if internal_to_id is not None:
+        users = users.filter(organisation_id=internal_to_id)
+    users = users.annotate(
+        chosen=Subquery(
+            NotificationPreference.objects.filter(user=OuterRef("pk"), kind=kind).values("channel")[:1]
+        ),
+        landlord_side=Q(organisation_id=alert.landlord_id) | Q(pk=alert.reporter_id or 0),
+    ).only("pk", "email", "organisation_id")
+    found = []
+    for user in users:
+        channel = user.chosen or DEFAULTS[kind][LANDLORD if user.landlord_side else HANDLER]
+        if channel != Channel.NEVER:
+            found.append((user, channel))
+    return found
+
+
+def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = "") -> list[int]:
+    """Announce `event` of its fiche to the followers as each chose for its kind: in the app (at once,
+    or also kept for the daily digest) and by e-mail at once. Returns the outbox rows' ids."""
+    alert = event.alert
+    told = followers(alert, FOLLOW_KIND[kind], author_id=event.author_id, internal_to_id=event.internal_to_id)
+    url = notifications.alert_url(alert)
+    text = message if not body else f"{message} : « {body} »"
+    if len(text) > 300:
+        text = text[:299] + "…"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                alert=alert,
+                kind=kind,
+                message=text,
+                url=url,
+                digest_pending=channel == Channel.DIGEST,
+            )
+            for user, channel in told
+        ]
+    )
+    subject = f"[Passerelle] {alert} — {message}"[:250]
+    email = (
+        f"{message}.\n\n{body}".rstrip()
+        + f"\n\nConsulter la fiche : {notifications.alert_absolute_url(alert)}\n"
+    )
+    return outbox.queue(
+        outbox.Message(f"{kind}:{alert.pk}:{event.pk}:{user.pk}", [user.email], subject, email)
+        for user, channel in told
+        if channel == Channel.IMMEDIATE
+    )
+
+
+def preferences_of(user: User) -> dict[str, str]:
+    """Every kind of event with the user's channel for it (their choice, or the default)."""
+    chosen = dict(user.notification_preferences.values_list("kind", "channel"))
+    side = side_of(user)
+    return {kind: chosen.get(kind, DEFAULTS[kind][side]) for kind in FollowKind.values}
+
+
+@transaction.atomic
+def notification_preferences_set(*, actor: User, choices: dict[str, str]) -> None:
+    """Record the user's channel per kind of event (their own preferences only: `actor` is the user)."""
+    valid = {
+        kind: channel
+        for kind, channel in choices.items()
+        if kind in FollowKind.values and channel in Channel.values
+    }
+    NotificationPreference.objects.filter(user=actor, kind__in=list(valid)).delete()
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(user=actor, kind=kind, channel=channel) for kind, channel in valid.items()]
+    )
+    audit_record(request_or_actor=actor, action=AuditAction.CHANGE, obj=actor, detail={"preferences": valid})

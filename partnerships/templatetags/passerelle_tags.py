@@ -1,0 +1,98 @@
+"""Template tags every page may use: the table frame and the form error summary."""
+
+from django import forms, template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+class TableNode(template.Node):
+    def __init__(self, nodelist, label, extra):
+        self.nodelist, self.label, self.extra = nodelist, label, extra
+
+    def render(self, context):
+        attrs = {name: value.resolve(context) for name, value in self.extra.items()}
+        classes = " ".join(filter(None, ["fr-table", attrs.pop("class", "")]))
+        testid = attrs.pop("testid", "")
+        return format_html(
+            '<div class="{}"{}><div class="fr-table__wrapper">'
+            '<div class="fr-table__container" tabindex="0" role="region" aria-label="{}">'
+            '<div class="fr-table__content">{}</div></div></div></div>',
+            classes,
+            format_html(' data-testid="{}"', testid) if testid else "",
+            self.label.resolve(context),
+            self.nodelist.render(context),
+        )
+
+
+@register.tag("table")
+def do_table(parser, token):
+    """`{% table "Label" class="fr-table--no-caption" testid="x" %}<table>…</table>{% endtable %}`:
+    the current DSFR table component. At phone width the container scrolls sideways, so it is
+    focusable (a keyboard user scrolls it) and named (a screen reader says what it holds)."""
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("{% table %} needs the label of its scroll region")
+    label = parser.compile_filter(bits[0])
+    extra = {}
+    for bit in bits[1:]:
+        name, _sep, value = bit.partition("=")
+        extra[name] = parser.compile_filter(value)
+    nodelist = parser.parse(("endtable",))
+    parser.delete_first_token()
+    return TableNode(nodelist, label, extra)
+
+
+def _page_forms(context) -> list[forms.BaseForm]:
+    """The forms a page shows: those of its context, directly or in a dict or list (the fiche page
+    keeps its action forms in one)."""
+    found = []
+    for value in context.flatten().values():
+        if isinstance(value, dict):
+            candidates = value.values()
+        elif isinstance(value, (list, tuple)):
+            candidates = value
+        else:
+            candidates = (value,)
+        found.extend(
+            candidate
+            for candidate in candidates
+            if isinstance(candidate, forms.BaseForm) and not any(candidate is seen for seen in found)
+        )
+    return found
+
+
+def _errors(form: forms.BaseForm) -> list[dict]:
+    """Each error of a sent form, with the id of the field it is about (none for a form-wide one)."""
+    if not form.is_bound or not form.errors:
+        return []
+    errors = [{"anchor": "", "label": "", "message": message} for message in form.non_field_errors()]
+    for field in form:
+        if field.is_hidden:
+            errors += [{"anchor": "", "label": "", "message": message} for message in field.errors]
+        else:
+            errors += [
+                {"anchor": field.id_for_label, "label": field.label, "message": message}
+                for message in field.errors
+            ]
+    return errors
+
+
+@register.simple_tag(takes_context=True)
+def error_title_prefix(context) -> str:
+    """RGAA 11.10 / WCAG 3.3.1: the title says first that the page comes back with errors."""
+    return _("Erreur : ") if any(_errors(form) for form in _page_forms(context)) else ""
+
+
+@register.inclusion_tag("partials/form_notices.html", takes_context=True)
+def form_notices(context) -> dict:
+    """What every page with a form says above it: the summary of the sent form's errors (a link to
+    each field; static/error-summary.js moves the focus to it) and what the required marker means."""
+    page_forms = _page_forms(context)
+    return {
+        "errors": [error for form in page_forms for error in _errors(form)],
+        "has_required": any(
+            field.field.required for form in page_forms for field in form if not field.is_hidden
+        ),
+    }
