@@ -140,6 +140,7 @@ def alert_detail(request, pk):
         if alert_policy.can(user, name, alert)
     ]
     audit_record(request_or_actor=request, action=AuditAction.VIEW, obj=alert)
+    timeline = list(selectors.alert_timeline(user=user, alert=alert))
     return render(
         request,
         "alerts/alert_detail.html",
@@ -150,7 +151,7 @@ def alert_detail(request, pk):
             "links": selectors.alert_links(user=user, alert=alert),
             "timeline": [
                 {"event": event, "author": selectors.event_author_label(event, alert, user)}
-                for event in selectors.alert_timeline(user=user, alert=alert)
+                for event in timeline
             ],
             # The procedure number is for the forces and the prefecture (and the filer's own form).
             "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
@@ -162,7 +163,10 @@ def alert_detail(request, pk):
             "can_edit": alert_policy.can(user, "update_draft", alert),
             "can_read_audit": audit_policy.user_has_permission(user, "view"),
             "can_open_site": site_policy.has_permission(user, "view", alert.site),
-            "photos": [a for a in selectors.visible_attachments(user=user, alert=alert) if is_photo(a)],
+            # From the timeline already read (its events carry their attachment): no query more.
+            "photos": [
+                e.attachment for e in timeline if getattr(e, "attachment", None) and is_photo(e.attachment)
+            ],
         },
     )
 
