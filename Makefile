@@ -8,23 +8,25 @@ PORT ?= 8000
 VAR_DIR := $(or $(PASSERELLE_VAR_DIR),var)
 # Touched after collectstatic: it runs again only when a static source or an installed package changed.
 STATIC_STAMP := $(VAR_DIR)/.static-collected
-STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
-# Touched after `npm ci`: the HTML validator (vnu.jar) is installed again only when the lockfile changes.
+STATIC_SOURCES := $(shell find static -type f -not -path 'static/vendor/*' 2>/dev/null)
+# Touched after `npm ci`: npm's packages (browser libraries, vnu.jar) are installed again only when the lockfile changes.
 NPM_STAMP := node_modules/.installed
+# static/vendor/ (git-ignored): the npm libraries the pages load and the Workbox service worker.
+VENDOR_STAMP := static/vendor/.built
 
 .PHONY: run test lint install loadtest loadtest-capacity bench
 
-run: install $(STATIC_STAMP)
+run: install $(VENDOR_STAMP) $(STATIC_STAMP)
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py demo_data --if-empty
 	$(BIN)/python manage.py run_embedded --addr 127.0.0.1:$(PORT)
 
-$(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
+$(STATIC_STAMP): $(STAMP) $(VENDOR_STAMP) $(STATIC_SOURCES)
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
 	touch $(STATIC_STAMP)
 
-test: install $(NPM_STAMP)
+test: install $(VENDOR_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto --dist loadgroup -p no:warnings
 
@@ -55,6 +57,11 @@ install: $(STAMP)
 $(NPM_STAMP): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $(NPM_STAMP)
+
+# The service worker precaches static/ files by content hash: rebuilt when one of them changes.
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/build-static.mjs $(STATIC_SOURCES)
+	node scripts/build-static.mjs
+	touch $(VENDOR_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

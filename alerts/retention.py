@@ -66,7 +66,12 @@ def anonymise_batch(now: datetime.datetime, batch_size: int, report: RetentionRe
         if not rows:
             return 0
         ids = [pk for pk, _reference, _department in rows]
-        files = list(Attachment.objects.filter(alert_id__in=ids).values_list("file", flat=True))
+        files = [
+            name
+            for pair in Attachment.objects.filter(alert_id__in=ids).values_list("file", "thumbnail")
+            for name in pair
+            if name
+        ]
         Attachment.objects.filter(alert_id__in=ids).delete()
         AlertEvent.objects.filter(alert_id__in=ids).exclude(message="").update(message="")
         Notification.objects.filter(alert_id__in=ids).delete()

@@ -201,6 +201,30 @@ def routing_queue(*, user: User) -> QuerySet[Alert]:
     )
 
 
+def recent_filing_sites(*, user: User, limit: int = 5) -> list:
+    """The estates the user filed on most recently, newest first: on site, it is often the same."""
+    seen, sites = set(), []
+    recent = alert_policy.instances(user, "view").filter(reporter=user).select_related("site__commune")
+    for alert in recent.order_by("-created_at", "-id")[:50]:
+        if alert.site_id not in seen:
+            seen.add(alert.site_id)
+            sites.append(alert.site)
+        if len(sites) == limit:
+            break
+    return sites
+
+
+def last_building_on_site(*, user: User, site) -> int | None:
+    """The building of the latest fiche the user sees on that estate: offered first on the next one."""
+    return (
+        alert_policy.instances(user, "view")
+        .filter(site=site, building__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("building_id", flat=True)
+        .first()
+    )
+
+
 def visible_attachments(*, user: User, alert: Alert) -> QuerySet[Attachment]:
     """Attachments of a fiche the user sees (all of them: attachments are shared with the fiche)."""
     if not alert_policy.has_permission(user, "view", alert):

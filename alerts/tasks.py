@@ -4,8 +4,10 @@
 from celery import shared_task
 
 from .escalation import scan_escalations, send_daily_digests
+from .models import Attachment
 from .outbox import deliver_outbox, deliver_outbox_batch, flush_outbox
 from .retention import run_retention
+from .services.attachments import attachment_make_thumbnail
 
 __all__ = ["deliver_outbox", "deliver_outbox_batch", "flush_outbox"]
 
@@ -29,3 +31,11 @@ def run_retention_task() -> int:
     """Beat task (daily, 3:30): anonymise the fiches past the retention period and purge orphan
     private files (alerts/retention.py). Idempotent: a second run finds nothing left to do."""
     return len(run_retention().anonymised)
+
+
+@shared_task(acks_late=True)
+def make_thumbnail_task(attachment_id: int) -> None:
+    """Queued when a photo is attached: its gallery preview. A photo deleted meanwhile is skipped."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is not None:
+        attachment_make_thumbnail(attachment=attachment)

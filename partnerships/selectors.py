@@ -31,6 +31,17 @@ def site_list(
     return qs.order_by("name", "id")
 
 
+def site_positions(*, user: User, landlord_id) -> list[dict]:
+    """The landlord's estates with their coordinates, for « Près de moi »: the phone computes the
+    distances itself, so its position never leaves it."""
+    return list(
+        site_policy.instances(user, "view")
+        .filter(landlord_id=landlord_id, latitude__isnull=False, longitude__isnull=False)
+        .values("id", "name", "commune__name", "latitude", "longitude")
+        .order_by("id")
+    )
+
+
 def site_get(*, user: User, pk, action: str = "view") -> HousingSite:
     qs = HousingSite.objects.select_related("commune__department", "landlord")
     return site_policy.get_or_404(user, action, queryset=qs, pk=pk)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("organisation/", include("partnerships.console.urls")),
     path("invitation/<str:token>/", console_views.invitation_accept, name="invitation_accept"),
     path("invitation/<str:token>/proconnect/", console_views.invitation_oidc, name="invitation_oidc"),
+    path("sw.js", views_public.service_worker, name="service_worker"),
     path("accessibilite/", views_public.accessibility, name="accessibility"),
     path("audit/", include(audit_patterns)),
     path("fiches/", include("alerts.urls")),

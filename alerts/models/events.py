@@ -58,12 +58,21 @@ def attachment_path(instance, filename):
     return f"alerts/{instance.alert_id}/{uuid.uuid4().hex}"
 
 
+def thumbnail_path(instance, filename):
+    import uuid
+
+    return f"alerts/{instance.alert_id}/thumbnails/{uuid.uuid4().hex}.jpg"
+
+
 class Attachment(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="attachments")
     event = models.OneToOneField(
         AlertEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachment"
     )
     file = models.FileField(upload_to=attachment_path)
+    # A small JPEG of a photo for the fiche's gallery, made by a Celery task after the upload
+    # (alerts.tasks.make_thumbnail_task); empty for a PDF, or until the worker has run.
+    thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
     original_name = models.CharField(_("nom du fichier"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -4,6 +4,7 @@ random name and served by a checked view under a name whose extension follows th
 
 import datetime
 import io
+import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,6 +23,9 @@ from ..models import Alert, Attachment, EventKind, Status
 from .common import authorise, record_event
 
 register_heif_opener()
+logger = logging.getLogger(__name__)
+# The gallery's previews: longest side in pixels.
+THUMBNAIL_SIZE = 320
 
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
 
@@ -160,4 +164,30 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
             kind="alert_attachment",
             message=_("Pièce jointe ajoutée à la fiche %(reference)s") % {"reference": alert.reference},
         )
+    if content_type.startswith("image/"):
+        transaction.on_commit(lambda pk=attachment.pk: enqueue_thumbnail(pk))
     return attachment
+
+
+def enqueue_thumbnail(attachment_pk: int) -> None:
+    """A broker failure must not fail the filing: the gallery then links the photo without preview."""
+    from ..tasks import make_thumbnail_task  # tasks import the services
+
+    try:
+        make_thumbnail_task.apply_async(args=[attachment_pk], retry=False)
+    except Exception:  # any broker/transport error
+        logger.warning("Broker unreachable, no thumbnail for attachment %s", attachment_pk, exc_info=True)
+
+
+def attachment_make_thumbnail(*, attachment: Attachment) -> None:
+    """The photo's preview for the gallery. Derived from a file already recorded and audited: no
+    history event of its own. Made again if called twice (a task retried): the old file goes."""
+    with attachment.file.open("rb") as source, Image.open(source) as image:
+        image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=80)
+    old = attachment.thumbnail.name
+    attachment.thumbnail.save("thumbnail.jpg", ContentFile(buffer.getvalue()), save=False)
+    attachment.save(update_fields=["thumbnail"])
+    if old:
+        attachment.thumbnail.storage.delete(old)

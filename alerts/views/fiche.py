@@ -1,14 +1,16 @@
 """The fiche page: facts, timeline, and one small form per action the user may take. Every action
 posts to `transition`, which calls the matching service and comes back with a message."""
 
-from collections.abc import Callable
+import io
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -139,6 +141,7 @@ def alert_detail(request, pk):
         if alert_policy.can(user, name, alert)
     ]
     audit_record(request_or_actor=request, action=AuditAction.VIEW, obj=alert)
+    timeline = list(selectors.alert_timeline(user=user, alert=alert))
     return render(
         request,
         "alerts/alert_detail.html",
@@ -149,7 +152,7 @@ def alert_detail(request, pk):
             "links": selectors.alert_links(user=user, alert=alert),
             "timeline": [
                 {"event": event, "author": selectors.event_author_label(event, alert, user)}
-                for event in selectors.alert_timeline(user=user, alert=alert)
+                for event in timeline
             ],
             # The procedure number is for the forces and the prefecture (and the filer's own form).
             "show_procedure": alert_policy.user_has_permission(user, "read_procedure"),
@@ -162,8 +165,16 @@ def alert_detail(request, pk):
             "can_edit": alert_policy.can(user, "update_draft", alert),
             "can_read_audit": audit_policy.user_has_permission(user, "view"),
             "can_open_site": site_policy.has_permission(user, "view", alert.site),
+            # From the timeline already read (its events carry their attachment): no query more.
+            "photos": [
+                e.attachment for e in timeline if getattr(e, "attachment", None) and is_photo(e.attachment)
+            ],
         },
     )
+
+
+def is_photo(attachment) -> bool:
+    return attachment.content_type.startswith("image/")
 
 
 @require_POST
@@ -245,3 +256,65 @@ def attachment_response(user, alert_pk, attachment_pk) -> FileResponse:
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+
+
+@login_required
+def attachment_thumbnail(request, pk, attachment_pk):
+    """The gallery's preview, shown in the page (not a download): read like the photo it shrinks."""
+    attachment = selectors.attachment_get(user=request.user, alert_pk=pk, pk=attachment_pk)
+    if not attachment.thumbnail:
+        raise Http404
+    response = FileResponse(attachment.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class ZipPipe(io.RawIOBase):
+    """What zipfile writes, handed to the response piece by piece: not seekable, so zipfile writes
+    each entry's sizes after its data and the archive never sits whole in memory."""
+
+    def __init__(self):
+        self.chunks = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def zip_stream(attachments) -> Iterator[bytes]:
+    pipe = ZipPipe()
+    # Stored, not deflated: JPEG and PNG do not shrink, and the phone waiting for it has a slow CPU.
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, attachment in enumerate(attachments, start=1):
+            # Numbered: two photos named IMG_0001.jpg (two phones) both reach the archive.
+            with archive.open(f"{number:02d}-{attachment.original_name}", "w") as entry:
+                with attachment.file.open("rb") as source:
+                    while chunk := source.read(64 * 1024):
+                        entry.write(chunk)
+                        yield pipe.drain()
+    yield pipe.drain()
+
+
+@login_required
+def attachments_zip(request, pk):
+    """All the photos of a fiche in one zip, streamed; one audit entry for the whole download."""
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    photos = [a for a in selectors.visible_attachments(user=request.user, alert=alert) if is_photo(a)]
+    if not photos:
+        raise Http404
+    audit_record(
+        request_or_actor=request,
+        action=AuditAction.DOWNLOAD,
+        obj=alert,
+        detail={"photos": [photo.pk for photo in photos]},
+    )
+    response = StreamingHttpResponse(zip_stream(photos), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{alert.reference or alert.pk}-photos.zip"'
+    return response

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,12 @@ def alert_create(request):
     if "site" not in request.GET:
         return pick_site(request)
     site = site_selectors.site_get(user=request.user, pk=request.GET["site"])
-    form = AlertForm(request.POST or None, request.FILES or None, site=site)
+    form = AlertForm(
+        request.POST or None,
+        request.FILES or None,
+        site=site,
+        initial={"building": selectors.last_building_on_site(user=request.user, site=site)},
+    )
     duplicates = None
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data["idempotency_key"]
@@ -85,6 +91,7 @@ def pick_site(request):
         {
             "page_title": _("Nouvelle fiche alerte — choisir le site"),
             "page_obj": page,
+            "recent_sites": [] if search else selectors.recent_filing_sites(user=request.user),
             "search": search,
             "querystring_without_page": querystring_without_page(request),
         },
@@ -141,3 +148,24 @@ def alert_confirmation(request, pk):
     if alert.status == Status.DRAFT:
         return redirect("alerts:edit", alert.pk)
     return render(request, "alerts/confirmation.html", {"page_title": _("Fiche transmise"), "alert": alert})
+
+
+@login_required
+def site_positions(request):
+    """« Près de moi »: the coordinates of the user's own estates, fetched only when asked."""
+    if not alert_policy.user_has_permission(request.user, "file"):
+        raise PermissionDenied
+    sites = site_selectors.site_positions(user=request.user, landlord_id=request.user.organisation_id)
+    return JsonResponse(
+        {
+            "sites": [
+                {
+                    "url": f"?site={site['id']}",
+                    "name": f"{site['name']} — {site['commune__name']}",
+                    "latitude": float(site["latitude"]),
+                    "longitude": float(site["longitude"]),
+                }
+                for site in sites
+            ]
+        }
+    )

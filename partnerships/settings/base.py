@@ -195,7 +195,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        # blob: the photos' previews before upload (static/filing-offline.js).
+        "img-src": [SELF, "data:", "blob:"],
+        # The service worker (/sw.js).
+        "worker-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -2,13 +2,15 @@
 
 import datetime
 import io
+import zipfile
 
 import pytest
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from alerts import services
+from alerts import services, tasks
 from partnerships.errors import ApplicationError
+from partnerships.models import AuditAction, AuditEntry
 from tests.alerts.factories import JPEG, PDF, filed_alert, upload
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,65 @@ def test_a_photo_that_does_not_decode_is_refused_in_french(world):
         )
     assert "illisible" in refused.value.message
     assert not alert.attachments.exists()
+
+
+def test_a_photo_gets_its_gallery_preview_from_the_worker_queued_when_the_fiche_commits(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(tasks.make_thumbnail_task, "apply_async", lambda args, **options: queued.append(args))
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    big = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "green").save(big, format="JPEG")
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = services.alert_add_attachment(
+            actor=world.landlord_agent, alert=alert, uploaded_file=upload(big.getvalue(), "hall.jpg")
+        )
+        services.alert_add_attachment(
+            actor=world.landlord_agent, alert=alert, uploaded_file=upload(PDF, "pv.pdf")
+        )
+    assert queued == [[photo.pk]]  # a PDF has no preview
+
+    tasks.make_thumbnail_task(photo.pk)
+    photo.refresh_from_db()
+    with photo.thumbnail.open("rb") as handle, Image.open(handle) as preview:
+        assert preview.format == "JPEG"
+        assert preview.size == (320, 240)
+
+
+def test_the_fiche_page_shows_the_gallery_and_streams_all_photos_as_one_audited_zip(world, login):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    for name in ("IMG_0001.jpg", "IMG_0001.jpg"):
+        services.alert_add_attachment(
+            actor=world.landlord_agent, alert=alert, uploaded_file=upload(JPEG, name)
+        )
+    services.alert_add_attachment(
+        actor=world.landlord_agent, alert=alert, uploaded_file=upload(PDF, "pv.pdf")
+    )
+    first = alert.attachments.first()
+    tasks.make_thumbnail_task(first.pk)
+    client = login(world.officer)
+
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert 'data-testid="gallery"' in page
+    assert reverse("alerts:thumbnail", args=[alert.pk, first.pk]) in page
+    assert client.get(reverse("alerts:thumbnail", args=[alert.pk, first.pk]))["Content-Type"] == "image/jpeg"
+
+    response = client.get(reverse("alerts:photos_zip", args=[alert.pk]))
+    assert response.streaming
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.namelist() == ["01-IMG_0001.jpg", "02-IMG_0001.jpg"]
+    assert archive.read("01-IMG_0001.jpg") == stored(first)
+    entry = AuditEntry.objects.filter(action=AuditAction.DOWNLOAD, alert_id=alert.pk).get()
+    assert entry.actor == world.officer
+    assert len(entry.detail["photos"]) == 2
+
+
+def test_a_stranger_to_the_fiche_gets_neither_its_photos_zip_nor_its_previews(world, login):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    photo = services.alert_add_attachment(actor=world.landlord_agent, alert=alert, uploaded_file=upload(JPEG))
+    tasks.make_thumbnail_task(photo.pk)
+    client = login(world.gendarme)
+    assert client.get(reverse("alerts:photos_zip", args=[alert.pk])).status_code == 404
+    assert client.get(reverse("alerts:thumbnail", args=[alert.pk, photo.pk])).status_code == 404
+    assert not AuditEntry.objects.filter(action=AuditAction.DOWNLOAD).exists()

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, Status
 from tests.alerts.factories import PNG, draft_alert, filed_alert, upload
+from tests.factories import BuildingFactory
 
 CREATE = reverse("alerts:create")
 
@@ -189,3 +191,34 @@ def test_choosing_a_separate_fiche_files_it_without_a_link(world, login):
 
     assert Alert.objects.count() == 2
     assert Alert.objects.filter(linked_to__isnull=False).count() == 0
+
+
+def test_the_picker_offers_the_agents_recent_estates_first_and_their_coordinates_on_demand(world, login):
+    world.site_creil.latitude, world.site_creil.longitude = Decimal("49.2580"), Decimal("2.4750")
+    world.site_creil.save()
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    client = login(world.landlord_agent)
+
+    page = client.get(reverse("alerts:create"))
+    assert [site.pk for site in page.context["recent_sites"]] == [world.site_meru.pk]
+    assert 'data-testid="near-me"' in page.content.decode()
+
+    sites = client.get(reverse("alerts:site_positions")).json()["sites"]
+    # Only the agent's landlord's estates that have a position; never another landlord's.
+    assert sites == [
+        {
+            "url": f"?site={world.site_creil.pk}",
+            "name": "Les Hauts de Creil — Creil",
+            "latitude": 49.258,
+            "longitude": 2.475,
+        }
+    ]
+    assert login(world.officer).get(reverse("alerts:site_positions")).status_code == 403
+
+
+def test_the_form_offers_the_building_of_the_last_fiche_on_that_estate(world, login):
+    BuildingFactory(site=world.site_creil, reference="A")
+    tower = BuildingFactory(site=world.site_creil, reference="T")
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, building=tower)
+    page = login(world.landlord_agent).get(create_url(world.site_creil))
+    assert page.context["form"]["building"].value() == tower.pk

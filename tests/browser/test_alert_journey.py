@@ -46,7 +46,9 @@ def test_a_fiche_goes_from_the_caretakers_phone_to_the_right_officer_and_back(
     screenshot(officer, "4-dashboard-officer")
     officer.click(f'[data-testid=alert-table] a:text-is("{reference}")')
     assert "Un agent de" in officer.locator("[data-testid=reporter]").inner_text()
-    assert officer.locator("a[href*='/pieces/']").count() == 1
+    # The photo: once in the history, once in the gallery (whose preview waits for the worker).
+    assert officer.locator("[data-testid=timeline] a[href*='/pieces/']").count() == 1
+    assert officer.locator("[data-testid=gallery] a[href*='/pieces/']").count() == 1
     officer.click("[data-testid=action-acknowledge] button[type=submit]")
     assert "Fiche prise en compte." in officer.locator(".fr-alert").first.inner_text()
     officer.click("button[aria-controls=action-feedback]")

@@ -276,6 +276,12 @@ PAGES: dict[str, Route] = {
         foreign=True,
         control="other_landlord_agent",
     ),
+    # No control yet: the other bundle's fiche has no photo (its zip and previews are 404 to all).
+    "alerts:photos_zip": Route(variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True),
+    "alerts:thumbnail": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.attachment.pk}}], foreign=True
+    ),
+    "alerts:site_positions": Route(reach=LANDLORDS, control="other_landlord_agent"),
     "alerts:transition": Route(
         variants=lambda b: [
             {
@@ -419,6 +425,7 @@ PAGES: dict[str, Route] = {
     "otp_verify": Route(variants=and_post(data=lambda b: {"otp_token": "000000"}), ok=302),
     "oidc_failure": Route(public=True),
     "accessibility": Route(public=True),
+    "service_worker": Route(public=True),
     # The audit trail: prefecture referents read their département's entries only.
     "audit:list": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
     "audit:export": Route(lists=True, reach=AUDITORS, control="prefect_agent"),
