@@ -5,7 +5,7 @@ reports each one on the console as "Refused to …"."""
 import pytest
 from django.urls import reverse
 
-from tests.browser.test_accessibility import PAGES, page_as, scene  # noqa: F401 (fixtures)
+from tests.browser.test_accessibility import PAGES, contexts, page_as, scene  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
