@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
 from . import hooks, routing, selectors
-from .console.forms import SITE_FIELDS, SiteForm
+from .console.forms import SiteForm
 from .errors import ApplicationError
 from .models import OrganisationKind
 from .permissions import home_panel, site_policy
-from .services.sites import site_set_force, site_update
+from .services.sites import SITE_EDITABLE_FIELDS, site_set_force, site_update
 
 
 class SiteForceForm(DsfrBaseForm):
@@ -139,7 +139,7 @@ def add_model_errors(form, error: ValidationError) -> None:
 def site_edit(request, pk):
     """The landlord's managers edit an estate; the rules are site_update's (the API's PATCH too)."""
     site = selectors.site_get(user=request.user, pk=pk, action="change")
-    initial = {name: getattr(site, name) for name in SITE_FIELDS}
+    initial = {name: getattr(site, name) for name in SITE_EDITABLE_FIELDS}
     initial["commune"] = site.commune.insee_code
     form = SiteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from partnerships import selectors
 from partnerships.models import HousingSite
 from partnerships.permissions import site_policy
-from partnerships.services.sites import site_update
+from partnerships.services.sites import SITE_EDITABLE_FIELDS, site_update
 
 
 class HousingSiteSerializer(serializers.ModelSerializer):
@@ -17,24 +17,12 @@ class HousingSiteSerializer(serializers.ModelSerializer):
         model = HousingSite
         fields = [
             "id",
-            "name",
             "reference",
-            "rpls_programme",
-            "address",
-            "postal_code",
             "commune_insee",
             "commune_name",
             "landlord",
             "landlord_name",
-            "latitude",
-            "longitude",
-            "dwellings",
-            "qpv_code",
-            "zsp",
-            "qrr",
-            "entry_authorisation",
-            "entry_authorisation_date",
-            "video_transmission",
+            *(name for name in SITE_EDITABLE_FIELDS if name != "commune"),  # the commune is read-only here
             "updated_at",
         ]
         read_only_fields = ["id", "landlord", "reference", "updated_at"]

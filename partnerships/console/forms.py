@@ -13,6 +13,8 @@ from partnerships.models import (
     User,
 )
 
+from ..services.sites import SITE_EDITABLE_FIELDS
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -104,22 +106,6 @@ class SubstitutionForm(DsfrBaseForm):
         ).exclude(pk=absent.pk)
 
 
-SITE_FIELDS = [
-    "name",
-    "rpls_programme",
-    "address",
-    "postal_code",
-    "commune",
-    "latitude",
-    "longitude",
-    "dwellings",
-    "qpv_code",
-    "zsp",
-    "qrr",
-    "entry_authorisation",
-    "entry_authorisation_date",
-    "video_transmission",
-]
 
 
 class SiteForm(DsfrBaseForm):
@@ -131,7 +117,7 @@ class SiteForm(DsfrBaseForm):
         self.fields.update(
             forms.fields_for_model(
                 HousingSite,
-                fields=[f for f in SITE_FIELDS if f != "commune"],
+                fields=[f for f in SITE_EDITABLE_FIELDS if f != "commune"],
                 widgets={"entry_authorisation_date": DateInput()},
             )
         )
@@ -143,4 +129,4 @@ class SiteForm(DsfrBaseForm):
             widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 5}),
             error_messages={"invalid_choice": _("Aucune commune n'a ce code INSEE.")},
         )
-        self.order_fields(SITE_FIELDS)
+        self.order_fields(SITE_EDITABLE_FIELDS)

@@ -8,6 +8,25 @@ from partnerships.models import AuditAction, HousingSite, Organisation, User
 
 from .permissions import grant
 
+# What a landlord's managers may change on an estate (the edit page and the API's PATCH): never its
+# landlord or reference, which the imports own.
+SITE_EDITABLE_FIELDS = [
+    "name",
+    "rpls_programme",
+    "address",
+    "postal_code",
+    "commune",
+    "latitude",
+    "longitude",
+    "dwellings",
+    "qpv_code",
+    "zsp",
+    "qrr",
+    "entry_authorisation",
+    "entry_authorisation_date",
+    "video_transmission",
+]
+
 OWNER_PERMS = ("partnerships.view_housingsite", "partnerships.change_housingsite")
 
 
