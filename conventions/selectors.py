@@ -262,9 +262,11 @@ def periodic_agenda(convention: Convention, landlord: Organisation, unit: Organi
         .exclude(status=ProblemStatus.RESOLVED)
         .filter(
             Q(opened_by_id=unit.id)
-            | Q(pk__in=PartnershipProblem.alerts.through.objects.filter(alert__in=Alert.objects.filter(unit_q)).values(
-                "partnershipproblem_id"
-            ))
+            | Q(
+                pk__in=PartnershipProblem.alerts.through.objects.filter(
+                    alert__in=Alert.objects.filter(unit_q)
+                ).values("partnershipproblem_id")
+            )
         )
         .order_by("opened_at")
     )
@@ -287,7 +289,10 @@ def partner_page(*, user: User, convention: Convention) -> dict:
     today = timezone.localdate()
     meetings = list(convention.meetings.all())
     actions = [
-        {"item": a, "late": a.due_date is not None and a.due_date < today and a.status in OPEN_ACTION_STATUSES}
+        {
+            "item": a,
+            "late": a.due_date is not None and a.due_date < today and a.status in OPEN_ACTION_STATUSES,
+        }
         for m in meetings
         for a in m.action_items.all()
         if a.owner_id == org.id

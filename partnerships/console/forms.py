@@ -106,8 +106,6 @@ class SubstitutionForm(DsfrBaseForm):
         ).exclude(pk=absent.pk)
 
 
-
-
 class SiteForm(DsfrBaseForm):
     """Field types only: the rules (model validators and constraints, the commune's département) are
     site_update's, the API's too."""
