@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Role, TokenScope
+from partnerships.widgets import NativeDateInput
 
 from .services import TOKEN_ROLES
 
@@ -20,5 +21,5 @@ class ApiTokenForm(forms.Form):
     )
     scope = forms.ChoiceField(label=_("Portée"), choices=TokenScope.choices, initial=TokenScope.READ)
     expires_on = forms.DateField(
-        label=_("Expire le"), initial=in_90_days, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Expire le"), initial=in_90_days, widget=NativeDateInput()
     )
