@@ -6,10 +6,9 @@ import datetime
 
 from django.utils import timezone
 
-from partnerships.exports import export
 from partnerships.localtime import fiche_time
 
-__all__ = ["FICHE_COLUMNS", "export", "fiche_rows"]
+__all__ = ["FICHE_COLUMNS", "fiche_rows"]
 
 FICHE_COLUMNS = [
     ("reference", "Référence"),

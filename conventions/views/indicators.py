@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_record, query_detail
+from partnerships.exports import export
 from partnerships.models import AuditAction, HousingSite
 from partnerships.widgets import prefill_choices
 
@@ -201,7 +202,7 @@ def indicators_export(request, fmt, pk=None):
         ],
     ]
     audit_export(request, convention, "indicateurs", fmt)
-    return exports.export(rows, _export_name(convention, "indicateurs"), fmt, _("Indicateurs"))
+    return export(rows, _export_name(convention, "indicateurs"), fmt, _("Indicateurs"))
 
 
 @login_required
@@ -211,4 +212,4 @@ def fiches_export(request, fmt, pk=None):
         raise Http404
     qs = indicators.fiches(reader, form.filters(), convention)
     audit_export(request, convention, "fiches", fmt)
-    return exports.export(exports.fiche_rows(qs), _export_name(convention, "fiches"), fmt, _("Fiches"))
+    return export(exports.fiche_rows(qs), _export_name(convention, "fiches"), fmt, _("Fiches"))
