@@ -380,3 +380,23 @@ class ResponsePolicy(models.Model):
         """(hours to acknowledge, days to first feedback) for an urgency."""
         prefix = urgency if urgency in ("immediate", "high") else "normal"
         return getattr(self, f"{prefix}_ack_hours"), getattr(self, f"{prefix}_feedback_days")
+
+
+class ReminderSent(models.Model):
+    """One reminder told to one person (conventions/reminders.py): an action item, a periodic point or
+    a convention's expiry, at one threshold. The unique key is what makes each reminder once: a re-run
+    of the task, or a second scheduler, finds the row and sends nothing."""
+
+    recipient = models.ForeignKey("partnerships.User", on_delete=models.CASCADE, related_name="+")
+    # What and which threshold, with the date it is about: a new due date starts a new reminder.
+    key = models.CharField(max_length=120)
+    channel = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="reminder_sent_once")]
+
+    def __str__(self):
+        return f"{self.key} → {self.recipient_id}"

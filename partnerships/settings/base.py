@@ -347,6 +347,13 @@ CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
     # Hourly: each recipient gets theirs at 07:xx in their own département's time.
     "schedule": crontab(minute=0),
 }
+# Follow-up reminders (conventions/reminders.py): action items, periodic points, conventions' ends. Hourly,
+# each département's from 06:00 local time, each reminder once per person; the 07:00 digest carries those
+# its readers chose to read there.
+CELERY_BEAT_SCHEDULE["conventions-reminders"] = {
+    "task": "conventions.tasks.send_reminders_task",
+    "schedule": crontab(minute=30),
+}
 # Retention (RGPD): a fiche closed for longer than this is anonymised by the daily task below (free
 # text and files purged, statistics kept). Three years by default: the span of a convention's reviews.
 PASSERELLE_RETENTION_DAYS = env.int("PASSERELLE_RETENTION_DAYS", default=1095)
