@@ -19,6 +19,7 @@ VENDOR_STAMP := static/vendor/.built
 run: install $(VENDOR_STAMP) $(STATIC_STAMP)
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py demo_data --if-empty
+	$(BIN)/python manage.py send_reminders
 	$(BIN)/python manage.py run_embedded --addr 127.0.0.1:$(PORT)
 
 $(STATIC_STAMP): $(STAMP) $(VENDOR_STAMP) $(STATIC_SOURCES)

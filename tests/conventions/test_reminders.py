@@ -3,10 +3,14 @@ points due within 30 days then late, conventions ending within 90 then 30 days �
 managers and the prefecture's referents, each once, as each chose, substitutes standing in."""
 
 import datetime
+import os
 
 import pytest
 from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.escalation import send_daily_digests
 from alerts.following import notification_preferences_set
@@ -16,6 +20,7 @@ from conventions.reminders import reminders_send
 from partnerships.models import Role, Substitution
 from tests.conventions.factories import make_convention
 from tests.factories import UserFactory
+from tests.net import wait_for
 
 
 def paris(day: str, hour: int = 7) -> datetime.datetime:
@@ -251,3 +256,47 @@ def test_the_reminder_kinds_are_on_the_preferences_page(world, client):
 def test_the_beat_runs_the_reminders_hourly():
     entry = settings.CELERY_BEAT_SCHEDULE["conventions-reminders"]
     assert entry["task"] == "conventions.tasks.send_reminders_task"
+
+
+def test_the_command_sends_what_is_due_now_once(world, convention, capsys):
+    meeting = Meeting.objects.create(
+        convention=convention, kind=MeetingKind.STEERING, date=timezone.localdate()
+    )
+    ActionItem.objects.create(
+        meeting=meeting, text="Action", owner=world.police, due_date=timezone.localdate()
+    )
+    call_command("send_reminders")
+    call_command("send_reminders")
+    assert capsys.readouterr().out.splitlines() == ["Rappels envoyés : 2", "Rappels envoyés : 0"]
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL), as in CI")
+@pytest.mark.django_db(transaction=True)
+# One test process at a time: the broker's queue is shared (see tests/alerts/test_notifications.py).
+@pytest.mark.xdist_group("shared-redis-worker")
+def test_a_real_worker_runs_the_beat_task_and_delivers_each_reminder_once(world, convention):
+    from celery.contrib.testing.worker import start_worker
+
+    from alerts.outbox import deliver_outbox
+    from conventions.tasks import send_reminders_task
+    from partnerships.celery import app
+
+    today = timezone.localdate()
+    meeting = Meeting.objects.create(convention=convention, kind=MeetingKind.STEERING, date=today)
+    ActionItem.objects.create(meeting=meeting, text="Action", owner=world.police, due_date=today)
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        send_reminders_task.delay()
+        rows = OutboxEmail.objects.filter(key__startswith="reminder:")
+        assert wait_for(lambda: rows.count() == 2 and not rows.exclude(status="sent").exists())
+        # A second run sends nothing: the solo worker runs its tasks in order, so once a marker queued
+        # after it is sent, the second run is over.
+        send_reminders_task.delay()
+        marker = OutboxEmail.objects.create(
+            key="test:marker", to=["marker@example.fr"], subject="M", body="M"
+        )
+        deliver_outbox.delay(marker.pk)
+        assert wait_for(lambda: OutboxEmail.objects.get(pk=marker.pk).status == "sent")
+    assert ReminderSent.objects.count() == 2
+    reminded = sorted(m.to[0] for m in mail.outbox if m.to != ["marker@example.fr"])
+    assert reminded == sorted([world.police_manager.email, world.prefect_agent.email])
