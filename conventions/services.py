@@ -370,7 +370,9 @@ def _linkable(actor: User | None, alerts) -> list:
 
     visible = visible_alerts_q(actor)
     ids = {a.pk for a in alerts}
-    allowed = set(Alert.objects.filter(visible, pk__in=ids).values_list("pk", flat=True)) if visible else set()
+    allowed = (
+        set(Alert.objects.filter(visible, pk__in=ids).values_list("pk", flat=True)) if visible else set()
+    )
     if allowed != ids:
         raise ApplicationError(_("Fiche introuvable."), code="not_found")
     return list(alerts)

@@ -15,9 +15,7 @@ urlpatterns = [
     path("problemes/<int:pk>/", problems.problem_detail, name="problem_detail"),
     path("problemes/<int:pk>/plan-d-action/", problems.problem_action_plan, name="problem_action_plan"),
     path("problemes/<int:pk>/fiches/", problems.problem_link, name="problem_link"),
-    path(
-        "problemes/<int:pk>/fiches/<int:alert_pk>/delier/", problems.problem_unlink, name="problem_unlink"
-    ),
+    path("problemes/<int:pk>/fiches/<int:alert_pk>/delier/", problems.problem_unlink, name="problem_unlink"),
     path("<int:pk>/", conventions.convention_detail, name="detail"),
     path("<int:pk>/mon-organisation/", conventions.convention_partner, name="partner"),
     path("<int:pk>/modifier/", conventions.convention_edit, name="edit"),

@@ -84,7 +84,9 @@ def problem_detail(request, pk):
             "page_title": problem.title,
             "problem": problem,
             "can_change": can_change,
-            "linked": selectors.problem_linked_alerts(user=request.user, problem=problem, can_change=can_change),
+            "linked": selectors.problem_linked_alerts(
+                user=request.user, problem=problem, can_change=can_change
+            ),
             "timeline": selectors.problem_timeline(user=request.user, problem=problem),
             "link_form": ProblemLinkForm(user=request.user) if can_change else None,
             "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
@@ -124,7 +126,9 @@ def problem_link(request, pk):
     form = ProblemLinkForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.problem_link_alerts(actor=request.user, problem=problem, alerts=form.cleaned_data["alerts"])
+            services.problem_link_alerts(
+                actor=request.user, problem=problem, alerts=form.cleaned_data["alerts"]
+            )
         except ApplicationError as error:
             form.add_error("alert_references", error.message)
         else:

@@ -177,7 +177,9 @@ def test_a_landlord_links_only_its_own_fiches_so_a_problem_never_groups_two_land
 ):
     own = make_alert(world)
     foreign = make_alert(world, site=world.other_site)  # the other landlord's estate, in Creil too
-    problem = problem_create(actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T")
+    problem = problem_create(
+        actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T"
+    )
 
     response = login(world.landlord_manager).post(
         reverse("conventions:problem_link", args=[problem.pk]),
@@ -211,9 +213,12 @@ def test_a_force_links_a_second_landlord_s_fiche_and_each_landlord_sees_only_its
     assert own.reference in body
     assert foreign.reference not in body  # neither in the linked fiches nor in the history
     assert "et 1 fiche que vous ne pouvez pas consulter" in body
-    assert foreign.reference in login(world.police_manager).get(
-        reverse("conventions:problem_detail", args=[problem.pk])
-    ).content.decode()
+    assert (
+        foreign.reference
+        in login(world.police_manager)
+        .get(reverse("conventions:problem_detail", args=[problem.pk]))
+        .content.decode()
+    )
 
 
 def test_a_fiche_is_unlinked_only_by_who_may_link_it(world, login):
@@ -226,7 +231,9 @@ def test_a_fiche_is_unlinked_only_by_who_may_link_it(world, login):
     refused = login(world.landlord_manager).post(
         reverse("conventions:problem_unlink", args=[problem.pk, foreign.pk])
     )
-    done = login(world.landlord_manager).post(reverse("conventions:problem_unlink", args=[problem.pk, own.pk]))
+    done = login(world.landlord_manager).post(
+        reverse("conventions:problem_unlink", args=[problem.pk, own.pk])
+    )
 
     assert refused.status_code == 404
     assert done.status_code == 302
@@ -235,7 +242,9 @@ def test_a_fiche_is_unlinked_only_by_who_may_link_it(world, login):
 
 
 def test_the_action_plan_is_edited_and_each_version_is_in_the_problem_s_history(world, login):
-    problem = problem_create(actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T")
+    problem = problem_create(
+        actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T"
+    )
     url = reverse("conventions:problem_action_plan", args=[problem.pk])
 
     login(world.police_manager).post(url, {"action_plan": "Rondes le soir"})
@@ -254,7 +263,9 @@ def test_the_action_plan_is_edited_and_each_version_is_in_the_problem_s_history(
 
 
 def test_a_landlord_agent_and_an_uninvolved_force_cannot_change_a_problem(world, login):
-    problem = problem_create(actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T")
+    problem = problem_create(
+        actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T"
+    )
 
     for user in (world.landlord_agent, world.gendarme, world.other_landlord_agent):
         response = login(user).post(
@@ -269,7 +280,9 @@ def test_a_landlord_agent_and_an_uninvolved_force_cannot_change_a_problem(world,
 
 def test_each_status_transition_stores_its_date_and_the_page_shows_them(world, login, time_machine):
     time_machine.move_to("2026-03-02 10:00:00+00:00")
-    problem = problem_create(actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T")
+    problem = problem_create(
+        actor=world.landlord_manager, site=world.site_creil, commune=world.creil, title="T"
+    )
     time_machine.move_to("2026-03-09 10:00:00+00:00")
     problem_transition(actor=world.police_manager, problem=problem, to_status="in_treatment")
     time_machine.move_to("2026-04-20 10:00:00+00:00")
