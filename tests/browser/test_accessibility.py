@@ -99,6 +99,13 @@ class Scene:
             action_plan="Passages renforcés, éclairage du hall.",
             alerts=[answered],
         )
+        # Just opened by the landlord: no action plan yet (its form sent empty comes back in error).
+        self.new_problem = problem_create(
+            actor=world.landlord_manager,
+            site=world.site_creil,
+            commune=world.creil,
+            title="Tags dans le hall A",
+        )
 
         # The landlord's organisation administrator, with an API token and a webhook to list.
         self.org_admin = UserFactory(organisation=world.landlord, role=Role.ADMIN, email="admin@bailleur.fr")
@@ -145,6 +152,11 @@ PAGES = {
         "my convention": lambda s: reverse("conventions:partner", args=[s.convention.pk]),
         "imports": lambda s: reverse("imports:index"),
         "sites import": lambda s: reverse("imports:upload", args=["sites"]),
+        "problems": lambda s: reverse("conventions:problems") + f"?site={s.world.site_creil.pk}",
+        "problem": lambda s: reverse("conventions:problem_detail", args=[s.problem.pk]),
+        "new problem": lambda s: reverse("conventions:problem_create") + f"?fiche={s.alert.reference}",
+        "problem action plan": lambda s: reverse("conventions:problem_action_plan", args=[s.new_problem.pk]),
+        "problem fiches": lambda s: reverse("conventions:problem_link", args=[s.problem.pk]),
     },
     "officer": {
         "home": lambda s: reverse("home"),
@@ -352,6 +364,7 @@ EMPTY_FORMS = {
     "anonymous": ["login"],
     "landlord_agent": ["filing, form step"],
     "officer": ["second factor"],
+    "landlord_manager": ["new problem", "problem action plan", "problem fiches"],
     "prefect_agent": ["new convention", "new meeting", "new problem", "territories import"],
 }
 
