@@ -167,9 +167,9 @@ class IndicatorFilterForm(DsfrBaseForm):
         )
 
 
-def _alert_references_field(**kwargs) -> forms.CharField:
+def _alert_references_field(label=_("Fiches liées"), **kwargs) -> forms.CharField:
     return forms.CharField(
-        label=_("Fiches liées"),
+        label=label,
         help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."),
         **kwargs,
     )
@@ -227,7 +227,7 @@ class ProblemForm(DsfrBaseForm, forms.ModelForm):
 
 
 class ProblemLinkForm(DsfrBaseForm):
-    alert_references = _alert_references_field()
+    alert_references = _alert_references_field(label=_("Lier d'autres fiches"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
