@@ -167,9 +167,9 @@ class IndicatorFilterForm(DsfrBaseForm):
         )
 
 
-def _alert_references_field(label=_("Fiches liées"), **kwargs) -> forms.CharField:
+def _alert_references_field(label=None, **kwargs) -> forms.CharField:
     return forms.CharField(
-        label=label,
+        label=label or _("Fiches liées"),
         help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."),
         **kwargs,
     )
