@@ -326,3 +326,20 @@ def test_another_landlord_s_estate_cannot_filter_the_problem_list_nor_pre_fill_t
 
     assert listed.status_code == 404
     assert form.initial == {}
+
+
+def test_the_platform_itself_works_a_problem_through_the_same_services_for_demo_data(world):
+    alert = make_alert(world)
+    problem = problem_create(actor=world.officer, site=world.site_creil, commune=world.creil, title="T")
+
+    problem_link_alerts(actor=None, problem=problem, alerts=[alert])
+    problem_set_action_plan(actor=None, problem=problem, action_plan="Rondes")
+    problem_transition(actor=None, problem=problem, to_status="in_treatment")
+
+    problem.refresh_from_db()
+    assert (problem.status, problem.action_plan, list(problem.alerts.all())) == (
+        "in_treatment",
+        "Rondes",
+        [alert],
+    )
+    assert [e.action for e in problem.events.order_by("id")] == ["create", "link", "action_plan", "status"]
