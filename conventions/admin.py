@@ -52,7 +52,7 @@ class PartnershipProblemAdmin(admin.ModelAdmin):
     list_filter = ["department", "status"]
     raw_id_fields = ["site", "commune", "alerts"]
     # Status changes go through conventions.services.problem_transition.
-    readonly_fields = ["status", "resolved_at"]
+    readonly_fields = ["status", "in_treatment_at", "resolved_at"]
 
 
 admin.site.register(ConventionDocument)

@@ -268,8 +268,10 @@ class PartnershipProblem(models.Model):
     alerts = models.ManyToManyField(
         "alerts.Alert", blank=True, related_name="partnership_problems", verbose_name=_("fiches liées")
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The moment of each transition (identified: opened_at), kept for the timeline and the indicators.
+    opened_at = models.DateTimeField(_("identifié le"), auto_now_add=True)
+    in_treatment_at = models.DateTimeField(_("en traitement depuis le"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -309,7 +311,8 @@ class ConventionEvent(HistoryEvent):
 
 
 class PartnershipProblemEvent(HistoryEvent):
-    """History of a partnership problem: its opening and each change of status."""
+    """History of a partnership problem: its opening, each change of status, of its action plan and
+    of its linked fiches."""
 
     problem = models.ForeignKey(PartnershipProblem, on_delete=models.CASCADE, related_name="events")
 
