@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conventions', '0007_convention_parquet_reads_fiches'),
+        ('conventions', '0008_partnership_problem_in_treatment_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
