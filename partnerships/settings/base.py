@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PASSERELLE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -99,6 +100,9 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Every filter's empty choice (django-filter's default is « --------- », read aloud as dashes): set
+# when each filter is built, so prefill_choices and the API schema read it too.
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("Tous")
 
 # ------------------------------------------------------------------------------
 # Database
