@@ -276,7 +276,9 @@ PASSERELLE_WEBHOOK_TIMEOUT = env.float("PASSERELLE_WEBHOOK_TIMEOUT", default=10.
 # Celery
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# `filesystem://localhost/`, not `filesystem://`: the folders are the transport options below, the
+# host is ignored, but without one kombu warns at every start « No hostname was supplied ».
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
