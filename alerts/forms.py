@@ -8,7 +8,7 @@ from dsfr.forms import DsfrBaseForm
 
 from partnerships.localtime import ZonedDateTimeField, local_now, zone_of
 from partnerships.models import Organisation, OrganisationKind
-from partnerships.widgets import NativeDateInput, label_empty_choices
+from partnerships.widgets import NamedEmptyChoices, NativeDateInput, label_empty_choices
 
 from .models import SUBCATEGORIES, Alert, Category, Channel, FollowKind, Outcome, ReturnReason
 from .services.filing import DRAFT_FIELDS, facts_at_error
@@ -17,10 +17,11 @@ from .validators import FREE_TEXT_MAX_LENGTH, validate_free_text
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class DsfrForm(DsfrBaseForm):
+class DsfrForm(NamedEmptyChoices, DsfrBaseForm):
     """Every free-text box (a Textarea) is capped at FREE_TEXT_MAX_LENGTH, here and in the browser.
     Rendered by the project's FORM_RENDERER like every form: templates/ first (no `dsfr` marker
-    attribute in the HTML), then django-dsfr's widget templates (dsfr comes before django.forms)."""
+    attribute in the HTML), then django-dsfr's widget templates (dsfr comes before django.forms).
+    Every select's empty choice says « Choisir… » (NamedEmptyChoices)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 the pages and the API that render them (no query per row)."""
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,13 +193,28 @@ def routing_queue(*, user: User) -> QuerySet[Alert]:
     returned by a unit), oldest first."""
     if not (scope.is_prefecture(user) or user.is_superuser):
         return Alert.objects.none()
+    # A returned fiche's latest return, read from its timeline in the page's own query (subqueries,
+    # not a query per row): the reason, the unit that returned it and its comment.
+    returns = AlertEvent.objects.filter(
+        alert=OuterRef("pk"), kind=EventKind.TRANSITION, to_status=Status.RETURNED
+    ).order_by("-created_at", "-id")
     return (
         alert_policy.instances(user, "route")
         .filter(routed_unit__isnull=True, status__in=OPEN_STATUSES)
         .select_related("site__commune", "landlord")
+        .annotate(
+            return_reason=Subquery(returns.values(reason=KeyTextTransform("reason", "data"))[:1]),
+            returned_by=Subquery(returns.values("organisation__name")[:1]),
+            return_comment=Subquery(returns.values("message")[:1]),
+        )
         .alias(urgency_rank=URGENCY_RANK_EXPRESSION)
         .order_by("urgency_rank", "submitted_at", "id")
     )
+
+
+def overdue_count(*, user: User) -> int:
+    """How many of the fiches the user sees are late (acknowledgement or first feedback)."""
+    return alert_policy.instances(user, "view").filter(overdue_q(timezone.now())).count()
 
 
 def recent_filing_sites(*, user: User, limit: int = 5) -> list:

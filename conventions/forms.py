@@ -5,7 +5,7 @@ from dsfr.forms import DsfrBaseForm
 from alerts.models import Alert, Category
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind
 from partnerships.permissions import site_policy
-from partnerships.widgets import FastSelect, NativeDateInput
+from partnerships.widgets import FastSelect, NamedEmptyChoices, NativeDateInput
 
 from . import indicators
 from .models import ActionItem, Commitment, Convention, Meeting, PartnershipProblem, ResponsePolicy
@@ -13,7 +13,7 @@ from .permissions import visible_alerts_q
 from .services import CONVENTION_FIELDS, convention_errors
 
 
-class ConventionForm(DsfrBaseForm, forms.ModelForm):
+class ConventionForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     signatories = forms.ModelMultipleChoiceField(
         label=_("Signataires"),
         queryset=Organisation.objects.none(),
@@ -45,6 +45,7 @@ class ConventionForm(DsfrBaseForm, forms.ModelForm):
         self.fields["parent"].queryset = Convention.objects.filter(department_id=department_id).exclude(
             pk=self.instance.pk
         )
+        self.fields["parent"].empty_label = _("Aucune")  # optional: most conventions amend none
         if self.instance.pk:
             self.fields["signatories"].initial = [s.organisation_id for s in self.instance.signatories.all()]
 
@@ -63,7 +64,7 @@ class ConventionForm(DsfrBaseForm, forms.ModelForm):
         return data
 
 
-class CommitmentForm(DsfrBaseForm, forms.ModelForm):
+class CommitmentForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Commitment
         fields = ["text", "responsible", "status", "due_date"]
@@ -74,7 +75,7 @@ class CommitmentForm(DsfrBaseForm, forms.ModelForm):
         }
 
 
-class MeetingForm(DsfrBaseForm, forms.ModelForm):
+class MeetingForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["kind", "date", "attendees", "minutes", "minutes_file"]
@@ -85,7 +86,7 @@ class MeetingForm(DsfrBaseForm, forms.ModelForm):
         }
 
 
-class ActionItemForm(DsfrBaseForm, forms.ModelForm):
+class ActionItemForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = ActionItem
         fields = ["meeting", "text", "owner", "due_date"]
@@ -103,7 +104,8 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
     return form
 
 
-class IndicatorFilterForm(DsfrBaseForm):
+class IndicatorFilterForm(NamedEmptyChoices, DsfrBaseForm):
+    empty_choice_label = _("Tous")
     start = forms.DateField(label=_("Du"), widget=NativeDateInput(), required=False)
     end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False)
     # A department's communes and estates run into the thousands: FastSelect renders them.
@@ -187,7 +189,7 @@ def linkable_alerts(form, data: dict) -> list:
     return found
 
 
-class ProblemForm(DsfrBaseForm, forms.ModelForm):
+class ProblemForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     alert_references = _alert_references_field(required=False)
 
     class Meta:

@@ -4,6 +4,7 @@ import html
 
 from django import forms
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 
 def esc(value) -> str:
@@ -73,3 +74,15 @@ def label_empty_choices(form, label) -> None:
             choices = list(field.choices)
             if choices[0][0] in ("", None) and str(choices[0][1]).strip("-—") == "":
                 field.choices = [("", label), *choices[1:]]
+
+
+class NamedEmptyChoices:
+    """Form mixin: the empty choice of every select the form declares says `empty_choice_label`
+    (« Choisir… » by default, « Tous » for a filter form). Fields a subclass adds after
+    `super().__init__()` are its own to name (label_empty_choices)."""
+
+    empty_choice_label = gettext_lazy("Choisir…")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_empty_choices(self, self.empty_choice_label)

@@ -121,3 +121,43 @@ def _is_zombie(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+def test_the_embedded_worker_starts_without_the_hostname_or_root_warnings(tmp_path):
+    """What a newcomer reads at `make run`: kombu's « No hostname was supplied » (a filesystem:// URL
+    without a host) and Celery's SecurityWarning when run as root both read like errors."""
+    environment = run_embedded.child_environment()
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "DATABASE_URL"):
+        environment.pop(name, None)
+    environment.update(DJANGO_SETTINGS_MODULE="partnerships.settings.local", PASSERELLE_VAR_DIR=str(tmp_path))
+    # The command line run_embedded starts, with a single process: only its start-up is read.
+    command = [*run_embedded.CHILDREN["worker"][:-1], "1", "--without-heartbeat", "--without-mingle"]
+    worker = subprocess.Popen(  # noqa: S603 - our own command line
+        command,
+        env=environment,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = worker.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if " ready." in line:
+                break
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+    text = "".join(output)
+
+    assert " ready." in text, text
+    assert "filesystem://" in text  # the banner names the embedded broker
+    assert "No hostname was supplied" not in text
+    assert "superuser privileges" not in text
+    assert "SecurityWarning" not in text

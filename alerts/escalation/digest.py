@@ -30,7 +30,9 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     soon = now + datetime.timedelta(hours=24)
     sent = 0
-    substitutes = substitutes_on(timezone.localdate(now))
+    # Absences are kept in local days: whether a substitute reads the digest depends on the
+    # recipient's own date (Paris's is a day off for Nouméa at 07:00, and for any zone at midnight).
+    substitutes: dict[datetime.date, dict] = {}
     followed = pending_notifications()
     recipients = {user.pk: user for user in digest_recipients()}
     recipients.update(
@@ -81,7 +83,9 @@ def send_daily_digests(*, now: datetime.datetime | None = None) -> int:
         )
         subject = f"[Passerelle] Point quotidien : {len(overdue)} en retard, {len(due_soon)} à échéance"
         # A manager on leave: their substitute reads the digest of their perimeter meanwhile.
-        substitute = substitutes.get(user.pk)
+        if local.date() not in substitutes:
+            substitutes[local.date()] = substitutes_on(local.date())
+        substitute = substitutes[local.date()].get(user.pk)
         if substitute is not None:
             subject += f" (suppléance de {user})"
         to = (substitute or user).email

@@ -5,7 +5,7 @@ from django import template
 from django.utils.html import format_html
 
 from .. import selectors
-from ..models import Status, Urgency
+from ..models import ReturnReason, Status, Urgency
 from ..permissions import alert_policy
 from ..views.lists import label
 
@@ -43,6 +43,12 @@ def urgency_badge(alert):
 
 
 @register.filter
+def return_reason_label(value):
+    """`{{ alert.return_reason|return_reason_label }}`: the French label of a stored return reason."""
+    return ReturnReason(value).label if value in ReturnReason.values else ""
+
+
+@register.filter
 def choice_label(alert, name):
     """`{{ alert|choice_label:"status" }}`: get_status_display from cached labels, for list rows."""
     return label(alert, name)
@@ -55,6 +61,7 @@ def alert_panel(user):
     if not user.is_authenticated:
         return None
     counts = selectors.status_counts(user=user)
+    routes = alert_policy.user_has_permission(user, "route")
     return {
         "counts": [
             {"status": value, "label": label, "count": counts[value]}
@@ -62,9 +69,9 @@ def alert_panel(user):
             if counts[value]
         ],
         "first": selectors.first_alerts(selectors.alert_list(user=user), 5),
-        "to_route": selectors.routing_queue(user=user).count()
-        if alert_policy.user_has_permission(user, "route")
-        else None,
+        # The prefecture's two figures to act on, each a link to its list.
+        "to_route": selectors.routing_queue(user=user).count() if routes else None,
+        "overdue": selectors.overdue_count(user=user) if routes else None,
         **list_links(user),
     }
 

@@ -15,6 +15,7 @@ from partnerships.models import (
 
 from ..auth.password import password_rules_hint
 from ..services.sites import SITE_EDITABLE_FIELDS
+from ..widgets import NamedEmptyChoices, label_empty_choices
 
 
 class DateInput(forms.DateInput):
@@ -29,7 +30,7 @@ class InvitationForm(DsfrBaseForm):
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.AGENT)
 
 
-class OrganisationForm(DsfrBaseForm):
+class OrganisationForm(NamedEmptyChoices, DsfrBaseForm):
     name = forms.CharField(label=_("Nom de l'organisation"), max_length=200)
     kind = forms.ChoiceField(label=_("Type"), choices=OrganisationKind.choices)
     department = forms.ModelChoiceField(label=_("Département"), queryset=Department.objects.order_by("code"))
@@ -83,7 +84,7 @@ class AcceptInvitationForm(DsfrBaseForm):
         return data
 
 
-class CorrespondentForm(DsfrBaseForm, forms.ModelForm):
+class CorrespondentForm(NamedEmptyChoices, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = SecurityCorrespondent
         fields = ["full_name", "function", "email", "phone", "user"]
@@ -94,7 +95,7 @@ class CorrespondentForm(DsfrBaseForm, forms.ModelForm):
         self.fields["user"].queryset = User.objects.filter(organisation=organisation, is_active=True)
 
 
-class SubstitutionForm(DsfrBaseForm):
+class SubstitutionForm(NamedEmptyChoices, DsfrBaseForm):
     starts_on = forms.DateField(label=_("Absent du"), widget=DateInput())
     ends_on = forms.DateField(label=_("au (inclus)"), widget=DateInput())
     substitute = forms.ModelChoiceField(label=_("Suppléant"), queryset=User.objects.none())
@@ -129,3 +130,4 @@ class SiteForm(DsfrBaseForm):
             error_messages={"invalid_choice": _("Aucune commune n'a ce code INSEE.")},
         )
         self.order_fields(SITE_EDITABLE_FIELDS)
+        label_empty_choices(self, _("Choisir…"))

@@ -4,7 +4,7 @@ from dsfr.forms import DsfrBaseForm
 
 from partnerships.importers.sites import FORMATS as SITE_FORMATS
 from partnerships.importers.territories import FORMATS as TERRITORY_FORMATS
-from partnerships.widgets import NativeDateInput
+from partnerships.widgets import NamedEmptyChoices, NativeDateInput
 
 from ..permissions import import_policy
 
@@ -15,7 +15,7 @@ TERRITORY_FORMAT_LABELS = {
 }
 
 
-class ImportForm(DsfrBaseForm):
+class ImportForm(NamedEmptyChoices, DsfrBaseForm):
     file = forms.FileField(
         label=_("Fichier CSV"),
         help_text=_("Encodage UTF-8 ou Windows (cp1252) ; séparateur point-virgule, virgule ou tabulation."),

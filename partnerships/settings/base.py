@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PASSERELLE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -99,6 +100,9 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Every filter's empty choice (django-filter's default is « --------- », read aloud as dashes): set
+# when each filter is built, so prefill_choices and the API schema read it too.
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("Tous")
 
 # ------------------------------------------------------------------------------
 # Database
@@ -281,7 +285,9 @@ PASSERELLE_WEBHOOK_TIMEOUT = env.float("PASSERELLE_WEBHOOK_TIMEOUT", default=10.
 # Celery
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# `filesystem://localhost/`, not `filesystem://`: the folders are the transport options below, the
+# host is ignored, but without one kombu warns at every start « No hostname was supplied ».
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

@@ -209,6 +209,34 @@ def test_the_home_page_panel_shows_the_users_fiches(world, login, fiches):
     assert "1 fiche attend un routage manuel." in prefect_home
 
 
+def test_the_prefectures_home_links_its_overdue_and_to_route_counts_to_their_lists(world, login, fiches):
+    Alert.objects.filter(pk=fiches["creil"].pk).update(
+        ack_due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    client = login(world.prefect_agent)
+    home = client.get(reverse("home")).content.decode()
+
+    assert "1 fiche est en retard" in home
+    assert f'href="{LIST}?overdue=true"' in home
+    assert f'href="{reverse("alerts:routing_queue")}" data-testid="to-route-link"' in home
+    assert table_references(client.get(LIST, {"overdue": "true"})) == refs(fiches, "creil")
+
+
+def test_the_routing_queue_says_which_unit_returned_a_fiche_and_why(world, login, fiches):
+    services.alert_return_to_prefecture(
+        actor=world.officer, alert=fiches["creil"], reason="other", comment="Adresse sur la commune voisine"
+    )
+
+    page = login(world.prefect_agent).get(reverse("alerts:routing_queue")).content.decode()
+
+    row = page[page.index(fiches["creil"].reference) :].split("</tr>")[0]
+    assert "Renvoyée par Commissariat de Creil : Autre" in row
+    assert "« Adresse sur la commune voisine »" in row
+    nowhere = page[page.index(fiches["nowhere"].reference) :].split("</tr>")[0]
+    assert "Renvoyée" not in nowhere  # no competent unit: never returned
+
+
 def test_the_estate_page_lists_the_fiches_of_that_estate_only(world, login, fiches):
     page = login(world.officer).get(reverse("sites:detail", args=[world.site_creil.pk])).content.decode()
     assert fiches["creil"].reference in page
@@ -258,6 +286,26 @@ def test_list_pages_run_a_constant_number_of_queries(
     many = count_queries(client, url, django_assert_max_num_queries, 30)
 
     assert many == few == expected
+
+
+def test_the_routing_queue_reads_its_returned_fiches_reasons_in_a_constant_number_of_queries(
+    world, login, django_assert_max_num_queries
+):
+    def file_and_return(count):
+        for _ in range(count):
+            alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+            services.alert_return_to_prefecture(actor=world.officer, alert=alert, reason="out_of_area")
+
+    client = login(world.prefect_agent)
+    queue = reverse("alerts:routing_queue")
+    file_and_return(3)
+    few = count_queries(client, queue, django_assert_max_num_queries, 30)
+    file_and_return(17)
+    many = count_queries(client, queue, django_assert_max_num_queries, 30)
+
+    # The same 7 as the queue of fiches without a unit: the return is read by the rows' own query.
+    assert many == few == 7
+    assert client.get(queue).content.decode().count("Renvoyée par Commissariat de Creil : Hors zone") == 20
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_the_fiche(world, login, fiches):

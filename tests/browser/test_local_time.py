@@ -1,5 +1,6 @@
-"""Local time in a real browser, on a phone and at 1366 px: a Martinique caretaker filing at 02:36
-local time sees 02:36 pre-filled, and a reader in Paris sees that time said in Martinique's zone."""
+"""Local time in a real browser, on a phone and at 1366 px: a caretaker filing on a Martinique estate
+at 02:36 local time sees 02:36 pre-filled; their landlord's manager, in the Oise (Paris time), reads
+every time of that fiche said in Martinique's zone, and the Martinique prefecture reads it bare."""
 
 import datetime
 import re
@@ -9,25 +10,34 @@ import time_machine
 from django.urls import reverse
 
 from alerts.models import Alert
-from partnerships.models import Role, User
+from partnerships.models import Role
 from tests.browser.conftest import PHONE
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import HousingSiteFactory, UserFactory
 
 WIDE = {"viewport": {"width": 1366, "height": 900}}
 NOW = datetime.datetime(2026, 3, 2, 6, 36, tzinfo=datetime.UTC)  # 02:36 in Fort-de-France, 07:36 in Paris
+# A date and time as the pages write them, with the zone's name when there is one.
+TIME = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}(?: \([^)]*\))?")
+
+
+def times_on(page) -> list[str]:
+    return TIME.findall(page.locator("main").inner_text())
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390", "1366"])
 def test_a_martinique_fiche_is_typed_in_martinique_time_and_read_in_it_from_paris(
     world, live_server, new_page, login_as, screenshot, viewport
 ):
-    caretaker = UserFactory(organisation=world.landlord_972, role=Role.AGENT, email="gardien@simar.mq")
-    # The platform admin reads in Paris's zone (no département of their own).
-    admin = User.objects.create_superuser(email="admin@passerelle.fr", password=DEFAULT_PASSWORD)
+    # A landlord of the Oise (Paris time) that also has estates in Martinique.
+    world.landlord.departments.add(world.martinique)
+    estate = HousingSiteFactory(
+        landlord=world.landlord, commune=world.fdf, name="Résidence Bellevue", postal_code="97200"
+    )
+    caretaker = UserFactory(organisation=world.landlord, role=Role.AGENT, email="gardien@bellevue.mq")
     with time_machine.travel(NOW, tick=True):
         page = new_page(viewport)
         login_as(page, live_server, caretaker)
-        page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_972.pk}")
+        page.goto(f"{live_server.url}{reverse('alerts:create')}?site={estate.pk}")
         assert page.input_value("input[name=facts_at]").startswith("2026-03-02T02:3")
         screenshot(page, "1-caretaker-form")
         page.select_option("select[name=category]", "drugs")
@@ -37,13 +47,28 @@ def test_a_martinique_fiche_is_typed_in_martinique_time_and_read_in_it_from_pari
         page.fill("textarea[name=description]", "Regroupement dans le hall, échanges suspects.")
         page.click("button[value=submit]")
         page.wait_for_url(re.compile(r"/fiches/\d+/confirmation/$"))
-        alert = Alert.objects.get(site=world.site_972)
+        alert = Alert.objects.get(site=estate)
         assert alert.facts_at == datetime.datetime(2026, 3, 2, 6, 30, tzinfo=datetime.UTC)
+        fiche = f"{live_server.url}{reverse('alerts:detail', args=[alert.pk])}"
 
-        reader = new_page(viewport)
-        login_as(reader, live_server, admin)
-        reader.goto(f"{live_server.url}{reverse('alerts:detail', args=[alert.pk])}")
-        facts = reader.locator("dt:text('Faits du') + dd")
+        # The landlord's manager, in the Oise: every time of the fiche is Martinique's, and says so.
+        manager = new_page(viewport)
+        login_as(manager, live_server, world.landlord_manager)
+        manager.goto(fiche)
+        facts = manager.locator("dt:text('Faits du') + dd")
         assert facts.inner_text() == "02/03/2026 02:30 (heure de la Martinique)"
+        times = times_on(manager)
+        assert len(times) >= 3, times  # the facts, the filing, the timeline at least
+        assert all(time.endswith(" (heure de la Martinique)") for time in times), times
         facts.scroll_into_view_if_needed()
-        screenshot(reader, "2-paris-reader")
+        screenshot(manager, "2-oise-landlord-manager")
+
+        # The Martinique prefecture reads the same times with no zone named.
+        local = new_page(viewport)
+        login_as(local, live_server, world.prefect_972)
+        local.goto(fiche)
+        assert local.locator("dt:text('Faits du') + dd").inner_text() == "02/03/2026 02:30"
+        times = times_on(local)
+        assert len(times) >= 3, times
+        assert not [time for time in times if "(" in time], times
+        screenshot(local, "3-martinique-prefecture")

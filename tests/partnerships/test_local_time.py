@@ -10,12 +10,12 @@ import time_machine
 from django.apps import apps as django_apps
 from django.urls import reverse
 
-from alerts.escalation import send_daily_digests
+from alerts.escalation import digest, send_daily_digests
 from alerts.models import Alert, OutboxEmail
 from conventions.delays import add_working_days
 from partnerships.importers.communes import _upsert_departments
 from partnerships.localtime import fiche_time, iso_local
-from partnerships.models import Department, Role
+from partnerships.models import Department, Role, Substitution
 from tests.alerts.factories import filed_alert
 from tests.factories import (
     CommuneFactory,
@@ -196,6 +196,48 @@ def test_the_daily_digest_goes_at_seven_local_time_once_per_local_day(world, reu
     assert digest.key.endswith(":2026-03-03")
     with time_machine.travel(utc(2026, 3, 4, 3, 0), tick=False):
         assert send_daily_digests() == 1  # the next local day
+
+
+@pytest.mark.parametrize(
+    ("where", "digest_hour", "run_at", "read_by"),
+    [
+        # 00:30 on 4 March in Saint-Denis, still 21:30 on 3 March in Paris: the absence (through
+        # 3 March) is over locally, the manager reads their own digest again.
+        ("974", 0, utc(2026, 3, 3, 20, 30), "manager"),
+        # 23:30 on 3 March in Fort-de-France, already 04:30 on 4 March in Paris: still absent
+        # locally, the substitute reads it.
+        ("972", 23, utc(2026, 3, 4, 3, 30), "substitute"),
+    ],
+)
+def test_the_digest_picks_the_substitute_on_the_recipients_local_day_not_paris(
+    world, reunion, monkeypatch, where, digest_hour, run_at, read_by
+):
+    if where == "974":
+        site, agent, manager = reunion
+    else:
+        site, agent = world.site_972, UserFactory(organisation=world.landlord_972, email="gardien@simar.mq")
+        manager = UserFactory(organisation=world.police_972, role=Role.MANAGER, email="chef@fdf.mq")
+    substitute = UserFactory(
+        organisation=manager.organisation, role=Role.MANAGER, email=f"adjoint-{where}@x.fr"
+    )
+    # The absence ends at local midnight between 3 and 4 March (ends_on is inclusive).
+    Substitution.objects.create(
+        user=manager,
+        substitute=substitute,
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 3, 3),
+    )
+    with time_machine.travel(run_at - datetime.timedelta(days=2), tick=False):
+        filed_alert(site=site, reporter=agent)
+    # At 07:00 the local day and Paris's agree for these two: the digest hour moved to where they don't.
+    monkeypatch.setattr(digest, "DIGEST_HOUR", digest_hour)
+
+    with time_machine.travel(run_at, tick=False):
+        send_daily_digests()
+
+    mail = OutboxEmail.objects.get(key__startswith=f"digest:{manager.pk}:")
+    assert mail.to == [(manager if read_by == "manager" else substitute).email]
+    assert ("suppléance" in mail.subject) == (read_by == "substitute")
 
 
 def test_working_days_are_counted_in_the_departements_local_days_and_holidays(db):
