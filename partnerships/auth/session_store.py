@@ -31,7 +31,9 @@ class SessionStore(db.SessionStore):
         login = (
             LoginSession.objects.filter(session_key=self.session_key)
             .select_related("user__organisation")
-            .annotate(data=Subquery(live.values("session_data")), expires=Subquery(live.values("expire_date")))
+            .annotate(
+                data=Subquery(live.values("session_data")), expires=Subquery(live.values("expire_date"))
+            )
             .first()
         )
         if login is None:
