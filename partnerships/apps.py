@@ -11,7 +11,11 @@ class PartnershipsConfig(AppConfig):
         # holds) and the system checks of the authentication settings.
         from .auth import oidc, otp, sessions  # noqa: F401
         from .localtime import remember_zone
-        from .models import Department
+        from .models import Department, Organisation, TerritoryAssignment
+        from .reference_cache import invalidate_on
+
+        # Filing's cached routing (partnerships/reference_cache.py) follows the units and territories.
+        invalidate_on(Organisation, TerritoryAssignment)
 
         # The zone cache of partnerships/localtime.py follows any département saved in this process.
         post_save.connect(

@@ -55,6 +55,30 @@ def audit_record(
     """Append one entry. `obj` names the object (its type and id); `alert` the fiche it belongs to
     (an Alert is its own fiche); the département (whose prefecture reads the entry) is the fiche's,
     else the object's, else the actor's organisation's. No actor: the platform itself (a task)."""
+    entry = audit_entry(
+        request_or_actor=request_or_actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        alert=alert,
+        department_id=department_id,
+        detail=detail,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    request_or_actor: HttpRequest | User | None,
+    action: AuditAction | str,
+    obj: Model | None = None,
+    object_type: str = "",
+    alert=None,
+    department_id: str | None = None,
+    detail: dict | None = None,
+) -> AuditEntry:
+    """audit_record's entry, not written yet: for a caller that writes several in one INSERT."""
     if hasattr(request_or_actor, "META"):  # a Django or a DRF request
         actor, ip = request_or_actor.user, client_ip(request_or_actor)
     else:
@@ -70,7 +94,7 @@ def audit_record(
         or getattr(obj, "department_id", None)
         or (organisation.department_id if organisation is not None else None)
     )
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         actor_label=actor.email if actor is not None else "",
         organisation=organisation,
