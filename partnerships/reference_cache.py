@@ -1,5 +1,6 @@
 """Reference data that every filing reads and that rarely changes — the unit competent in a commune,
-the convention in force for an estate, the response delays — kept in each process between requests.
+the convention in force for an estate, the response delays — and what is built from it alone (the
+fiche lists' filter panel), kept in each process between requests.
 
 Each use reads one version from the shared cache ("imports": Redis when configured, else files on this
 machine; no database query) and any change to those tables moves it: the models' post_save,
@@ -13,6 +14,7 @@ from collections.abc import Callable, Hashable
 
 from django.core.cache import caches
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 CACHE = "imports"
@@ -49,7 +51,8 @@ def forget() -> None:
 
 def cached(key: Hashable, compute: Callable):
     """compute()'s result, read once per version; model instances are copied on the way out, so a
-    caller that sets an attribute never changes another request's."""
+    caller that sets an attribute never changes another request's (other values must be immutable:
+    text, numbers, tuples)."""
     global _version
     version = _shared_version()
     if version != _version or len(_entries) >= MAX_ENTRIES:
@@ -58,7 +61,11 @@ def cached(key: Hashable, compute: Callable):
     if key not in _entries:
         _entries[key] = compute()
     value = _entries[key]
-    return [copy.copy(item) for item in value] if isinstance(value, list) else copy.copy(value)
+    return [_own(item) for item in value] if isinstance(value, list) else _own(value)
+
+
+def _own(value):
+    return copy.copy(value) if isinstance(value, Model) else value
 
 
 def invalidate_on(*models, m2m=()) -> None:
