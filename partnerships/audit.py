@@ -42,28 +42,9 @@ class AuditContextMiddleware:
             _client_ip.reset(token)
 
 
-def audit_record(
-    *,
-    request_or_actor: HttpRequest | User | None,
-    action: AuditAction | str,
-    obj: Model | None = None,
-    object_type: str = "",
-    alert=None,
-    department_id: str | None = None,
-    detail: dict | None = None,
-) -> AuditEntry:
-    """Append one entry. `obj` names the object (its type and id); `alert` the fiche it belongs to
-    (an Alert is its own fiche); the département (whose prefecture reads the entry) is the fiche's,
-    else the object's, else the actor's organisation's. No actor: the platform itself (a task)."""
-    entry = audit_entry(
-        request_or_actor=request_or_actor,
-        action=action,
-        obj=obj,
-        object_type=object_type,
-        alert=alert,
-        department_id=department_id,
-        detail=detail,
-    )
+def audit_record(**fields) -> AuditEntry:
+    """Append one entry, described by audit_entry's keyword arguments."""
+    entry = audit_entry(**fields)
     entry.save(force_insert=True)
     return entry
 
@@ -78,7 +59,10 @@ def audit_entry(
     department_id: str | None = None,
     detail: dict | None = None,
 ) -> AuditEntry:
-    """audit_record's entry, not written yet: for a caller that writes several in one INSERT."""
+    """One entry, not written yet (audit_record writes it; a caller writing several uses one INSERT).
+    `obj` names the object (its type and id); `alert` the fiche it belongs to (an Alert is its own
+    fiche); the département (whose prefecture reads the entry) is the fiche's, else the object's,
+    else the actor's organisation's. No actor: the platform itself (a task)."""
     if hasattr(request_or_actor, "META"):  # a Django or a DRF request
         actor, ip = request_or_actor.user, client_ip(request_or_actor)
     else:
