@@ -52,6 +52,15 @@ def queues_bump(keys: Iterable[str]) -> None:
     )
 
 
+def queues_seed(keys: Iterable[str]) -> None:
+    """Version rows for queues that have none, leaving existing ones as they are."""
+    now = timezone.now()
+    QueueVersion.objects.bulk_create(
+        [QueueVersion(key=key, changed_at=now, token=uuid.uuid4().hex) for key in sorted(set(keys))],
+        ignore_conflicts=True,
+    )
+
+
 def alert_queues_bump(alert: Alert) -> None:
     """The fiche changed: its queues too (and those of a unit save_changes saw it leave)."""
     former = alert.__dict__.pop("_queue_former_units", ())
@@ -75,9 +84,13 @@ def queue_validators(request, also: str = "", count_unread: bool = False) -> tup
 
         unread = selectors.unread_notification_count_subquery(user=request.user)
         found = list(versions.annotate(unread=unread).values_list("token", "changed_at", "unread"))
-        request.unread_notifications = (
-            found[0][2] if found else selectors.unread_notification_count(user=request.user)
-        )
+        if found:
+            request.unread_notifications = found[0][2]
+        else:
+            # No change ever marked these queues (a database loaded in bulk): their rows are written
+            # once, so the next requests count the notifications with them.
+            queues_seed(keys)
+            request.unread_notifications = selectors.unread_notification_count(user=request.user)
         also = f"{also}|{request.unread_notifications}"
         rows = [(token, at) for token, at, _unread in found]
     else:

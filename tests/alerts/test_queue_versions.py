@@ -71,6 +71,18 @@ def test_the_304_of_the_dashboard_reads_no_fiche(world, login, alert, django_ass
     assert not any('"alerts_alert"' in query["sql"] for query in captured.captured_queries)
 
 
+def test_a_queue_no_change_ever_marked_answers_its_304_in_two_queries_too(
+    world, login, alert, django_assert_num_queries
+):
+    QueueVersion.objects.all().delete()  # a database loaded in bulk: no version rows yet
+    client = login(world.officer)
+    url = reverse("alerts:dashboard")
+    client.get(url)  # writes the missing rows
+    seen = client.get(url)
+    with django_assert_num_queries(2):
+        assert revalidate(client, url, seen).status_code == 304
+
+
 def test_the_304_of_the_api_list_takes_two_queries(world, login, alert, django_assert_num_queries):
     client = login(world.landlord_agent)
     first = client.get("/api/v1/alerts/")
