@@ -2,8 +2,8 @@
 the convention in force for an estate, the response delays — and what is built from it alone (the
 fiche lists' filter panel), kept in each process between requests.
 
-Each use reads one version from the shared cache ("imports": Redis when configured, else files on this
-machine; no database query) and any change to those tables moves it: the models' post_save,
+Each use reads one version from the shared cache ("reference": Redis when configured, else files on
+this machine; no database query) and any change to those tables moves it: the models' post_save,
 post_delete and m2m_changed signals (connected by the apps owning the models, `invalidate_on`) and
 `reference_changed()` in the services that write in bulk. It moves at once and again on commit, so no
 process keeps what it read between the change and the commit."""
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-CACHE = "imports"
+CACHE = "reference"
 VERSION_KEY = "passerelle:reference-data-version"
 MAX_ENTRIES = 20_000  # one entry per commune and per estate filed about: bounded, then started afresh
 

@@ -333,6 +333,16 @@ CACHES = {
             "LOCATION": str(VAR_DIR / "cache"),
         }
     ),
+    # The version of the reference data the processes keep (partnerships/reference_cache.py): shared
+    # by every process of the machine or the cluster, like the import progress.
+    "reference": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "reference"),
+        }
+    ),
 }
 # The beat schedule lives here, reviewable and testable; apps add their entries below.
 CELERY_BEAT_SCHEDULE: dict = {}
