@@ -86,6 +86,12 @@ class AlertPolicy(BasePolicy):
         ):
             # Owner and routed unit: the guardian grant of the organisation's group decides.
             return user.has_perm(perm, obj)
+        if obj.status == Status.DRAFT and action in (VIEWER, LANDLORD) and not obj._state.adding:
+            org = user.organisation
+            if org is not None and org.is_landlord:
+                # for_organisation's rule for drafts (the filing organisation only), on the row in
+                # hand: filing asks it for the draft it has just inserted.
+                return org.id == obj.landlord_id
         return self.instances(user, action).filter(pk=obj.pk).exists()
 
     def can(self, user: User, transition_name: str, alert: Alert) -> bool:

@@ -52,21 +52,49 @@ def queues_bump(keys: Iterable[str]) -> None:
     )
 
 
+def queues_seed(keys: Iterable[str]) -> None:
+    """Version rows for queues that have none, leaving existing ones as they are."""
+    now = timezone.now()
+    QueueVersion.objects.bulk_create(
+        [QueueVersion(key=key, changed_at=now, token=uuid.uuid4().hex) for key in sorted(set(keys))],
+        ignore_conflicts=True,
+    )
+
+
 def alert_queues_bump(alert: Alert) -> None:
     """The fiche changed: its queues too (and those of a unit save_changes saw it leave)."""
     former = alert.__dict__.pop("_queue_former_units", ())
     queues_bump(alert_keys(alert, former))
 
 
-def queue_validators(request, also: str = "") -> tuple[str, object] | None:
+def queue_validators(request, also: str = "", count_unread: bool = False) -> tuple[str, object] | None:
     """(ETag, last change) of what `request` would list, or None when the user's sight is not covered
     by version rows (a platform administrator sees everything: always rendered). The ETag also names
     the user (their buttons), the language, the full path (filters, page) and the time period
-    (the API has one renderer: the format needs no part)."""
+    (the API has one renderer: the format needs no part). With `count_unread`, the user's unread
+    notifications (a page's header) are counted in the same query, kept on the request and named in
+    the ETag."""
     keys = alert_policy.queue_keys(request.user)
     if keys is None:
         return None
-    rows = list(QueueVersion.objects.filter(key__in=keys).values_list("token", "changed_at"))
+    versions = QueueVersion.objects.filter(key__in=keys)
+    if count_unread:
+        # The selectors import the escalation, which imports this module (its bumps): read at call time.
+        from . import selectors
+
+        unread = selectors.unread_notification_count_subquery(user=request.user)
+        found = list(versions.annotate(unread=unread).values_list("token", "changed_at", "unread"))
+        if found:
+            request.unread_notifications = found[0][2]
+        else:
+            # No change ever marked these queues (a database loaded in bulk): their rows are written
+            # once, so the next requests count the notifications with them.
+            queues_seed(keys)
+            request.unread_notifications = selectors.unread_notification_count(user=request.user)
+        also = f"{also}|{request.unread_notifications}"
+        rows = [(token, at) for token, at, _unread in found]
+    else:
+        rows = list(versions.values_list("token", "changed_at"))
     changed_at = max((at for _token, at in rows), default=None)
     period = int(time.time() // QUEUE_MAX_AGE_S)
     seed = "|".join(
@@ -82,11 +110,13 @@ def queue_validators(request, also: str = "") -> tuple[str, object] | None:
     return f'W/"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"', changed_at
 
 
-def conditional_response(request, respond, not_modified=HttpResponseNotModified, also: str = ""):
+def conditional_response(
+    request, respond, not_modified=HttpResponseNotModified, also: str = "", count_unread: bool = False
+):
     """304 (`not_modified()`) when the client's If-None-Match names the queue as it is, otherwise
     `respond()` with the ETag and Last-Modified, to be revalidated on every use (private: one user's
     page). `request` may be DRF's, its user authenticated by the API's own means."""
-    validators = queue_validators(request, also) if request.method in ("GET", "HEAD") else None
+    validators = queue_validators(request, also, count_unread) if request.method in ("GET", "HEAD") else None
     if validators is None:
         return respond()
     etag, changed_at = validators
@@ -107,16 +137,11 @@ def conditional_response(request, respond, not_modified=HttpResponseNotModified,
 def conditional_queue(view):
     """conditional_response around a page view (inside login_required: no validator for anonymous).
     The page's header shows the user's unread notifications, which change without the queue (one
-    marked read): their count is part of the ETag, counted once for the header too."""
-
-    # The selectors import the escalation, which imports this module (its bumps): read at call time.
-    from .selectors import unread_notification_count
+    marked read): their count is part of the ETag, read with the version rows and kept for the
+    header (alerts.context_processors)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        request.unread_notifications = unread_notification_count(user=request.user)
-        return conditional_response(
-            request, lambda: view(request, *args, **kwargs), also=str(request.unread_notifications)
-        )
+        return conditional_response(request, lambda: view(request, *args, **kwargs), count_unread=True)
 
     return wrapper

@@ -3,6 +3,7 @@ the pages and the API that render them (no query per row)."""
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,3 +275,16 @@ def notification_list(*, user: User, kind: str = "") -> QuerySet:
 def unread_notification_count(*, user: User) -> int:
     """Badge of the menu: the user's unread notifications."""
     return user.notifications.filter(read_at__isnull=True).count() if user.is_authenticated else 0
+
+
+def unread_notification_count_subquery(*, user: User):
+    """The same count as an expression, for a query that reads something else in the same trip
+    (the queues' version rows, alerts.queues)."""
+    counted = (
+        user.notifications.filter(read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)

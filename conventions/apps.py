@@ -10,12 +10,16 @@ class ConventionsConfig(AppConfig):
     def ready(self):
         # The core reads partners through a hook: it cannot import this app, which imports it.
         from partnerships import hooks
+        from partnerships.reference_cache import invalidate_on
 
+        from .models import Convention, ResponsePolicy, Signatory
         from .permissions import convention_policy
         from .selectors import partner_organisation_ids, prefecture_home
         from .views.home import signatory_home
 
         hooks.partner_organisation_ids.register(partner_organisation_ids)
+        # Filing's cached convention in force and response delays (partnerships/reference_cache.py).
+        invalidate_on(Convention, Signatory, ResponsePolicy, m2m=[Convention.sites.through])
         hooks.home_panels.update(
             prefecture=lambda user: prefecture_home(user=user),
             municipality=signatory_home,

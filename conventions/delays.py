@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from partnerships.audit import audit_record
 from partnerships.localtime import department_zone
 from partnerships.models import AuditAction, User
+from partnerships.reference_cache import cached
 
 from .history import history_record
 from .models import Convention, ResponsePolicy
@@ -60,7 +61,11 @@ def policy_for(convention: Convention | int | None, department_id: str | None) -
     candidates = Q(convention__isnull=True, department_id=department_id)
     if convention_id:
         candidates |= Q(convention_id=convention_id)
-    return ResponsePolicies(ResponsePolicy.objects.filter(candidates)).get(convention_id, department_id)
+    # Read on every filing: kept per process until a policy changes (partnerships/reference_cache.py).
+    return cached(
+        ("response_policy", convention_id, department_id),
+        lambda: ResponsePolicies(ResponsePolicy.objects.filter(candidates)).get(convention_id, department_id),
+    )
 
 
 @lru_cache(maxsize=16)

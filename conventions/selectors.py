@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind, User
 from partnerships.permissions import organisation_policy, site_policy
+from partnerships.reference_cache import cached
 
 from .models import (
     OPEN_ACTION_STATUSES,
@@ -215,7 +216,15 @@ def partner_organisation_ids(*, user: User) -> list[int]:
 
 def convention_in_force(alert, day: datetime.date) -> Convention | None:
     """The convention of the fiche's département signed by its landlord, in force on `day`, covering
-    its site."""
+    its site. Read on every filing: kept per process until a convention, its signatories or its
+    estates change (partnerships/reference_cache.py)."""
+    return cached(
+        ("convention_in_force", alert.department_id, alert.landlord_id, alert.site_id, day),
+        lambda: _convention_in_force(alert, day),
+    )
+
+
+def _convention_in_force(alert, day: datetime.date) -> Convention | None:
     return (
         Convention.objects.filter(
             department_id=alert.department_id,

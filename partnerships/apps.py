@@ -11,7 +11,12 @@ class PartnershipsConfig(AppConfig):
         # holds) and the system checks of the authentication settings.
         from .auth import oidc, otp, sessions  # noqa: F401
         from .localtime import remember_zone
-        from .models import Department
+        from .models import Commune, Department, HousingSite, Organisation, TerritoryAssignment
+        from .reference_cache import invalidate_on
+
+        # Filing's cached routing and the lists' cached filter panels (partnerships/reference_cache.py)
+        # follow the units, territories, estates and communes.
+        invalidate_on(Organisation, TerritoryAssignment, HousingSite, Commune)
 
         # The zone cache of partnerships/localtime.py follows any département saved in this process.
         post_save.connect(

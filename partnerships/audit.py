@@ -42,7 +42,14 @@ class AuditContextMiddleware:
             _client_ip.reset(token)
 
 
-def audit_record(
+def audit_record(**fields) -> AuditEntry:
+    """Append one entry, described by audit_entry's keyword arguments."""
+    entry = audit_entry(**fields)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
     *,
     request_or_actor: HttpRequest | User | None,
     action: AuditAction | str,
@@ -52,9 +59,10 @@ def audit_record(
     department_id: str | None = None,
     detail: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry. `obj` names the object (its type and id); `alert` the fiche it belongs to
-    (an Alert is its own fiche); the département (whose prefecture reads the entry) is the fiche's,
-    else the object's, else the actor's organisation's. No actor: the platform itself (a task)."""
+    """One entry, not written yet (audit_record writes it; a caller writing several uses one INSERT).
+    `obj` names the object (its type and id); `alert` the fiche it belongs to (an Alert is its own
+    fiche); the département (whose prefecture reads the entry) is the fiche's, else the object's,
+    else the actor's organisation's. No actor: the platform itself (a task)."""
     if hasattr(request_or_actor, "META"):  # a Django or a DRF request
         actor, ip = request_or_actor.user, client_ip(request_or_actor)
     else:
@@ -70,7 +78,7 @@ def audit_record(
         or getattr(obj, "department_id", None)
         or (organisation.department_id if organisation is not None else None)
     )
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         actor_label=actor.email if actor is not None else "",
         organisation=organisation,

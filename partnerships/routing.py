@@ -5,6 +5,7 @@ own assignment (`HousingSite.force`) picks one, and until it is set nobody is co
 from django.utils.translation import gettext_lazy as _
 
 from .models import Commune, Organisation
+from .reference_cache import cached
 
 SPLIT_COMMUNE_REASON = _("commune partagée entre police et gendarmerie")
 
@@ -14,10 +15,14 @@ def current_units(commune: Commune | int) -> list[Organisation]:
     # At most one current assignment per commune and force (constraint
     # one_current_unit_per_commune_and_force): Organisation's default ordering would join the
     # département for nothing.
-    return list(
-        Organisation.objects.filter(
-            territory__commune_id=commune_id, territory__valid_until__isnull=True
-        ).order_by()[:2]
+    # Read on every filing: kept per process until a unit or a territory changes.
+    return cached(
+        ("current_units", commune_id),
+        lambda: list(
+            Organisation.objects.filter(
+                territory__commune_id=commune_id, territory__valid_until__isnull=True
+            ).order_by()[:2]
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from partnerships import reference_cache
 from partnerships.models import Role
 from tests.factories import (
     CommuneFactory,
@@ -26,6 +27,13 @@ def _private_media(settings, tmp_path):
         },
     }
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_read_afresh():
+    """Each test starts with no cached reference data: a rolled-back database sends no signal, and
+    the next test's rows may reuse the same keys (partnerships/reference_cache.py)."""
+    reference_cache.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerships.audit import audit_record
+from partnerships.audit import audit_entry
 from partnerships.errors import ApplicationError
-from partnerships.models import AuditAction, Organisation, User
+from partnerships.models import AuditAction, AuditEntry, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
 from ..models import Alert, AlertEvent, EventKind
@@ -103,21 +103,24 @@ def record_event(
     data: dict | None = None,
     internal: bool = False,
     bump_queues: bool = True,
+    defer: bool = False,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
     change of a fiche passes here, so here it is audited too (without the message: free text), and
     here every comment, feedback or reason meets the free-text cap, whichever interface sent it;
-    the organisations' webhooks are told."""
+    the organisations' webhooks are told. `defer`: written with the fiche's next event in this
+    transaction, one INSERT for the events and one for the audit entries (filing: the draft's line
+    with its transmission's); the caller must record that next event."""
     if len(message) > FREE_TEXT_MAX_LENGTH:
         raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
-    audit_record(
+    entry = audit_entry(
         request_or_actor=actor,
         action=AuditAction.CREATE if kind == EventKind.TRANSITION and not from_status else AuditAction.CHANGE,
         obj=alert,
         detail={"event": kind, "from_status": from_status, "to_status": to_status},
     )
-    event = AlertEvent.objects.create(
+    event = AlertEvent(
         alert=alert,
         kind=kind,
         author=actor,
@@ -128,7 +131,14 @@ def record_event(
         message=message,
         data=data or {},
     )
-    webhooks.emit(alert, event)
+    pending = [*alert.__dict__.pop("_pending_history", []), (entry, event)]
+    if defer:
+        alert.__dict__["_pending_history"] = pending
+        return event
+    AuditEntry.objects.bulk_create([entry for entry, _event in pending])
+    AlertEvent.objects.bulk_create([event for _entry, event in pending])
+    for _entry, written in pending:
+        webhooks.emit(alert, written)
     # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the
     # caller's next event in this transaction bumps them anyway: the draft of a fiche filed at once).
     if bump_queues:

@@ -9,6 +9,7 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from partnerships.services.permissions import grant
 from .. import following
 from ..models import SUBCATEGORIES, Alert, AlertEvent, EventKind, ReferenceCounter, Status, alert_field_names
 from .attachments import alert_add_attachment
-from .common import ALERT_PERMS, authorise, grant_unit, record_event, save_changes, transition_event
+from .common import ALERT_PERMS, authorise, record_event, save_changes, transition_event
 
 # What a landlord fills in (the facts, where they happened, whether the force may see the reporter's
 # name); everything else is set by the services.
@@ -117,10 +118,26 @@ def alert_create_draft(*, actor: User, site: HousingSite, data: dict, idempotenc
     repeated call returns the fiche the first one created."""
     require_site_landlord(actor, site)
     key = parse_key(idempotency_key) or uuid.uuid4()
-    existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    return insert_draft(actor=actor, site=site, data=data, key=key)
+    return insert_draft(actor=actor, site=site, data=data, key=key) or Alert.objects.get(
+        reporter=actor, idempotency_key=key
+    )
+
+
+def insert_unless_taken(alert: Alert) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: False, and nothing written, when the reporter's
+    idempotency key is taken (by an earlier call, or a concurrent request whose INSERT this one waited
+    for). One statement where a lookup, a savepoint, the INSERT and its release took four."""
+    meta = Alert._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    rows = Alert._base_manager._insert(
+        [alert], fields=fields, returning_fields=meta.db_returning_fields, on_conflict=OnConflict.IGNORE
+    )
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(alert, field.attname, value)
+    alert._state.adding, alert._state.db = False, "default"
+    return True
 
 
 def insert_draft(
@@ -130,10 +147,11 @@ def insert_draft(
     data: dict,
     key: uuid.UUID,
     request_hash: str = "",
-    bump_queues: bool = True,
-) -> Alert:
-    """The INSERT of a new draft, once the caller found no fiche with this key (`bump_queues` False:
-    the caller transmits it in the same transaction, which marks the same queues changed)."""
+    filed_at_once: bool = False,
+) -> Alert | None:
+    """The INSERT of a new draft, or None when the reporter's key is taken: the caller reads that
+    fiche (`filed_at_once`: the caller transmits it in the same transaction, whose timeline line
+    writes the draft's with it and marks the same queues changed)."""
     alert = Alert(
         landlord=actor.organisation,  # the site's landlord (checked), already loaded with the actor
         site=site,
@@ -148,13 +166,11 @@ def insert_draft(
     alert.full_clean(
         exclude=["landlord", "site", "department", "reporter", "building"], validate_constraints=False
     )
-    try:
-        with transaction.atomic():
-            alert.save()
-    except IntegrityError:
-        # The same key posted twice at once: the other request won, return its fiche.
-        return Alert.objects.get(reporter=actor, idempotency_key=key)
-    record_event(alert, actor, EventKind.TRANSITION, to_status=Status.DRAFT, bump_queues=bump_queues)
+    if not insert_unless_taken(alert):
+        if not Alert.objects.filter(reporter=actor, idempotency_key=key).exists():
+            alert.save()  # ignored for another reason than the key (SQLite's OR IGNORE): raise it
+        return None
+    record_event(alert, actor, EventKind.TRANSITION, to_status=Status.DRAFT, defer=filed_at_once)
     return alert
 
 
@@ -248,8 +264,8 @@ def submit_draft(*, actor: User, alert: Alert) -> Alert:
         ack_due_at=ack_due,
         feedback_due_at=feedback_due,
     )
-    grant(organisation=alert.landlord, perms=ALERT_PERMS, obj=alert)
-    grant_unit(alert, unit)
+    # The landlord's and the unit's grants in one INSERT.
+    grant(organisation=[alert.landlord, *([unit] if unit else [])], perms=ALERT_PERMS, obj=alert)
     event = transition_event(
         alert, actor, Status.DRAFT, message=reason, data={"routed_unit": unit.pk if unit else None}
     )
@@ -300,25 +316,27 @@ def alert_file_or_replay(
     transmitted by an earlier call, returned as it is). The API answers 201 or 200 from it, and
     passes `request_hash` (body_hash of its body): the key replayed with another body is refused."""
     key = parse_key(idempotency_key)
-    existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
-    if existing is not None and existing.status != Status.DRAFT:
-        return replayed(existing, request_hash)
-    if existing is not None:
-        # The draft saved earlier from the same form: file it with what the user sent now.
-        alert = alert_update_draft(actor=actor, alert=existing, data=data)
-    else:
-        require_site_landlord(actor, site)
+    alert = None
+    if actor.is_authenticated and actor.organisation_id == site.landlord_id:
+        # The INSERT tries the key first: a fresh key (the usual case) costs no lookup.
         alert = insert_draft(
             actor=actor,
             site=site,
             data=data,
             key=key or uuid.uuid4(),
             request_hash=request_hash,
-            bump_queues=False,
+            filed_at_once=True,
         )
-        if alert.status != Status.DRAFT:
-            # A concurrent request with the same key transmitted it while this one waited on the INSERT.
-            return replayed(alert, request_hash)
+    if alert is None:
+        existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
+        if existing is None:
+            require_site_landlord(actor, site)
+            raise IntegrityError("the idempotency key was taken, then its fiche vanished")
+        if existing.status != Status.DRAFT:
+            # Filed by an earlier call, or by a concurrent request this one's INSERT waited for.
+            return replayed(existing, request_hash)
+        # The draft saved earlier from the same form: file it with what the user sent now.
+        alert = alert_update_draft(actor=actor, alert=existing, data=data)
     if link_to is not None:
         if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
             raise ApplicationError(

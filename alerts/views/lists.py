@@ -9,17 +9,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from partnerships import scope
 from partnerships.audit import audit_record, query_detail
 from partnerships.exports import csv_response
 from partnerships.localtime import fiche_time, zone_active
 from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator
+from partnerships.reference_cache import cached
 from partnerships.replica import replica_rows
 from partnerships.views import querystring_without_page
 
@@ -47,6 +51,7 @@ def filtered_alerts(request):
 
 def list_context(request, title):
     alerts, filters = filtered_alerts(request)
+    filters_active = any(value for key, value in filters.items() if key != "page")
     counts = selectors.status_counts(user=request.user, filters=filters)
     paginator = KeysFirstPaginator(alerts, PER_PAGE)
     if not filters.get("status"):
@@ -57,8 +62,8 @@ def list_context(request, title):
         "page_title": title,
         "page_obj": page,
         "alerts": page.object_list,
-        "filter_form": filter_form(request),
-        "filters_active": any(value for key, value in filters.items() if key != "page"),
+        **filter_panel(request, filters_active),
+        "filters_active": filters_active,
         "counts": [
             {"status": value, "label": label, "count": counts[value]}
             for value, label in Status.choices
@@ -66,6 +71,60 @@ def list_context(request, title):
         ],
         "querystring_without_page": querystring_without_page(request),
     }
+
+
+def filter_panel(request, filters_active: bool) -> dict:
+    """The filter panel, built and rendered once per organisation's sight and query string, then
+    kept: its drop-downs list the visible estates, communes and landlords, which only reference-data
+    changes alter (estates, communes, organisations, territories: partnerships/reference_cache.py).
+    A query string the form refuses also puts the form in the context, whose errors the page's title
+    and error summary name (passerelle_tags.form_notices)."""
+    user = request.user
+    key = (
+        "alert_filters",
+        user.organisation_id,
+        user.role,
+        tuple(scope.unit_ids(user)),
+        user.is_superuser,
+        get_language(),
+        querystring_without_page(request),
+    )
+
+    def render_panel():
+        form = filter_form(request)
+        html = render_to_string(
+            "alerts/_filters.html", {"filter_form": form, "filters_active": filters_active}
+        )
+        return html, not form.errors
+
+    html, valid = cached(key, render_panel)
+    return {"filters_html": html} if valid else {"filters_html": html, "filter_form": filter_form(request)}
+
+
+def with_row_display(alerts):
+    """What the dashboard's rows show, computed once per row in Python instead of a template tag per
+    cell: the links from one reversed URL each (a prefix and the key), the times in the fiche's zone."""
+    detail = url_pattern("alerts:detail")
+    acknowledge = url_pattern("alerts:transition", "acknowledge")
+    for alert in alerts:
+        pk = str(alert.pk)
+        alert.detail_url = detail.replace(URL_PK, pk)
+        alert.acknowledge_url = acknowledge.replace(URL_PK, pk)
+        alert.submitted_local = fiche_time(alert.submitted_at, alert)
+        if alert.status == Status.SUBMITTED:
+            alert.due_local = fiche_time(alert.ack_due_at, alert)
+        elif not alert.first_feedback_at:
+            alert.due_local = fiche_time(alert.feedback_due_at, alert)
+        else:
+            alert.due_local = "—"
+    return alerts
+
+
+URL_PK = "2147483646"  # a key no fiche has yet, replaced by each row's
+
+
+def url_pattern(name: str, *args) -> str:
+    return reverse(name, args=[int(URL_PK), *args])
 
 
 def filter_form(request):
@@ -82,7 +141,9 @@ def filter_form(request):
 def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
-    return render(request, "alerts/dashboard.html", list_context(request, _("File des fiches alertes")))
+    context = list_context(request, _("File des fiches alertes"))
+    with_row_display(context["alerts"])
+    return render(request, "alerts/dashboard.html", context)
 
 
 @login_required

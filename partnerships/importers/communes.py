@@ -12,6 +12,7 @@ from shapely.geometry import mapping
 
 from partnerships.localtime import time_zone_for_code
 from partnerships.models import Commune, Department
+from partnerships.reference_cache import reference_changed
 
 from .base import CsvSource, ImportSummary, Progress, batched, run_atomic
 
@@ -216,5 +217,6 @@ def _upsert_communes(rows, summary: ImportSummary) -> None:
             continue
         Commune.objects.bulk_create(new)
         Commune.objects.bulk_update(changed, sorted(fields))
+        reference_changed()  # bulk writes send no signal (partnerships/reference_cache.py)
         summary.count("created", len(new))
         summary.count("updated", len(changed))

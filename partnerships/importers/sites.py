@@ -15,6 +15,7 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
 from partnerships.models import Building, Commune, HousingSite, Organisation, TerritoryAssignment
+from partnerships.reference_cache import reference_changed
 from partnerships.services.permissions import grant
 from partnerships.services.sites import OWNER_PERMS
 
@@ -397,6 +398,7 @@ def _write(
             continue
         HousingSite.objects.bulk_create(new)
         HousingSite.objects.bulk_update(changed, sorted(changed_fields))
+        reference_changed()  # bulk writes send no signal (partnerships/reference_cache.py)
         if new:
             grant(
                 organisation=landlord,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partnerships.models import Commune, Organisation, OrganisationKind, TerritoryAssignment, User
+from partnerships.reference_cache import reference_changed
 from partnerships.services.organisations import organisation_create, organisations_create_many
 
 from .base import CsvSource, ImportSummary, Progress, run_atomic
@@ -252,6 +253,7 @@ def _apply(claims: dict, communes: dict, summary: ImportSummary, *, valid_from) 
     TerritoryAssignment.objects.bulk_update(closed, ["valid_until"])
     TerritoryAssignment.objects.bulk_update(changed_codes, ["postal_codes"])
     TerritoryAssignment.objects.bulk_create(new)
+    reference_changed()  # bulk writes send no signal: filing's cached routing must read them
     summary.count("updated", len(closed))
     summary.count("created", max(0, len(new) - len(closed)))
     return moves
@@ -320,6 +322,7 @@ def _units(claims: dict, communes: dict, summary: ImportSummary) -> dict[Unit, O
                 changed[org.pk] = org
         result[unit] = org
     Organisation.objects.bulk_update(list(changed.values()), ["name", "service_code", "parent"])
+    reference_changed()
     organisations_create_many(list(missing.values()))
     summary.warnings.extend(_("Unité créée : %(name)s") % {"name": org.name} for org in missing.values())
     return result

@@ -16,6 +16,7 @@ from partnerships.models import (
     TerritoryAssignment,
     User,
 )
+from partnerships.reference_cache import reference_changed
 
 from .permissions import organisation_group, sync_membership
 
@@ -42,6 +43,7 @@ def organisations_create_many(orgs: list[Organisation]) -> list[Organisation]:
     for org, group in zip(orgs, groups, strict=True):
         org.group = group
     Organisation.objects.bulk_update(orgs, ["group"])
+    reference_changed()  # bulk writes send no signal (partnerships/reference_cache.py)
     return orgs
 
 
@@ -98,12 +100,14 @@ def territory_assign(
     valid_from = valid_from or datetime.date(2000, 1, 1)
     try:
         with transaction.atomic():
-            return TerritoryAssignment.objects.bulk_create(
+            assigned = TerritoryAssignment.objects.bulk_create(
                 [
                     TerritoryAssignment(unit=unit, force=unit.kind, commune=c, valid_from=valid_from)
                     for c in communes
                 ]
             )
+        reference_changed()  # bulk writes send no signal (partnerships/reference_cache.py)
+        return assigned
     except IntegrityError:
         taken = TerritoryAssignment.objects.filter(
             commune__in=communes, force=unit.kind, valid_until__isnull=True

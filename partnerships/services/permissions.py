@@ -44,10 +44,17 @@ def organisation_group(org: Organisation) -> Group:
     return org.group
 
 
-def grant(*, organisation: Organisation, perms: Iterable[str], obj: models.Model | models.QuerySet) -> None:
-    """Give the organisation's group `perms` on `obj` (an instance or a queryset): one INSERT for all
-    rows on guardian's direct-FK table, an existing grant left as it is."""
-    group_id = organisation.group_id or organisation_group(organisation).pk
+def grant(
+    *,
+    organisation: Organisation | Iterable[Organisation],
+    perms: Iterable[str],
+    obj: models.Model | models.QuerySet,
+) -> None:
+    """Give the organisation's group (or each of several organisations' groups) `perms` on `obj` (an
+    instance or a queryset): one INSERT for all rows on guardian's direct-FK table, an existing grant
+    left as it is."""
+    organisations = [organisation] if isinstance(organisation, Organisation) else list(organisation)
+    group_ids = [org.group_id or organisation_group(org).pk for org in organisations]
     if isinstance(obj, models.QuerySet):
         model, pks = obj.model, list(obj.values_list("pk", flat=True))
     else:
@@ -57,6 +64,7 @@ def grant(*, organisation: Organisation, perms: Iterable[str], obj: models.Model
     perm_model.objects.bulk_create(
         [
             perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
+            for group_id in group_ids
             for pk in pks
             for perm_id in perm_ids
         ],

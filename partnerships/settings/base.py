@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, taking the account read with the session (partnerships/auth/session_store.py).
+    "partnerships.auth.session_store.SessionUserMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "partnerships.auth.otp.SecondFactorMiddleware",
     # Times read and shown in the reader's organisation's zone (partnerships/localtime.py).
@@ -153,6 +154,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Database sessions, a signed-in one read with its account in one query (partnerships/auth/session_store.py).
+SESSION_ENGINE = "partnerships.auth.session_store"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -343,6 +346,16 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+        }
+    ),
+    # The version of the reference data the processes keep (partnerships/reference_cache.py): shared
+    # by every process of the machine or the cluster, like the import progress.
+    "reference": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "reference"),
         }
     ),
 }

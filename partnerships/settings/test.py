@@ -18,4 +18,5 @@ PASSERELLE_REQUIRE_BROWSER = env.bool("PASSERELLE_REQUIRE_BROWSER", default=Fals
 CACHES = {  # noqa: F405
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "imports": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "imports"},
+    "reference": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reference"},
 }

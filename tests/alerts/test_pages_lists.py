@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert, Status, Urgency
+from partnerships import reference_cache
 from tests.alerts.factories import filed_alert
 
 DASHBOARD = reverse("alerts:dashboard")
@@ -257,21 +258,24 @@ def count_queries(client, url, django_assert_max_num_queries, budget):
     return len(captured.captured_queries)
 
 
-# Pinned exactly (a new query must be justified here). Every page reads the session, the user and
-# the organisation (3) and the header counts the user's unread notifications (1); a list then reads
-# its queue's version rows (its ETag, alerts.queues), counts per status, reads the page's sorted keys,
-# then its rows and fills its site filter (5); the home page counts the estates of its panel, then its
-# fiches (5, plus the unit's territory for a force); the routing queue and the export count, then read.
+# Pinned exactly (a new query must be justified here). Every page reads the session with its user and
+# their organisation (1, partnerships/auth/session_store.py); a list then reads its queue's version
+# rows with the header's unread count (its ETag, alerts.queues), counts per status, reads the page's
+# sorted keys, then its rows and fills its site filter (5; the filter panel is then kept until the
+# reference data changes, partnerships/reference_cache.py: forgotten here between the two reads);
+# other pages count the unread notifications for the header (1); the home page counts the estates of
+# its panel, then its fiches (5, plus the unit's territory for a force); the routing queue and the
+# export count, then read.
 @pytest.mark.parametrize(
     ("user_attr", "url", "site_attr", "expected"),
     [
-        ("officer", DASHBOARD, "site_creil", 9),
-        ("landlord_agent", LIST, "site_creil", 9),
-        ("prefect_agent", LIST, "site_creil", 9),
-        ("landlord_agent", reverse("home"), "site_creil", 9),
-        ("officer", reverse("home"), "site_creil", 9),
-        ("prefect_agent", reverse("alerts:routing_queue"), "site_nowhere", 7),
-        ("officer", EXPORT, "site_creil", 5),
+        ("officer", DASHBOARD, "site_creil", 6),
+        ("landlord_agent", LIST, "site_creil", 6),
+        ("prefect_agent", LIST, "site_creil", 6),
+        ("landlord_agent", reverse("home"), "site_creil", 7),
+        ("officer", reverse("home"), "site_creil", 7),
+        ("prefect_agent", reverse("alerts:routing_queue"), "site_nowhere", 5),
+        ("officer", EXPORT, "site_creil", 3),
     ],
 )
 def test_list_pages_run_a_constant_number_of_queries(
@@ -283,6 +287,7 @@ def test_list_pages_run_a_constant_number_of_queries(
     few = count_queries(client, url, django_assert_max_num_queries, 30)
 
     file_many(site, world.landlord_agent, 17)
+    reference_cache.forget()
     many = count_queries(client, url, django_assert_max_num_queries, 30)
 
     assert many == few == expected

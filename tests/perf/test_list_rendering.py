@@ -166,3 +166,36 @@ def test_the_api_list_writes_its_dates_as_drf_writes_them_in_paris_time(world, l
     assert row["submitted_at"] == serializers.DateTimeField().to_representation(alert.submitted_at)
     assert row["submitted_at"].endswith(("+01:00", "+02:00"))
     assert row["closed_at"] is None
+
+
+def test_the_dashboards_rows_link_and_date_each_fiche_as_the_template_tags_did(world, login):
+    from partnerships.localtime import fiche_time
+
+    filed = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(2)]
+    services.alert_acknowledge(actor=world.officer, alert=filed[1])
+    html = login(world.officer).get(reverse("alerts:dashboard")).content.decode()
+
+    for alert in filed:
+        alert.refresh_from_db()
+        assert f'<a href="{reverse("alerts:detail", args=[alert.pk])}">{alert.reference}</a>' in html
+        assert fiche_time(alert.submitted_at, alert) in html
+    assert f'formaction="{reverse("alerts:transition", args=[filed[0].pk, "acknowledge"])}"' in html
+    assert fiche_time(filed[0].ack_due_at, filed[0]) in html
+    assert fiche_time(filed[1].feedback_due_at, filed[1]) in html
+
+
+def test_the_kept_filter_panel_offers_an_estate_created_since(world, login):
+    from tests.factories import HousingSiteFactory
+
+    client = login(world.landlord_agent)
+    assert "Les Jardins Neufs" not in client.get(reverse("alerts:list")).content.decode()
+    HousingSiteFactory(landlord=world.landlord, commune=world.creil, name="Les Jardins Neufs")
+    assert "Les Jardins Neufs" in client.get(reverse("alerts:list")).content.decode()
+
+
+def test_a_refused_filter_names_its_error_in_the_title_each_time_the_panel_is_served(world, login):
+    client = login(world.officer)
+    for _ in range(2):  # built, then kept
+        html = client.get(reverse("alerts:dashboard") + "?category=inconnue").content.decode()
+        assert "<title>Erreur : " in html
+        assert 'data-testid="error-summary"' in html

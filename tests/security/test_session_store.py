@@ -1,0 +1,62 @@
+"""Sessions read with their account (partnerships/auth/session_store.py): a signed-in request reads its
+session, user and organisation in one query, and the shortcut never accepts what Django's own check
+would refuse."""
+
+from django.contrib.auth import SESSION_KEY
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from partnerships.auth.session_store import SessionStore
+from partnerships.models import LoginSession
+
+
+def test_a_signed_in_session_reads_its_user_and_organisation_in_one_query(world, login):
+    client = login(world.officer)
+    store = SessionStore(session_key=client.session.session_key)
+    with CaptureQueriesContext(connection) as captured:
+        assert store[SESSION_KEY] == str(world.officer.pk)
+        assert store.preloaded_user.organisation.name == world.officer.organisation.name
+    assert len(captured.captured_queries) == 1
+
+
+def test_a_page_is_served_to_the_account_read_with_the_session(world, login):
+    client = login(world.officer)
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == world.officer.pk
+
+
+def test_a_changed_password_ends_the_session_read_with_the_account(world, login):
+    client = login(world.officer)
+    world.officer.set_password("un-tout-autre-mot-de-passe-2026")
+    world.officer.save()
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 302
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_a_deactivated_account_is_not_signed_in_by_its_session(world, login):
+    client = login(world.officer)
+    world.officer.is_active = False
+    world.officer.save(update_fields=["is_active"])
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 302
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_a_session_no_login_recorded_is_read_as_before(world, login):
+    client = login(world.officer)
+    LoginSession.objects.all().delete()
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == world.officer.pk
+
+
+def test_an_ended_session_is_anonymous_even_with_its_login_remembered(world, login):
+    client = login(world.officer)
+    key = client.session.session_key
+    SessionStore(session_key=key).delete()
+    assert LoginSession.objects.filter(session_key=key).exists()
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 302
