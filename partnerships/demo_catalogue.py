@@ -10,6 +10,15 @@ ORGANISATIONS = [
     ("simar", "SIMAR", OrganisationKind.LANDLORD, "972", None, "simar"),
     ("ozanam", "OZANAM", OrganisationKind.LANDLORD, "972", None, "ozanam"),
     ("smhlm", "SMHLM", OrganisationKind.LANDLORD, "972", None, "smhlm"),
+    # The fourth landlord of the 2026 renewal.
+    (
+        "landlord_972_d",
+        "Caraïbes Habitat (bailleur fictif)",
+        OrganisationKind.LANDLORD,
+        "972",
+        None,
+        "caraibes-habitat",
+    ),
     (
         "dtpn_972",
         "Direction territoriale de la police nationale de la Martinique",
@@ -222,6 +231,9 @@ SITES = {
             False,
         ),
         ("Cité Bellevue Trinité", "97230", "1 rue Bellevue", "97220", 72, "", False, False, True, False),
+    ],
+    "landlord_972_d": [
+        ("Résidence des Alizés", "97229", "7 rue des Alizés", "97233", 80, "", False, False, True, False),
     ],
     "landlord_60_a": [
         (
