@@ -114,6 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# Reads that may lag (indicators, exports, the bilan) go to a streaming replica when one is given
+# (partnerships/replica.py: the read sites opt in, everything else stays on default). Under tests the
+# alias mirrors default's test database instead of getting one of its own.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["partnerships.replica.ReplicaRouter"]
 
 # ------------------------------------------------------------------------------
 # Authentication
