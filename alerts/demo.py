@@ -10,6 +10,7 @@ from django.utils import timezone
 from partnerships.models import HousingSite, Role, User
 
 from . import outbox, services
+from .demo_showcase import load_showcase
 from .models import (
     Alert,
     AlertEvent,
@@ -94,6 +95,14 @@ SCENARIOS = [
 def load_demo_alerts(orgs, stdout=None, per_site: int = 4):
     with outbox.delivery_paused():
         _load(orgs, stdout, per_site)
+        showcased = load_showcase(orgs)
+        # The demo's history is not news: none of its e-mails is sent, its first reminders' included
+        # (what happens from now on is).
+        OutboxEmail.objects.filter(status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="données de démonstration"
+        )
+    if stdout is not None:
+        stdout.write(f"  {showcased} fiches de démonstration de chaque fonction (brouillons, photos, suivi)")
 
 
 def _load(orgs, stdout, per_site):
@@ -152,11 +161,6 @@ def _load(orgs, stdout, per_site):
             # Answered fiches spread over five months; a few open ones are already late, so the
             # beat's first scan escalates them and the dashboards show levels from the start.
             _backdate(alert, days=rng.randint(1, 150) if stage >= 1 else rng.choice([0, 0, 1, 2]), rng=rng)
-    # The demo's history is not news: its e-mails are not sent (the escalations the beat raises
-    # from now on are).
-    OutboxEmail.objects.filter(status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENT, sent_at=now, last_error="données de démonstration"
-    )
     if stdout is not None:
         stdout.write(f"  {count} fiches alertes")
 

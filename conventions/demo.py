@@ -4,6 +4,10 @@ Written through the services, as each département's prefecture referent would (
 load_demo_data calls it with the core's demo organisations)."""
 
 import datetime
+import textwrap
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from partnerships.models import Organisation, OrganisationKind, Role, User
 from partnerships.services.organisations import organisation_create
@@ -11,6 +15,7 @@ from partnerships.services.organisations import organisation_create
 from .models import ActionItemStatus, CommitmentStatus, Convention, ConventionStatus, MeetingKind
 from .services import (
     action_item_create,
+    add_months,
     commitment_create,
     convention_create,
     follow_up_status_set,
@@ -212,6 +217,18 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         ],
         minutes="Signature du renouvellement. Présentation du formulaire standardisé de fiche alerte et de "
         "l'annuaire partagé des correspondants.",
+        minutes_file=minutes_pdf(
+            "Comité de pilotage du 20 janvier 2026",
+            [
+                "Convention de partenariat sécurité de la Martinique — renouvellement 2026.",
+                "Présents : la préfecture, le parquet de Fort-de-France, les quatre bailleurs, la police et "
+                "la gendarmerie.",
+                "1. Signature du renouvellement pour trois ans, reconduction tacite.",
+                "2. Présentation du formulaire standardisé de fiche alerte, commun aux quatre bailleurs.",
+                "3. Annuaire partagé des correspondants sécurité de chaque signataire.",
+                "4. Points périodiques entre chaque bailleur et les forces de sécurité, tous les six mois.",
+            ],
+        ),
     )
     action_item_create(
         actor=referent_972,
@@ -260,4 +277,81 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         ],
         minutes="Comité de pilotage annuel : bilan des fiches alertes et des engagements.",
     )
+    _follow_up_around_today(orgs, renewal, referent_972)
     return [martinique, renewal, oise]
+
+
+def _follow_up_around_today(orgs, convention: Convention, actor: User) -> None:
+    """Follow-up dated from the day the demo is loaded, so that reminders and partner pages always have
+    something due soon and something late: an action item due within the week and one overdue, a
+    periodic point due within the month (SIMAR with the Fort-de-France police) and one late (OZANAM
+    with the gendarmerie)."""
+    today = timezone.localdate()
+    recent = meeting_create(
+        actor=actor,
+        convention=convention,
+        kind=MeetingKind.PERIODIC,
+        date=add_months(today, -6) + datetime.timedelta(days=20),
+        attendees=[orgs["simar"], orgs["police_972"]],
+        minutes="Halls de la Cité Bois-Colibri occupés en soirée ; éclairage défaillant à l'entrée B.",
+        minutes_file=minutes_pdf(
+            "Point périodique SIMAR — Commissariat de Fort-de-France",
+            [
+                "Halls de la Cité Bois-Colibri occupés en soirée, plusieurs fiches depuis le dernier point.",
+                "Éclairage défaillant à l'entrée B : remplacement par le bailleur.",
+                "Rondes communes aux abords de la Résidence Les Flamboyants.",
+            ],
+        ),
+    )
+    action_item_create(
+        actor=actor,
+        meeting=recent,
+        text="Rondes communes aux abords de la Résidence Les Flamboyants",
+        owner=orgs["police_972"],
+        due_date=today + datetime.timedelta(days=5),
+    )
+    action_item_create(
+        actor=actor,
+        meeting=recent,
+        text="Remplacer l'éclairage de l'entrée B de la Cité Bois-Colibri",
+        owner=orgs["simar"],
+        due_date=today - datetime.timedelta(days=12),
+    )
+    meeting_create(
+        actor=actor,
+        convention=convention,
+        kind=MeetingKind.PERIODIC,
+        date=add_months(today, -7),
+        attendees=[orgs["ozanam"], orgs["gendarmerie_972"]],
+        minutes="Dépôts sauvages aux Terrasses de Ducos ; le prochain point reste à fixer.",
+    )
+
+
+def minutes_pdf(title: str, paragraphs: list[str]) -> ContentFile:
+    """A one-page PDF of minutes, written out by hand: importing WeasyPrint alone would double the
+    demo's load time. Helvetica in WinAnsi encoding covers French text."""
+
+    def literal(text: str) -> bytes:
+        raw = text.encode("cp1252", errors="replace")
+        return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+    lines = [line for paragraph in paragraphs for line in textwrap.wrap(paragraph, 85)]
+    stream = b"BT /F1 15 Tf 56 780 Td " + literal(title) + b" Tj /F1 11 Tf 16 TL 0 -12 Td"
+    stream += b"".join(b" " + literal(line) + b" '" for line in lines) + b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return ContentFile(bytes(pdf), name="compte-rendu.pdf")
