@@ -120,6 +120,12 @@ class IndicatorFilterForm(DsfrBaseForm):
         label=_("Site"), queryset=HousingSite.objects.none(), required=False, widget=FastSelect
     )
     category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices], required=False)
+    territory = forms.ChoiceField(
+        label=_("Territoire prioritaire"),
+        choices=[("", _("Tous")), *indicators.Territory.choices],
+        required=False,
+        help_text=_("Les fiches des sites situés en QPV, en ZSP ou en QRR."),
+    )
 
     def __init__(self, *args, reader, user, department_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,8 +138,10 @@ class IndicatorFilterForm(DsfrBaseForm):
             communes = communes.filter(id__in=reader.communes)
         self.fields["commune"].queryset = communes
         if reader.aggregated_only:
-            # A partner mayor reads figures, never names: no landlord, unit or site filter.
-            for name in ("landlord", "unit", "site"):
+            # A partner mayor reads figures, never names: no landlord, unit or site filter. Nor a
+            # territory: its totals with and without one would give, by difference, the count of
+            # the fiches outside it, which suppression may have masked.
+            for name in ("landlord", "unit", "site", "territory"):
                 del self.fields[name]
             return
         self.fields["site"].queryset = (
@@ -164,6 +172,7 @@ class IndicatorFilterForm(DsfrBaseForm):
             commune_id=obj("commune"),
             site_id=obj("site"),
             category=data.get("category") or "",
+            territory=data.get("territory") or "",
         )
 
 
