@@ -234,12 +234,13 @@ def count_queries(client, url, django_assert_max_num_queries, budget):
 # its queue's version rows (its ETag, alerts.queues), counts per status, reads the page's sorted keys,
 # then its rows and fills its site filter (5); the home page counts the estates of its panel, then its
 # fiches (5, plus the unit's territory for a force); the routing queue and the export count, then read.
+# The prefecture's list also reads the options of its unit filter (1).
 @pytest.mark.parametrize(
     ("user_attr", "url", "site_attr", "expected"),
     [
         ("officer", DASHBOARD, "site_creil", 9),
         ("landlord_agent", LIST, "site_creil", 9),
-        ("prefect_agent", LIST, "site_creil", 9),
+        ("prefect_agent", LIST, "site_creil", 10),
         ("landlord_agent", reverse("home"), "site_creil", 9),
         ("officer", reverse("home"), "site_creil", 9),
         ("prefect_agent", reverse("alerts:routing_queue"), "site_nowhere", 7),
