@@ -124,7 +124,6 @@ class IndicatorFilterForm(DsfrBaseForm):
         label=_("Territoire prioritaire"),
         choices=[("", _("Tous")), *indicators.Territory.choices],
         required=False,
-        help_text=_("Les fiches des sites situés en QPV, en ZSP ou en QRR."),
     )
 
     def __init__(self, *args, reader, user, department_id, **kwargs):
