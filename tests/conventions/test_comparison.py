@@ -1,7 +1,6 @@
 """The prefecture's side-by-side table of units and landlords: figures, small samples, page, exports."""
 
 import csv
-import datetime
 import io
 
 import openpyxl
@@ -13,9 +12,7 @@ from conventions import comparison, indicators
 from conventions.indicators import Filters
 from conventions.permissions import indicator_reader
 from tests.conventions.factories import T0, make_alert, make_convention
-
-H = datetime.timedelta(hours=1)
-MARCH = Filters(start=datetime.date(2026, 3, 1), end=datetime.date(2026, 3, 31))
+from tests.conventions.test_indicators import MARCH, H
 
 
 @pytest.fixture
