@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -103,9 +106,19 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
     return form
 
 
+# Indicators count each month of the period in a column of one query: a period of centuries (an API
+# call with start=0517-02-24) would pass the databases' column limits. No fiche predates 2000.
+INDICATOR_DATES = [
+    MinValueValidator(datetime.date(2000, 1, 1)),
+    MaxValueValidator(datetime.date(2100, 12, 31)),
+]
+
+
 class IndicatorFilterForm(DsfrBaseForm):
-    start = forms.DateField(label=_("Du"), widget=NativeDateInput(), required=False)
-    end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False)
+    start = forms.DateField(
+        label=_("Du"), widget=NativeDateInput(), required=False, validators=INDICATOR_DATES
+    )
+    end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False, validators=INDICATOR_DATES)
     # A department's communes and estates run into the thousands: FastSelect renders them.
     landlord = forms.ModelChoiceField(
         label=_("Bailleur"), queryset=Organisation.objects.none(), required=False, widget=FastSelect
