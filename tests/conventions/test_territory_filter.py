@@ -62,7 +62,7 @@ def test_the_map_of_a_territory_counts_only_the_dwellings_of_its_estates(world, 
 
 
 @pytest.mark.usefixtures("territories")
-def test_problems_count_in_a_territory_only_when_their_estate_lies_there(world, convention):
+def test_problems_count_in_a_territory_only_when_their_estate_lies_there(world):
     with travel(T0):
         for site, commune in (
             (world.site_meru, world.meru),
@@ -78,9 +78,9 @@ def test_problems_count_in_a_territory_only_when_their_estate_lies_there(world, 
             )
     reader = indicator_reader(world.prefect_agent)
 
-    assert compute(reader, _in("zsp"), convention).problems_identified == 1
-    assert compute(reader, _in("qpv"), convention).problems_identified == 1
-    assert compute(reader, _in(""), convention).problems_identified == 3
+    assert compute(reader, _in("zsp")).problems_identified == 1
+    assert compute(reader, _in("qpv")).problems_identified == 1
+    assert compute(reader, _in("")).problems_identified == 3
 
 
 @pytest.mark.usefixtures("territories", "five_fiches")
