@@ -56,6 +56,14 @@ class AlertFilter(django_filters.FilterSet):
     landlord = django_filters.ModelChoiceFilter(
         label=_("Bailleur"), queryset=Organisation.objects.none(), widget=FastSelect
     )
+    # The force units of the user's département (the prefecture's list; the other lists drop it).
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Unité"),
+        field_name="routed_unit",
+        queryset=Organisation.objects.none(),
+        widget=FastSelect,
+        empty_label=_("Tous"),
+    )
     submitted_from = django_filters.DateFilter(
         label=_("Transmise à partir du"),
         field_name="submitted_at",
@@ -81,6 +89,7 @@ class AlertFilter(django_filters.FilterSet):
             "commune",
             "site",
             "landlord",
+            "unit",
             "submitted_from",
             "submitted_to",
             "overdue",
@@ -101,6 +110,11 @@ class AlertFilter(django_filters.FilterSet):
         )
         self.filters["landlord"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.LANDLORD, pk__in=sites.values("landlord_id")
+        ).order_by("name", "pk")
+        organisation = getattr(user, "organisation", None)
+        self.filters["unit"].queryset = Organisation.objects.filter(
+            kind__in=OrganisationKind.forces(),
+            department_id=organisation.department_id if organisation is not None else None,
         ).order_by("name", "pk")
 
     def fill_choices(self, form) -> None:

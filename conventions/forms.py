@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -104,10 +107,20 @@ def limit_to_convention(form: forms.ModelForm, convention: Convention) -> forms.
     return form
 
 
+# Indicators count each month of the period in a column of one query: a period of centuries (an API
+# call with start=0517-02-24) would pass the databases' column limits. No fiche predates 2000.
+INDICATOR_DATES = [
+    MinValueValidator(datetime.date(2000, 1, 1)),
+    MaxValueValidator(datetime.date(2100, 12, 31)),
+]
+
+
 class IndicatorFilterForm(NamedEmptyChoices, DsfrBaseForm):
     empty_choice_label = _("Tous")
-    start = forms.DateField(label=_("Du"), widget=NativeDateInput(), required=False)
-    end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False)
+    start = forms.DateField(
+        label=_("Du"), widget=NativeDateInput(), required=False, validators=INDICATOR_DATES
+    )
+    end = forms.DateField(label=_("Au"), widget=NativeDateInput(), required=False, validators=INDICATOR_DATES)
     # A department's communes and estates run into the thousands: FastSelect renders them.
     landlord = forms.ModelChoiceField(
         label=_("Bailleur"), queryset=Organisation.objects.none(), required=False, widget=FastSelect
@@ -122,6 +135,11 @@ class IndicatorFilterForm(NamedEmptyChoices, DsfrBaseForm):
         label=_("Site"), queryset=HousingSite.objects.none(), required=False, widget=FastSelect
     )
     category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—"), *Category.choices], required=False)
+    territory = forms.ChoiceField(
+        label=_("Territoire prioritaire"),
+        choices=[("", _("Tous")), *indicators.Territory.choices],
+        required=False,
+    )
 
     def __init__(self, *args, reader, user, department_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,8 +152,10 @@ class IndicatorFilterForm(NamedEmptyChoices, DsfrBaseForm):
             communes = communes.filter(id__in=reader.communes)
         self.fields["commune"].queryset = communes
         if reader.aggregated_only:
-            # A partner mayor reads figures, never names: no landlord, unit or site filter.
-            for name in ("landlord", "unit", "site"):
+            # A partner mayor reads figures, never names: no landlord, unit or site filter. Nor a
+            # territory: its totals with and without one would give, by difference, the count of
+            # the fiches outside it, which suppression may have masked.
+            for name in ("landlord", "unit", "site", "territory"):
                 del self.fields[name]
             return
         self.fields["site"].queryset = (
@@ -166,6 +186,7 @@ class IndicatorFilterForm(NamedEmptyChoices, DsfrBaseForm):
             commune_id=obj("commune"),
             site_id=obj("site"),
             category=data.get("category") or "",
+            territory=data.get("territory") or "",
         )
 
 

@@ -8,7 +8,8 @@ interpolated the same way in Python, so both backends return the same numbers.""
 import dataclasses
 import datetime
 import heapq
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,8 +22,10 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
+    TextChoices,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertEvent, Category, EventKind, Status
 from partnerships.models import Commune, HousingSite
@@ -33,6 +36,29 @@ from .permissions import IndicatorReader
 HOTSPOT_MIN_FICHES = 3
 HOTSPOT_LIMIT = 10
 PERCENTILES = {"median": 0.5, "p90": 0.9}
+# Acknowledged by the due date each fiche was given when submitted (delays.py's one resolution rule),
+# out of the fiches given one: the « part prise en compte dans les délais ».
+ACK_WITHIN_POLICY = Q(acknowledged_at__lte=F("ack_due_at"))
+ACK_WITH_POLICY = Q(ack_due_at__isnull=False)
+
+
+class Territory(TextChoices):
+    """The State's priority territories an estate lies in (HousingSite.qpv_code, .zsp, .qrr)."""
+
+    QPV = "qpv", _("Quartier prioritaire de la politique de la ville (QPV)")
+    ZSP = "zsp", _("Zone de sécurité prioritaire (ZSP)")
+    QRR = "qrr", _("Quartier de reconquête républicaine (QRR)")
+
+
+def territory_q(territory: str, site: str = "site__") -> Q:
+    """The rows whose estate (reached through `site`) lies in the territory; Q() for « Tous ».
+    `__gt=""` rather than a negation: a negated lookup through a nullable estate would keep the
+    problems that have no estate."""
+    if territory == Territory.QPV:
+        return Q(**{f"{site}qpv_code__gt": ""})
+    if territory in (Territory.ZSP, Territory.QRR):
+        return Q(**{f"{site}{territory}": True})
+    return Q()
 
 
 class Percentile(Aggregate):
@@ -76,13 +102,14 @@ class Filters:
     commune_id: int | None = None
     site_id: int | None = None
     category: str = ""
+    territory: str = ""  # a Territory value: only the fiches of the estates lying there
 
     @classmethod
     def last_twelve_months(cls, **kwargs) -> "Filters":
         """Twelve whole calendar months, the current one last: twelve bars, each a month."""
         this_month = timezone.localdate().replace(day=1)
         start = this_month
-        for _ in range(11):
+        for _month in range(11):
             start = (start - datetime.timedelta(days=1)).replace(day=1)
         return cls(start=start, end=_next_month(this_month) - datetime.timedelta(days=1), **kwargs)
 
@@ -165,13 +192,13 @@ def fiches(reader: IndicatorReader, filters: Filters, convention: Convention | N
         "site_id": filters.site_id,
         "category": filters.category,
     }
-    return qs.filter(**{k: v for k, v in lookups.items() if v})
+    return qs.filter(territory_q(filters.territory), **{k: v for k, v in lookups.items() if v})
 
 
 DURATION_ENDS = {"ack": "acknowledged_at", "feedback": "first_feedback_at"}
 
 
-def _percentile_aggregates() -> dict:
+def percentile_aggregates() -> dict:
     return {
         f"{key}_{name}": Percentile(_duration(end), p)
         for key, end in DURATION_ENDS.items()
@@ -179,20 +206,32 @@ def _percentile_aggregates() -> dict:
     }
 
 
-def _percentile_hours(row: dict) -> dict:
+def percentile_hours(row: dict) -> dict:
     return {key: {name: _hours(row[f"{key}_{name}"]) for name in PERCENTILES} for key in DURATION_ENDS}
 
 
 def percentiles_in_database(qs: QuerySet) -> dict:
     """{"ack": {"median": h, "p90": h}, "feedback": {...}} in one aggregate query (PostgreSQL)."""
-    return _percentile_hours(qs.aggregate(**_percentile_aggregates()))
+    return percentile_hours(qs.aggregate(**percentile_aggregates()))
 
 
 def percentiles_in_python(qs: QuerySet) -> dict:
     """The same figures from one values_list: the fallback for SQLite, which has no percentile_cont."""
-    durations = {key: [] for key in DURATION_ENDS}
     # Unordered: the values are sorted anyway, and the default order would read the table.
-    for submitted, *ends in qs.order_by().values_list("submitted_at", *DURATION_ENDS.values()):
+    return _percentiles_of(qs.order_by().values_list("submitted_at", *DURATION_ENDS.values()))
+
+
+def grouped_percentiles_in_python(qs: QuerySet, key: str) -> dict:
+    """percentiles_in_python per value of `key` (a unit, a landlord), from one values_list."""
+    groups = defaultdict(list)
+    for group, *moments in qs.order_by().values_list(key, "submitted_at", *DURATION_ENDS.values()):
+        groups[group].append(moments)
+    return {group: _percentiles_of(rows) for group, rows in groups.items()}
+
+
+def _percentiles_of(rows: Iterable) -> dict:
+    durations = {key: [] for key in DURATION_ENDS}
+    for submitted, *ends in rows:
         for key, moment in zip(DURATION_ENDS, ends, strict=True):
             if moment is not None:
                 durations[key].append((moment - submitted).total_seconds())
@@ -219,8 +258,8 @@ def compute(
     counted = "submitted_at"
     totals = qs.aggregate(
         total=Count("*"),
-        within_policy=Count(counted, filter=Q(acknowledged_at__lte=F("ack_due_at"))),
-        with_policy=Count(counted, filter=Q(ack_due_at__isnull=False)),
+        within_policy=Count(counted, filter=ACK_WITHIN_POLICY),
+        with_policy=Count(counted, filter=ACK_WITH_POLICY),
         staff_aggressions=Count(counted, filter=Q(staff_victim=True)),
         complaints_filed=Count(counted, filter=Q(complaint="filed")),
         **{
@@ -230,9 +269,9 @@ def compute(
             for i, (first, after) in enumerate(months)
         },
         **{f"category_{code}": Count(counted, filter=Q(category=code)) for code in Category.values},
-        **(_percentile_aggregates() if postgresql else {}),
+        **(percentile_aggregates() if postgresql else {}),
     )
-    durations = _percentile_hours(totals) if postgresql else percentiles_in_python(qs)
+    durations = percentile_hours(totals) if postgresql else percentiles_in_python(qs)
     per_category = sorted(
         (
             (code, str(label), totals[f"category_{code}"])
@@ -261,7 +300,10 @@ def compute(
         problems_identified=problems_identified,
         problems_resolved=problems_resolved,
         communes=commune_rates(
-            per_site, convention.department_id if convention else reader.department_id, reader.communes
+            per_site,
+            convention.department_id if convention else reader.department_id,
+            reader.communes,
+            filters.territory,
         )
         if with_map
         else [],
@@ -323,7 +365,7 @@ def _problems(reader: IndicatorReader, filters: Filters, convention: Convention 
         "commune_id": filters.commune_id,
         "site_id": filters.site_id,
     }
-    qs = qs.filter(**{k: v for k, v in lookups.items() if v})
+    qs = qs.filter(territory_q(filters.territory), **{k: v for k, v in lookups.items() if v})
     row = qs.aggregate(
         identified=Count("id", filter=Q(opened_at__gte=start, opened_at__lt=end)),
         resolved=Count(
@@ -344,13 +386,16 @@ def _convention_problems_q(convention: Convention) -> Q:
     return Q(pk__in=linked.values("partnershipproblem_id")) | perimeter
 
 
-def commune_rates(per_site: dict[int, int], department_id: str, only: tuple[int, ...] = ()) -> list[dict]:
+def commune_rates(
+    per_site: dict[int, int], department_id: str, only: tuple[int, ...] = (), territory: str = ""
+) -> list[dict]:
     """Fiches per 1,000 social dwellings for each commune of the département (for the map), or
-    only for the given communes (a partner mayor's); per_site: fiches per site id."""
+    only for the given communes (a partner mayor's); per_site: fiches per site id. With a
+    territory, only the dwellings of its estates count, as only their fiches do."""
     counts, dwellings = Counter(), Counter()
-    sites = HousingSite.objects.filter(commune__department_id=department_id).values_list(
-        "id", "commune_id", "dwellings"
-    )
+    sites = HousingSite.objects.filter(
+        territory_q(territory, ""), commune__department_id=department_id
+    ).values_list("id", "commune_id", "dwellings")
     for site_id, commune_id, site_dwellings in sites:
         counts[commune_id] += per_site.get(site_id, 0)
         dwellings[commune_id] += site_dwellings or 0

@@ -87,10 +87,18 @@ def _reader_side(user: User) -> str | None:
 
 
 class IndicatorPolicy(PagePolicy):
-    """Page "view": the indicators pages and exports (what they count is `indicator_reader`'s)."""
+    """Pages: "view", the indicators pages and exports (what they count is `indicator_reader`'s);
+    "compare", the side-by-side table of the units and the landlords: the prefecture's only. A
+    landlord or a force reads its own fiches alone (a table of one row); a mayor and the parquet
+    read no names, and a breakdown by unit or landlord would let their masked counts be recomputed."""
 
     def page_permission(self, user: User, org, action: str) -> bool:
-        return action == "view" and _reader_side(user) is not None
+        side = _reader_side(user)
+        if action == "view":
+            return side is not None
+        if action == "compare":
+            return side == "department"
+        return False
 
 
 indicator_policy = IndicatorPolicy()

@@ -10,6 +10,8 @@ urlpatterns = [
     path("indicateurs/", indicators.indicators_page, name="indicators"),
     path("indicateurs/export.<str:fmt>", indicators.indicators_export, name="indicators_export"),
     path("fiches/export.<str:fmt>", indicators.fiches_export, name="fiches_export"),
+    path("comparaison/", indicators.comparison_page, name="comparison"),
+    path("comparaison/export.<str:fmt>", indicators.comparison_export, name="comparison_export"),
     path("problemes/", problems.problem_list, name="problems"),
     path("problemes/nouveau/", problems.problem_create, name="problem_create"),
     path("problemes/<int:pk>/", problems.problem_detail, name="problem_detail"),
@@ -34,4 +36,10 @@ urlpatterns = [
         name="convention_indicators_export",
     ),
     path("<int:pk>/fiches/export.<str:fmt>", indicators.fiches_export, name="convention_fiches_export"),
+    path("<int:pk>/comparaison/", indicators.comparison_page, name="convention_comparison"),
+    path(
+        "<int:pk>/comparaison/export.<str:fmt>",
+        indicators.comparison_export,
+        name="convention_comparison_export",
+    ),
 ]

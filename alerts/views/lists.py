@@ -31,6 +31,7 @@ from .. import following, selectors, services
 from ..filters import AlertFilter, overdue_q
 from ..forms import PreferencesForm, force_units
 from ..models import Alert, FollowKind, Status
+from ..models.lifecycle import PREFECTURE
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
 from ..queues import conditional_queue
@@ -132,6 +133,8 @@ def filter_form(request):
     form = filterset.form
     if alert_policy.user_has_permission(request.user, "file"):
         del form.fields["landlord"]  # a filing organisation lists its own fiches only
+    if not alert_policy.user_has_permission(request.user, PREFECTURE):
+        del form.fields["unit"]  # a unit's dashboard lists its own fiches; a landlord's, its own
     filterset.fill_choices(form)
     return form
 

@@ -129,6 +129,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter("commune", OpenApiTypes.INT),
     OpenApiParameter("site", OpenApiTypes.INT),
     OpenApiParameter("category", OpenApiTypes.STR),
+    OpenApiParameter(
+        "territory",
+        OpenApiTypes.STR,
+        enum=indicators.Territory.values,
+        description="Fiches des sites en QPV, ZSP ou QRR (ignoré pour une mairie ou le parquet)",
+    ),
 ]
 
 

@@ -52,6 +52,7 @@ def convention_detail(request, pk):
             "can_change": convention_policy.has_permission(request.user, "change", convention),
             "is_signatory": convention_policy.has_permission(request.user, "partner", convention),
             "has_indicators": indicator_policy.user_has_permission(request.user, "view"),
+            "can_compare": indicator_policy.user_has_permission(request.user, "compare"),
             "commitment_statuses": CommitmentStatus.choices,
             "action_statuses": ActionItemStatus.choices,
         },

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_record, query_detail
@@ -15,17 +16,18 @@ from partnerships.models import AuditAction, HousingSite
 from partnerships.replica import lagging_reads, replica_rows
 from partnerships.widgets import prefill_choices
 
-from .. import charts, exports, indicators, selectors
+from .. import charts, comparison, exports, indicators, selectors
 from ..forms import IndicatorFilterForm
 from ..permissions import indicator_policy, indicator_reader
 
 
-def _indicator_request(request, pk, fmt="csv"):
-    """Reader, convention and filters of an indicators page or export; 404 when the user reads none."""
+def _indicator_request(request, pk, fmt="csv", action="view"):
+    """Reader, convention and filters of an indicators page or export; 404 when the user reads none
+    (or may not take `action`, indicator_policy's page action)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     convention = selectors.convention_get(user=request.user, pk=pk) if pk is not None else None
-    if not indicator_policy.user_has_permission(request.user, "view"):
+    if not indicator_policy.user_has_permission(request.user, action):
         raise Http404
     reader = indicator_reader(request.user)
     department_id = convention.department_id if convention else reader.department_id
@@ -135,9 +137,102 @@ def indicators_page(request, pk=None):
             "page_title": _("Indicateurs") + (f" — {convention.title}" if convention else ""),
             "form": form,
             "query": f"?{query}" if query else "",
+            "can_compare": indicator_policy.user_has_permission(request.user, "compare"),
             **indicator_context(reader, convention, form.filters()),
         },
     )
+
+
+@login_required
+def comparison_page(request, pk=None):
+    """The units and the landlords side by side, with the indicators' filters (same query string)."""
+    reader, convention, form = _indicator_request(request, pk, action="compare")
+    _light_site_choices(form)
+    filters = form.filters()
+    compared = comparison.compare(reader, filters, convention)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "conventions/comparison.html",
+        {
+            "page_title": _("Comparaison des unités et des bailleurs")
+            + (f" — {convention.title}" if convention else ""),
+            "form": form,
+            "query": f"?{query}" if query else "",
+            "convention": convention,
+            "filters": filters,
+            "small_sample": comparison.small_sample(),
+            "tables": [
+                {
+                    "by": by,
+                    "heading": heading,
+                    "rows": [(row, _comparison_cells(row)) for row in compared[by]],
+                }
+                for by, (_key, heading) in comparison.GROUPS.items()
+            ],
+        },
+    )
+
+
+def _share(value) -> str:
+    return "—" if value is None else f"{number_format(value, 1)} %"
+
+
+def _comparison_cells(row) -> list[str]:
+    """A row's figures after its name and volume, as the page shows them (« 2 j 4 h », « 83,3 % »)."""
+    return [
+        duration(row.ack_hours["median"]),
+        duration(row.ack_hours["p90"]),
+        _share(row.ack_share),
+        duration(row.feedback_hours["median"]),
+        duration(row.feedback_hours["p90"]),
+        _share(row.feedback_share),
+    ]
+
+
+def comparison_rows(compared: dict) -> list[list]:
+    """The export's rows: durations in hours and shares in percent as numbers (a decimal comma in
+    the CSV, numbers in the XLSX), so that a spreadsheet can sort and chart them."""
+    yes, no = _("oui"), _("non")
+    rows = [
+        [
+            _("Comparaison"),
+            _("Nom"),
+            _("Fiches transmises"),
+            _("Échantillon réduit"),
+            _("Délai médian de prise en compte (h)"),
+            _("Délai de prise en compte, 90e centile (h)"),
+            _("Part prise en compte dans les délais (%)"),
+            _("Délai médian de premier retour (h)"),
+            _("Délai de premier retour, 90e centile (h)"),
+            _("Part avec premier retour dans les délais (%)"),
+        ]
+    ]
+    for by, (_key, heading) in comparison.GROUPS.items():
+        rows.extend(
+            [
+                heading,
+                row.name,
+                row.total,
+                yes if row.small_sample else no,
+                row.ack_hours["median"],
+                row.ack_hours["p90"],
+                row.ack_share,
+                row.feedback_hours["median"],
+                row.feedback_hours["p90"],
+                row.feedback_share,
+            ]
+            for row in compared[by]
+        )
+    return rows
+
+
+@login_required
+def comparison_export(request, fmt, pk=None):
+    reader, convention, form = _indicator_request(request, pk, fmt, action="compare")
+    compared = comparison.compare(reader, form.filters(), convention)
+    audit_export(request, convention, "comparaison", fmt)
+    return export(comparison_rows(compared), _export_name(convention, "comparaison"), fmt, _("Comparaison"))
 
 
 @login_required
@@ -200,6 +295,11 @@ def indicators_export(request, fmt, pk=None):
     rows = [
         [_("Indicateur"), _("Valeur")],
         [_("Période comptée"), period],
+        *(
+            [[_("Territoire prioritaire"), indicators.Territory(filters.territory).label]]
+            if filters.territory
+            else []
+        ),
         *[[label, value] for label, value in figures(shown)],
         *[[_("Fiches du mois %s") % _month_label(m), n] for m, n in shown["per_month"]],
         *[[_("Fiches « %s »") % label, n] for _code, label, n in shown["per_category"]],

@@ -216,6 +216,9 @@ PAGES = {
             "conventions:convention_indicators", args=[s.convention.pk]
         ),
         "department indicators": lambda s: reverse("conventions:indicators"),
+        "convention comparison": lambda s: reverse(
+            "conventions:convention_comparison", args=[s.convention.pk]
+        ),
         "response delays": lambda s: reverse("conventions:response_policy"),
         "convention response delays": lambda s: reverse(
             "conventions:convention_response_policy", args=[s.convention.pk]

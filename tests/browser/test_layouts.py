@@ -92,6 +92,27 @@ def test_the_landlords_list_and_estates_read_without_scrolling_sideways(
         assert label == '"Catégorie"'
 
 
+def test_the_prefectures_comparison_table_scrolls_in_its_own_focusable_region_at_phone_width(
+    world, live_server, sized_page, width, login_as, screenshot
+):
+    for site in (world.site_creil, world.site_creil, world.site_meru):
+        filed_alert(site=site, reporter=world.landlord_agent)
+    filed_alert(site=world.other_site, reporter=world.other_landlord_agent)
+    login_as(sized_page, live_server, world.prefect_agent)
+
+    sized_page.goto(f"{live_server.url}{reverse('conventions:comparison')}")
+    screenshot(sized_page, f"comparison-{width}")
+
+    assert not overflows_sideways(sized_page)
+    region = sized_page.locator("[data-testid=unit] [role=region]")
+    assert region.get_attribute("tabindex") == "0"
+    assert region.get_attribute("aria-label") == "Unités"
+    assert sized_page.locator("[data-testid=unit] [data-testid=small-sample]").count() >= 1
+    region.focus()
+    sized_page.keyboard.press("ArrowRight")  # a keyboard user scrolls the region, not the page
+    assert not overflows_sideways(sized_page)
+
+
 def test_the_filing_form_asks_complaint_and_victim_details_only_when_answered_yes(
     world, live_server, sized_page, width, login_as, screenshot
 ):

@@ -99,3 +99,12 @@ def test_the_conventions_and_their_indicators_are_described_in_the_openapi_schem
     operation = schema["paths"]["/api/v1/conventions/{id}/indicators/"]["get"]
     assert operation["summary"].startswith("Indicateurs de la convention")
     assert {p["name"] for p in operation["parameters"]} >= {"start", "end", "landlord", "category"}
+
+
+def test_a_period_of_centuries_is_refused_and_the_default_period_counted(world, convention, login):
+    client = login(world.prefect_agent)
+
+    response = client.get(f"/api/v1/conventions/{convention.pk}/indicators/", {"start": "0517-02-24"})
+
+    assert response.status_code == 200
+    assert response.json()["start"] >= "2000-01-01"

@@ -314,6 +314,16 @@ PAGES: dict[str, Route] = {
     "conventions:fiches_export": Route(
         variants=formats, lists=True, reach=READERS - {"mayor"}, refused=404, control="prefect_agent"
     ),
+    # indicator_policy "compare": the prefecture's only (the control sees its estates in the filter).
+    "conventions:comparison": Route(lists=True, reach=PREFECTURES, refused=404, control="prefect_agent"),
+    "conventions:comparison_export": Route(
+        variants=formats,
+        lists=True,
+        reach=PREFECTURES,
+        refused=404,
+        control="prefect_agent",
+        control_sees=False,
+    ),
     "conventions:problems": Route(
         # « Problèmes sur cette résidence »: someone else's estate is a 404.
         variants=lambda b: [{}, {"query": {"site": b.site.pk}, "ok": 404}],
@@ -419,6 +429,12 @@ PAGES: dict[str, Route] = {
         variants=lambda b: formats(b, pk=b.convention.pk), foreign=True, control="prefect_agent"
     ),
     "conventions:convention_fiches_export": Route(
+        variants=lambda b: formats(b, pk=b.convention.pk), foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_comparison": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.convention.pk}}], foreign=True, control="prefect_agent"
+    ),
+    "conventions:convention_comparison_export": Route(
         variants=lambda b: formats(b, pk=b.convention.pk), foreign=True, control="prefect_agent"
     ),
     "imports:index": Route(reach=IMPORTERS, refused=404, control="prefect_agent"),
@@ -806,6 +822,12 @@ def figure(response, label):
     return dict(response.context["figures"])[label]
 
 
+def compared(response, by: str) -> int:
+    """The fiches a comparison table counts, all its rows together."""
+    table = next(t for t in response.context["tables"] if t["by"] == by)
+    return sum(row.total for row, _cells in table["rows"])
+
+
 # (role, URL name, what the page counts, expected): only the bundle the role owns or handles is counted.
 COUNTS = [
     ("landlord_agent", "alerts:list", lambda r: r.context["page_obj"].paginator.count, 0),
@@ -824,6 +846,8 @@ COUNTS = [
     ("landlord_manager", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 0),
     ("ddsp_manager", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 0),
     ("prefect_agent", "conventions:indicators", lambda r: figure(r, "Fiches transmises"), 2),
+    ("prefect_agent", "conventions:comparison", lambda r: compared(r, "landlord"), 2),
+    ("prefect_agent", "conventions:comparison", lambda r: compared(r, "unit"), 2),
 ]
 
 
