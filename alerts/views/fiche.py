@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -133,10 +134,20 @@ def action_form(name, *, user, alert, data=None, files=None):
 
 @login_required
 def alert_detail(request, pk):
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    return render_fiche(request, alert)
+
+
+def render_fiche(request, alert, *, sent: forms.BaseForm | None = None, sent_action: str = ""):
+    """The fiche's page; `sent` is the action form just sent with errors, shown unfolded in place of
+    the blank one so its errors are tied to its fields (and summed up at the top of the page)."""
     user = request.user
-    alert = selectors.alert_get(user=user, pk=pk)
     actions = [
-        {"name": name, "label": action.label, "form": action_form(name, user=user, alert=alert)}
+        {
+            "name": name,
+            "label": action.label,
+            "form": sent if name == sent_action else action_form(name, user=user, alert=alert),
+        }
         for name, action in ACTIONS.items()
         if alert_policy.can(user, name, alert)
     ]
@@ -186,23 +197,25 @@ def alert_transition(request, pk, action):
         raise Http404
     form = action_form(action, user=user, alert=alert, data=request.POST, files=request.FILES)
     if form is not None and not form.is_valid():
-        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        messages.error(request, " ".join(errors))
+        if alert_policy.can(user, action, alert):
+            # Back to the fiche with the form as sent: each error next to its field (RGAA 11.10).
+            return render_fiche(request, alert, sent=form, sent_action=action)
+        messages.error(request, _("Vous n'êtes pas autorisé à faire cette action."))
+        return redirect(alert_url(alert))
+    try:
+        # The version the page showed: if someone changed the fiche since, the action is refused.
+        alert = as_seen(alert, request.POST.get("version"))
+        ACTIONS[action].service(actor=user, alert=alert, **(form.cleaned_data if form else {}))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        # A user who sees the fiche but is on the wrong side (e.g. a landlord acknowledging).
+        messages.error(request, str(exc) or _("Vous n'êtes pas autorisé à faire cette action."))
     else:
-        try:
-            # The version the page showed: if someone changed the fiche since, the action is refused.
-            alert = as_seen(alert, request.POST.get("version"))
-            ACTIONS[action].service(actor=user, alert=alert, **(form.cleaned_data if form else {}))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        except PermissionDenied as exc:
-            # A user who sees the fiche but is on the wrong side (e.g. a landlord acknowledging).
-            messages.error(request, str(exc) or _("Vous n'êtes pas autorisé à faire cette action."))
-        else:
-            messages.success(request, ACTIONS[action].done)
-            if not alert_policy.instances(user, "view").filter(pk=alert.pk).exists():
-                # Redirected or returned: the fiche's page would now be a 404 and the message lost.
-                return redirect(safe_next(request, "back") or fiche_list_url(user))
+        messages.success(request, ACTIONS[action].done)
+        if not alert_policy.instances(user, "view").filter(pk=alert.pk).exists():
+            # Redirected or returned: the fiche's page would now be a 404 and the message lost.
+            return redirect(safe_next(request, "back") or fiche_list_url(user))
     return redirect(safe_next(request) or alert_url(alert))
 
 

@@ -45,21 +45,23 @@ def do_table(parser, token):
 
 
 def _page_forms(context) -> list[forms.BaseForm]:
-    """The forms a page shows: those of its context, directly or in a dict or list (the fiche page
-    keeps its action forms in one)."""
+    """The forms a page shows: those of its context, directly or in a dict or list, or in the dicts
+    of a list (the fiche page keeps each action's form in a dict of its list of actions)."""
     found = []
+
+    def collect(value, depth=0):
+        if isinstance(value, forms.BaseForm):
+            if not any(value is seen for seen in found):
+                found.append(value)
+        elif depth < 2 and isinstance(value, dict):
+            for item in value.values():
+                collect(item, depth + 1)
+        elif depth < 2 and isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item, depth + 1)
+
     for value in context.flatten().values():
-        if isinstance(value, dict):
-            candidates = value.values()
-        elif isinstance(value, (list, tuple)):
-            candidates = value
-        else:
-            candidates = (value,)
-        found.extend(
-            candidate
-            for candidate in candidates
-            if isinstance(candidate, forms.BaseForm) and not any(candidate is seen for seen in found)
-        )
+        collect(value)
     return found
 
 

@@ -151,7 +151,13 @@ def test_closing_requires_an_outcome(world, login, alert):
     missing = officer.post(transition(alert, "close"), {"close-outcome": ""})
     alert.refresh_from_db()
     assert alert.status == Status.SUBMITTED
-    assert messages_of(missing)
+    # The fiche again, the close form unfolded with its error tied to the outcome field.
+    assert missing.status_code == 200
+    page = missing.content.decode()
+    assert '<a href="#id_close-outcome">Suite donnée : Ce champ est obligatoire.</a>' in page
+    assert 'aria-invalid="true" aria-describedby="id_close-outcome-desc-error"' in page
+    assert page.count("fr-collapse--expanded") == 1
+    assert "<title>Erreur : " in page
 
     officer.post(
         transition(alert, "close"), {"close-outcome": "patrol", "close-comment": "Présence renforcée."}
@@ -218,7 +224,8 @@ def test_merging_into_a_fiche_the_officer_cannot_see_is_refused(world, login, al
 
     response = login(world.officer).post(transition(alert, "merge"), {"merge-into": meru.reference})
 
-    assert "Aucune fiche visible" in messages_of(response)[0]
+    assert response.status_code == 200
+    assert "Aucune fiche visible" in response.content.decode()
     alert.refresh_from_db()
     assert alert.status == Status.SUBMITTED
 

@@ -10,17 +10,20 @@ from html import unescape
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from pytest_django.live_server_helper import LiveServer
 
 from alerts import services as alert_services
 from alerts.outbox import delivery_paused
 from alerts.webhooks.services import webhook_create
 from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
-from partnerships.models import OrganisationKind, Role, User
+from partnerships.models import Invitation, OrganisationKind, Role, User, token_digest
 from partnerships.tokens.services import api_token_create
 from tests.alerts.factories import draft_alert, filed_alert
 from tests.browser.conftest import PHONE
@@ -113,6 +116,24 @@ class Scene:
             actor=self.org_admin, url="https://93.184.215.14/hook", events=["alert.filed"]
         )
 
+        # A pending invitation and a password-reset link, for the anonymous visitor's forms.
+        self.invitation_token = "jeton-invitation-accessibilite"
+        Invitation.objects.create(
+            organisation=world.landlord,
+            email="nouvelle@bailleur.fr",
+            role=Role.AGENT,
+            token_digest=token_digest(self.invitation_token),
+            invited_by=self.org_admin,
+            created_at=timezone.now(),
+            expires_at=timezone.now() + datetime.timedelta(days=3),
+        )
+        # Nobody logs in as this one: a login would change the hash the reset token is made from.
+        resetting = UserFactory(organisation=world.mairie, email="oubli@creil.fr")
+        self.reset_link = [
+            urlsafe_base64_encode(force_bytes(resetting.pk)),
+            default_token_generator.make_token(resetting),
+        ]
+
     def user(self, role: str) -> User:
         return getattr(self, role) if role in ("admin", "parquet", "org_admin") else getattr(self.world, role)
 
@@ -122,6 +143,9 @@ class Scene:
 PAGES = {
     "anonymous": {
         "login": lambda s: reverse("login"),
+        "password reset": lambda s: reverse("password_reset"),
+        "new password": lambda s: reverse("password_reset_confirm", args=s.reset_link),
+        "invitation": lambda s: reverse("invitation_accept", args=[s.invitation_token]),
         "accessibility statement": lambda s: reverse("accessibility"),
     },
     "landlord_agent": {
@@ -137,6 +161,7 @@ PAGES = {
         "site": lambda s: reverse("sites:detail", args=[s.world.site_creil.pk]),
         "directory": lambda s: reverse("directory"),
         "notifications": lambda s: reverse("alerts:notifications"),
+        "password change": lambda s: reverse("password_change"),
     },
     "landlord_manager": {
         "home": lambda s: reverse("home"),
@@ -197,6 +222,8 @@ PAGES = {
         "account": lambda s: reverse("organisation:account", args=[s.world.landlord_agent.pk]),
         "invitation": lambda s: reverse("organisation:invite"),
         "directory entries": lambda s: reverse("organisation:correspondents"),
+        "new directory entry": lambda s: reverse("organisation:correspondent_create"),
+        "absences": lambda s: reverse("organisation:absences"),
         "API tokens": lambda s: reverse("tokens:list"),
         "webhooks": lambda s: reverse("webhooks:list"),
         "webhook": lambda s: reverse("webhooks:detail", args=[s.webhook.pk]),
@@ -217,6 +244,7 @@ PAGES = {
         "audit trail": lambda s: reverse("audit:list"),
         "imports": lambda s: reverse("imports:index"),
         "sites import": lambda s: reverse("imports:upload", args=["sites"]),
+        "new organisation": lambda s: reverse("organisation:create"),
     },
 }
 
@@ -288,12 +316,12 @@ def blocking_violations(page, context=None) -> list[dict]:
     return [violation for violation in violations if violation["impact"] in BLOCKING_IMPACTS]
 
 
-def assert_accessible(page, what: str):
+def assert_accessible(page, what: str, *, unfold: bool = True):
     """The page as shown, then each folded accordion (the fiche's action forms) once unfolded:
     axe skips hidden content, which a keyboard or screen reader user unfolds."""
     blocking = blocking_violations(page)
     buttons = page.locator(".fr-accordion__btn")
-    for index in range(buttons.count()):
+    for index in range(buttons.count() if unfold else 0):
         button = buttons.nth(index)
         if button.get_attribute("aria-expanded") == "true":  # shown, so checked with the page
             continue
@@ -347,28 +375,70 @@ def test_the_filing_form_sent_incomplete_ties_each_error_to_its_field(scene, pag
     assert_accessible(page, "landlord_agent — filing form with errors")
 
 
-# role -> form sent empty: each comes back with errors and nothing is written.
-EMPTY_FORMS = {
-    "anonymous": ["login"],
-    "landlord_agent": ["filing, form step"],
-    "officer": ["second factor"],
-    "prefect_agent": ["new convention", "new meeting", "new problem", "territories import"],
-}
+# Every form a user can send with an error: (role, page, the form on it). Each is sent with its
+# fields emptied and must come back with the errors summed up, focused and tied to their fields —
+# and nothing written. Forms that no input can make invalid (preferences' pre-checked radios, the
+# one-button actions) are not here: they have no error state.
+FIRST_POST_FORM = "main form[method=post] >> nth=-1"
+INVALID_FORMS = [
+    ("anonymous", "login", FIRST_POST_FORM),
+    ("anonymous", "password reset", FIRST_POST_FORM),
+    ("anonymous", "new password", FIRST_POST_FORM),
+    ("anonymous", "invitation", FIRST_POST_FORM),
+    ("landlord_agent", "filing, form step", FIRST_POST_FORM),
+    ("landlord_agent", "fiche", "form[data-testid=action-comment]"),
+    ("landlord_agent", "password change", FIRST_POST_FORM),
+    ("officer", "second factor", FIRST_POST_FORM),
+    *[
+        ("officer", "fiche with action forms", f"form[data-testid=action-{action}]")
+        for action in ("feedback", "close", "redirect", "return", "merge", "link", "comment", "attach")
+    ],
+    ("prefect_agent", "routing queue", "form.passerelle-route-form >> nth=0"),
+    ("prefect_agent", "new convention", FIRST_POST_FORM),
+    ("prefect_agent", "convention form", FIRST_POST_FORM),
+    ("prefect_agent", "new meeting", FIRST_POST_FORM),
+    ("prefect_agent", "new problem", FIRST_POST_FORM),
+    ("prefect_agent", "territories import", FIRST_POST_FORM),
+    ("prefect_agent", "response delays", FIRST_POST_FORM),
+    ("prefect_agent", "convention response delays", FIRST_POST_FORM),
+    ("org_admin", "invitation", FIRST_POST_FORM),
+    ("org_admin", "new directory entry", FIRST_POST_FORM),
+    ("org_admin", "absences", FIRST_POST_FORM),
+    ("org_admin", "API tokens", "form[data-testid=token-form]"),
+    ("org_admin", "webhooks", "form[data-testid=webhook-form]"),
+    ("admin", "new organisation", FIRST_POST_FORM),
+]
+
+# Empties what a user can empty; a select goes back to its empty choice when it has one.
+EMPTY_THE_FORM = """form => {
+    form.noValidate = true;  // the browser's own checks would stop the submission first
+    for (const field of form.elements) {
+        if (field.type === "hidden" || field.type === "submit" || field.type === "button") continue;
+        if (field.type === "checkbox" || field.type === "radio") { field.checked = false; continue; }
+        if (field.tagName === "SELECT") {
+            const empty = [...field.options].findIndex(option => option.value === "");
+            if (empty >= 0) field.selectedIndex = empty;
+            continue;
+        }
+        field.value = "";
+    }
+    form.requestSubmit(form.querySelector("[type=submit]"));
+}"""
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(
-    ("role", "name"),
-    [(role, name) for role, names in EMPTY_FORMS.items() for name in names],
-    ids=[f"{role}-{name}" for role, names in EMPTY_FORMS.items() for name in names],
+    ("role", "name", "form"),
+    INVALID_FORMS,
+    ids=[f"{role}-{name}-{form.split('=')[-1].strip(']')}" for role, name, form in INVALID_FORMS],
 )
-def test_a_form_sent_empty_comes_back_with_a_focused_error_summary(role, name, width, scene, contexts):
+def test_a_form_sent_invalid_comes_back_with_a_focused_error_summary(
+    role, name, form, width, scene, contexts
+):
     page = contexts[role, width]
     page.goto(f"{scene.url}{PAGES[role][name](scene)}")
-    form = page.locator("main form[method=post]").last
-    # The browser's own checks would stop the submission before the server answers.
-    form.evaluate("form => { form.noValidate = true; }")
-    form.locator("[type=submit]").first.click()
+    with page.expect_navigation():
+        page.locator(form).evaluate(EMPTY_THE_FORM)
     page.wait_for_load_state()
 
     assert page.title().startswith("Erreur : "), page.title()
@@ -379,7 +449,8 @@ def test_a_form_sent_empty_comes_back_with_a_focused_error_summary(role, name, w
         field = page.locator(target)
         assert field.get_attribute("aria-invalid") == "true", target
         assert field.get_attribute("aria-describedby"), target
-    assert_accessible(page, f"{role} — {name} sent empty — {width}")
+    # The sent form is unfolded with its errors; the folded ones are checked by the page's own test.
+    assert_accessible(page, f"{role} — {name} sent invalid — {width}", unfold=False)
 
 
 def test_the_login_sent_empty_says_which_field_is_missing(scene, page_as):
@@ -412,6 +483,22 @@ def test_the_menu_skip_link_at_phone_width_reaches_the_button_that_opens_the_men
     assert page.locator("#button-menu").is_visible()
     page.keyboard.press("Enter")
     page.locator("#main-navigation").wait_for(state="visible")
+
+
+def test_the_open_menu_at_phone_width_is_a_dialog_named_after_its_button(scene, contexts):
+    page = contexts["officer", "phone"]
+    page.goto(f"{scene.url}{reverse('home')}")
+    page.locator("#button-menu[data-fr-js-modal-button]").wait_for(state="attached")
+    page.click("#button-menu")
+    page.locator("#main-navigation").wait_for(state="visible")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+
+    dialog = page.get_by_role("dialog", name="Menu")
+    assert dialog.is_visible()
+    assert dialog.get_attribute("aria-modal") == "true"
+    assert not blocking_violations(page, context="#modal-menu")
+    page.click("#modal-menu .fr-btn--close")
+    page.locator("#main-navigation").wait_for(state="hidden")
 
 
 def test_every_list_table_scrolls_in_a_focusable_named_region_at_phone_width(scene, contexts):

@@ -268,8 +268,12 @@ def test_a_transition_form_with_an_invalid_choice_shows_a_french_error_and_chang
         {"redirect-unit": "abc", "redirect-reason": ""},
     )
 
-    assert response.status_code == 302
-    assert any("Sélectionnez un choix valide" in m for m in messages_of(response))
+    # Back on the fiche with the form as sent: the error is tied to its field and summed up on top.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="error-summary"' in page
+    assert "Sélectionnez un choix valide" in page
+    assert 'aria-invalid="true"' in page
     assert snapshot(alert) == before
 
 
