@@ -19,7 +19,15 @@ from partnerships.models import AuditAction, OrganisationKind, User
 
 from . import notifications, outbox
 from .escalation.recipients import MANAGER_ROLES
-from .models import Alert, AlertEvent, Channel, FollowKind, Notification, NotificationPreference
+from .models import (
+    REMINDER_KINDS,
+    Alert,
+    AlertEvent,
+    Channel,
+    FollowKind,
+    Notification,
+    NotificationPreference,
+)
 
 # Notification kind -> the kind of event its recipient chose a channel for.
 FOLLOW_KIND = {
@@ -35,6 +43,7 @@ FOLLOW_KIND = {
     "alert_attachment": FollowKind.ATTACHMENT,
     "alert_closed": FollowKind.CLOSED,
     "alert_merged": FollowKind.CLOSED,
+    **{kind.value: kind for kind in REMINDER_KINDS},
 }
 
 LANDLORD, HANDLER = "landlord", "handler"
@@ -50,6 +59,11 @@ DEFAULTS = {
     FollowKind.COMMENT: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.IMMEDIATE},
     FollowKind.ATTACHMENT: {LANDLORD: Channel.DIGEST, HANDLER: Channel.DIGEST},
     FollowKind.CLOSED: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.DIGEST},
+    # A reminder is sent once per threshold, so it may come at once: an action or a periodic point
+    # asks for a step soon. An expiry is months away: the morning digest says it.
+    FollowKind.ACTION_REMINDER: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.IMMEDIATE},
+    FollowKind.PERIODIC_REMINDER: {LANDLORD: Channel.IMMEDIATE, HANDLER: Channel.IMMEDIATE},
+    FollowKind.EXPIRY_REMINDER: {LANDLORD: Channel.DIGEST, HANDLER: Channel.DIGEST},
 }
 
 
@@ -126,6 +140,22 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
         for user, channel in told
         if channel == Channel.IMMEDIATE
     )
+
+
+def channels_chosen(users: list[User], kinds) -> dict[tuple[int, str], str]:
+    """{(user id, kind): channel} for the users and kinds given, each as chosen or by default, in one
+    query (the users come with their organisation: the default depends on its side)."""
+    chosen = dict(
+        ((user_id, kind), channel)
+        for user_id, kind, channel in NotificationPreference.objects.filter(
+            user__in=[user.pk for user in users], kind__in=list(kinds)
+        ).values_list("user_id", "kind", "channel")
+    )
+    return {
+        (user.pk, kind): chosen.get((user.pk, kind), DEFAULTS[kind][side_of(user)])
+        for user in users
+        for kind in kinds
+    }
 
 
 def preferences_of(user: User) -> dict[str, str]:

@@ -9,6 +9,7 @@ from .models import (
     Meeting,
     PartnershipProblem,
     PartnershipProblemEvent,
+    ReminderSent,
     Signatory,
 )
 
@@ -51,9 +52,22 @@ class PartnershipProblemAdmin(admin.ModelAdmin):
     list_filter = ["department", "status"]
     raw_id_fields = ["site", "commune", "alerts"]
     # Status changes go through conventions.services.problem_transition.
-    readonly_fields = ["status", "resolved_at"]
+    readonly_fields = ["status", "in_treatment_at", "resolved_at"]
 
 
 admin.site.register(ConventionDocument)
 admin.site.register(ConventionEvent)
 admin.site.register(PartnershipProblemEvent)
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """What the reminders told whom (conventions/reminders.py): read, never written by hand."""
+
+    list_display = ["key", "recipient", "channel", "sent_at"]
+    list_filter = ["channel"]
+    search_fields = ["key", "recipient__email"]
+    readonly_fields = ["key", "recipient", "channel", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -167,12 +167,28 @@ class IndicatorFilterForm(DsfrBaseForm):
         )
 
 
-class ProblemForm(DsfrBaseForm, forms.ModelForm):
-    alert_references = forms.CharField(
-        label=_("Fiches liées"),
-        required=False,
+def _alert_references_field(label=None, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Fiches liées"),
         help_text=_("Références des fiches qui documentent le problème, séparées par des virgules."),
+        **kwargs,
     )
+
+
+def linkable_alerts(form, data: dict) -> list:
+    """The fiches named in `alert_references` that the form's user may link (visible_alerts_q); the
+    others, missing or someone else's alike, are reported as not found."""
+    references = [r.strip() for r in data.get("alert_references", "").split(",") if r.strip()]
+    visible = visible_alerts_q(form.user)
+    found = list(Alert.objects.filter(visible, reference__in=references)) if visible is not None else []
+    missing = sorted(set(references) - {a.reference for a in found})
+    if missing:
+        form.add_error("alert_references", _("Fiche introuvable : %s") % ", ".join(missing))
+    return found
+
+
+class ProblemForm(DsfrBaseForm, forms.ModelForm):
+    alert_references = _alert_references_field(required=False)
 
     class Meta:
         model = PartnershipProblem
@@ -206,14 +222,32 @@ class ProblemForm(DsfrBaseForm, forms.ModelForm):
             data["commune"] = data["site"].commune
         if data.get("commune") is None:
             self.add_error("commune", _("Indiquez la commune ou le site concerné."))
-        references = [r.strip() for r in data.get("alert_references", "").split(",") if r.strip()]
-        visible = visible_alerts_q(self.user)
-        found = list(Alert.objects.filter(visible, reference__in=references)) if visible is not None else []
-        missing = sorted(set(references) - {a.reference for a in found})
-        if missing:
-            self.add_error("alert_references", _("Fiche introuvable : %s") % ", ".join(missing))
-        data["alerts"] = found
+        data["alerts"] = linkable_alerts(self, data)
         return data
+
+
+class ProblemLinkForm(DsfrBaseForm):
+    alert_references = _alert_references_field(label=_("Lier d'autres fiches"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        data["alerts"] = linkable_alerts(self, data)
+        return data
+
+
+class ProblemActionPlanForm(DsfrBaseForm, forms.ModelForm):
+    class Meta:
+        model = PartnershipProblem
+        fields = ["action_plan"]
+        widgets = {"action_plan": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action_plan"].required = True
 
 
 class ResponsePolicyForm(DsfrBaseForm, forms.ModelForm):

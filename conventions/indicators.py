@@ -312,10 +312,12 @@ def _months(filters: Filters) -> list[tuple[datetime.date, datetime.date]]:
 
 
 def _problems(reader: IndicatorReader, filters: Filters, convention: Convention | None) -> tuple[int, int]:
+    """Problems identified (opened) and resolved in the period, in the reader's scope: the same
+    whole calendar periods as the fiches' figures (compute() widens them for aggregate readers)."""
     start, end = _bounds(filters)
     qs = PartnershipProblem.objects.filter(reader.problems)
     if convention is not None:
-        qs = qs.filter(department_id=convention.department_id)
+        qs = qs.filter(department_id=convention.department_id).filter(_convention_problems_q(convention))
     lookups = {
         "site__landlord_id": filters.landlord_id,
         "commune_id": filters.commune_id,
@@ -329,6 +331,17 @@ def _problems(reader: IndicatorReader, filters: Filters, convention: Convention 
         ),
     )
     return row["identified"], row["resolved"]
+
+
+def _convention_problems_q(convention: Convention) -> Q:
+    """A convention's problems: those linking one of its fiches, or on an estate of its perimeter
+    (every estate of its signatory landlords, unless it lists its estates)."""
+    linked = PartnershipProblem.alerts.through.objects.filter(alert__convention_id=convention.pk)
+    if convention.all_sites_of_signatories:
+        perimeter = Q(site__landlord_id__in=convention.signatories.values("organisation_id"))
+    else:
+        perimeter = Q(site_id__in=convention.sites.values("pk"))
+    return Q(pk__in=linked.values("partnershipproblem_id")) | perimeter
 
 
 def commune_rates(per_site: dict[int, int], department_id: str, only: tuple[int, ...] = ()) -> list[dict]:

@@ -268,8 +268,10 @@ class PartnershipProblem(models.Model):
     alerts = models.ManyToManyField(
         "alerts.Alert", blank=True, related_name="partnership_problems", verbose_name=_("fiches liées")
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The moment of each transition (identified: opened_at), kept for the timeline and the indicators.
+    opened_at = models.DateTimeField(_("identifié le"), auto_now_add=True)
+    in_treatment_at = models.DateTimeField(_("en traitement depuis le"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -309,7 +311,8 @@ class ConventionEvent(HistoryEvent):
 
 
 class PartnershipProblemEvent(HistoryEvent):
-    """History of a partnership problem: its opening and each change of status."""
+    """History of a partnership problem: its opening, each change of status, of its action plan and
+    of its linked fiches."""
 
     problem = models.ForeignKey(PartnershipProblem, on_delete=models.CASCADE, related_name="events")
 
@@ -380,3 +383,23 @@ class ResponsePolicy(models.Model):
         """(hours to acknowledge, days to first feedback) for an urgency."""
         prefix = urgency if urgency in ("immediate", "high") else "normal"
         return getattr(self, f"{prefix}_ack_hours"), getattr(self, f"{prefix}_feedback_days")
+
+
+class ReminderSent(models.Model):
+    """One reminder told to one person (conventions/reminders.py): an action item, a periodic point or
+    a convention's expiry, at one threshold. The unique key is what makes each reminder once: a re-run
+    of the task, or a second scheduler, finds the row and sends nothing."""
+
+    recipient = models.ForeignKey("partnerships.User", on_delete=models.CASCADE, related_name="+")
+    # What and which threshold, with the date it is about: a new due date starts a new reminder.
+    key = models.CharField(max_length=120)
+    channel = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="reminder_sent_once")]
+
+    def __str__(self):
+        return f"{self.key} → {self.recipient_id}"

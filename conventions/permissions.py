@@ -138,35 +138,42 @@ def indicator_reader(user: User) -> IndicatorReader | None:
 
 class PartnershipProblemPolicy(BasePolicy):
     """The prefecture sees its département's problems; a force those of its territory or opened by
-    its units; a landlord those on its estates or where it is a partner. Changes: the prefecture and
-    the opening organisation."""
+    its units; a landlord those on its estates, opened by it or where it is a partner.
+    Changes (status, action plan, linked fiches): the prefecture, the forces that see the problem,
+    and a landlord's managers for the problems on its estates or opened by it."""
 
     model = PartnershipProblem
 
     def page_permission(self, user: User, org, action: str) -> bool:
-        """Pages: "list" (whoever may see some problem), "open" (a force or the prefecture)."""
+        """Pages: "list" (whoever may see some problem), "open" (the prefecture, a force, a landlord's
+        managers)."""
         if action == "list":
             return scope.is_platform_admin(user) or (
                 org is not None and (org.is_prefecture or org.is_force or org.is_landlord)
             )
         if action == "open":
-            return org is not None and (org.is_prefecture or org.is_force)
+            return org is not None and (
+                org.is_prefecture or org.is_force or (org.is_landlord and user.is_manager)
+            )
         return False
 
     def for_organisation(self, user: User, org, action: str, qs: QuerySet) -> QuerySet:
+        if action not in ("view", "change"):
+            return qs.none()
         if org.is_prefecture:
             return qs.filter(department_id=org.department_id)
-        if action != "view":
-            return qs.filter(opened_by_id=org.id) if org.is_force else qs.none()
         if org.is_force:
             units = scope.unit_ids(user)
             return qs.filter(scope.territory_commune_q(units) | Q(opened_by_id__in=units))
         if org.is_landlord:
+            own = Q(site__landlord_id=org.id) | Q(opened_by_id=org.id)
+            if action == "change":
+                return qs.filter(own) if user.is_manager else qs.none()
             # A subquery, not a join: no duplicates, no DISTINCT (which get_or_404 cannot combine).
             partner_of = PartnershipProblem.partners.through.objects.filter(organisation_id=org.id).values(
                 "partnershipproblem_id"
             )
-            return qs.filter(Q(site__landlord_id=org.id) | Q(pk__in=partner_of))
+            return qs.filter(own | Q(pk__in=partner_of))
         return qs.none()
 
 
@@ -174,10 +181,15 @@ problem_policy = PartnershipProblemPolicy()
 
 
 def visible_alerts_q(user: User) -> Q | None:
-    """Fiches a user may link to a partnership problem: the prefecture's département, a unit's own."""
+    """Fiches a user may link to (or unlink from) a partnership problem: the prefecture's département,
+    a unit's own, a landlord manager's organisation's submitted fiches. So a problem groups several
+    landlords' fiches only when the prefecture or a force, who see them all, link them; a landlord
+    links its own only, and each reader of the problem sees only the linked fiches it may see."""
     org = user.organisation
     if org is not None and org.is_prefecture:
         return Q(department_id=org.department_id)
     if org is not None and org.is_force:
         return Q(routed_unit_id__in=scope.unit_ids(user))
+    if org is not None and org.is_landlord and user.is_manager:
+        return Q(landlord_id=org.id) & ~Q(status="draft")
     return None

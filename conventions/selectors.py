@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from partnerships.models import Commune, HousingSite, Organisation, OrganisationKind, User
-from partnerships.permissions import organisation_policy
+from partnerships.permissions import organisation_policy, site_policy
 
 from .models import (
     OPEN_ACTION_STATUSES,
@@ -104,7 +104,7 @@ def action_item_list(*, convention: Convention) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(meeting__convention=convention).select_related("meeting__convention")
 
 
-def problem_list(*, user: User, status: str = "") -> QuerySet[PartnershipProblem]:
+def problem_list(*, user: User, status: str = "", site=None) -> QuerySet[PartnershipProblem]:
     problems = (
         problem_policy.instances(user)
         .select_related("site", "commune", "opened_by")
@@ -112,6 +112,8 @@ def problem_list(*, user: User, status: str = "") -> QuerySet[PartnershipProblem
     )
     if status in ProblemStatus.values:
         problems = problems.filter(status=status)
+    if site is not None:
+        problems = problems.filter(site=site)
     return problems.order_by("status", "-opened_at")
 
 
@@ -149,22 +151,47 @@ class LinkedAlerts:
 
     visible: list  # the fiches the reader may see, oldest first
     others: int  # how many more are linked: a count only, never which
+    unlinkable: frozenset = frozenset()  # ids of the visible ones the reader may unlink
 
 
-def problem_linked_alerts(*, user: User, problem) -> LinkedAlerts:
+def problem_linked_alerts(*, user: User, problem, can_change: bool = False) -> LinkedAlerts:
     """A problem groups fiches of several landlords and units: each reader sees the ones
     `alert_policy` lets it see, and only a count of the others (their reference, category and date
-    would tell a landlord about another landlord's estate)."""
+    would tell a landlord about another landlord's estate). A reader who may change the problem
+    unlinks those it may link (visible_alerts_q)."""
+    from alerts.models import Alert
     from alerts.permissions import alert_policy
 
     linked = problem.alerts.values("pk")
     visible = list(
         alert_policy.instances(user)
         .filter(pk__in=linked)
-        .only("id", "reference", "category", "submitted_at")
+        .only("id", "reference", "category", "submitted_at", "department_id")
         .order_by("submitted_at", "id")
     )
-    return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible))
+    linkable = visible_alerts_q(user) if can_change else None
+    unlinkable = (
+        frozenset(Alert.objects.filter(linkable, pk__in=[a.pk for a in visible]).values_list("pk", flat=True))
+        if linkable is not None and visible
+        else frozenset()
+    )
+    return LinkedAlerts(visible=visible, others=problem.alerts.count() - len(visible), unlinkable=unlinkable)
+
+
+def problem_timeline(*, user: User, problem) -> list:
+    """The problem's history, newest first, each event with `references`: the fiches it linked or
+    unlinked that the reader may see (the messages name none, so that no reader learns another
+    landlord's references)."""
+    from alerts.permissions import alert_policy
+
+    events = list(problem.events.select_related("actor__organisation"))
+    ids = {pk for e in events for pk in e.data.get("alerts", [])}
+    references = (
+        dict(alert_policy.instances(user).filter(pk__in=ids).values_list("pk", "reference")) if ids else {}
+    )
+    for event in events:
+        event.references = [references[pk] for pk in event.data.get("alerts", []) if pk in references]
+    return events
 
 
 def partner_organisation_ids(*, user: User) -> list[int]:
@@ -316,7 +343,7 @@ def partner_page(*, user: User, convention: Convention) -> dict:
 
 def fiche_problems(*, user: User, alert) -> dict:
     """A fiche's partnership problems that the user may see, and whether it may open one from it
-    (a force or the prefecture, on a fiche it may link)."""
+    (the prefecture, a force or a landlord's managers, on a fiche it may link)."""
     from alerts.models import Alert
 
     visible = visible_alerts_q(user)
@@ -328,16 +355,42 @@ def fiche_problems(*, user: User, alert) -> dict:
     }
 
 
-def problem_initial_from_fiche(*, user: User, reference: str) -> dict:
-    """The problem form pre-filled from a fiche the user may link: its estate, commune and reference."""
+def site_problems(*, user: User, site) -> dict:
+    """The estate page's panel: how many of its problems the user sees, and whether it may open one."""
+    return {
+        "count": problem_policy.instances(user).filter(site=site).count(),
+        "can_list": problem_policy.user_has_permission(user, "list"),
+        "can_open": problem_policy.user_has_permission(user, "open"),
+    }
+
+
+def problem_initial(*, user: User, reference: str = "", site_id: str = "") -> dict:
+    """The problem form pre-filled from a fiche the user may link (its estate, commune and reference)
+    or from an estate the user sees (its estate and commune). Anything else pre-fills nothing."""
     from alerts.models import Alert
 
     visible = visible_alerts_q(user)
-    alert = (
-        Alert.objects.filter(visible, reference=reference).select_related("site").first()
-        if visible is not None and reference
-        else None
-    )
+    if reference:
+        alert = (
+            Alert.objects.filter(visible, reference=reference).select_related("site").first()
+            if visible is not None
+            else None
+        )
+        if alert is None:
+            return {}
+        return {"site": alert.site_id, "commune": alert.site.commune_id, "alert_references": alert.reference}
+    site = site_policy.instances(user).filter(pk=site_id).first() if site_id.isdigit() else None
+    return {"site": site.pk, "commune": site.commune_id} if site is not None else {}
+
+
+def problem_linked_alert_get(*, user: User, problem, pk):
+    """A fiche linked to the problem that the user may unlink (visible_alerts_q): else 404."""
+    from alerts.models import Alert
+
+    visible = visible_alerts_q(user)
+    if visible is None:
+        raise Http404
+    alert = Alert.objects.filter(visible, pk=pk, partnership_problems=problem).first()
     if alert is None:
-        return {}
-    return {"site": alert.site_id, "commune": alert.site.commune_id, "alert_references": alert.reference}
+        raise Http404
+    return alert

@@ -58,7 +58,8 @@ def main_pages(client, scene) -> dict[str, str]:
         if role != "anonymous":
             client.force_login(scene.user(role), backend="django.contrib.auth.backends.ModelBackend")
         for name, url in named.items():
-            response = client.get(url(scene))
+            # follow: the password-reset link moves its token to the session, then shows the form.
+            response = client.get(url(scene), follow=True)
             assert response.status_code == 200, f"{role} — {name}: HTTP {response.status_code}"
             pages[f"{role} — {name}"] = response.content.decode()
     client.logout()

@@ -10,7 +10,7 @@ from partnerships.localtime import fiche_time, zone_of
 from partnerships.models import User
 
 from .. import notifications, outbox
-from ..models import Notification, Status
+from ..models import REMINDER_KINDS, Notification, Status
 from ..permissions import alert_policy
 from .clocks import CLOCKS
 from .recipients import digest_recipients, substitutes_on
@@ -102,7 +102,16 @@ def pending_notifications() -> dict[int, list]:
 
 
 def followed_section(news: list) -> str:
+    """The events of followed fiches, then the conventions' reminders (conventions/reminders.py)."""
+    reminders = [n for n in news if n.kind in REMINDER_KINDS]
+    fiches = [n for n in news if n.kind not in REMINDER_KINDS]
+    return _news_section("Suivi de vos fiches", fiches) + _news_section(
+        "Rappels de vos conventions", reminders
+    )
+
+
+def _news_section(title: str, news: list) -> str:
     if not news:
         return ""
     rows = [f"- {n.message} : {settings.SITE_URL}{n.url}" if n.url else f"- {n.message}" for n in news]
-    return f"\nSuivi de vos fiches ({len(news)})\n" + "\n".join(rows) + "\n"
+    return f"\n{title} ({len(news)})\n" + "\n".join(rows) + "\n"

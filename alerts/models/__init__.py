@@ -24,6 +24,7 @@ from .choices import (
 from .events import AlertEvent, Attachment
 from .links import AlertLink
 from .notifications import (
+    REMINDER_KINDS,
     Channel,
     FollowKind,
     Notification,
@@ -37,6 +38,7 @@ from .webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "OPEN_STATUSES",
+    "REMINDER_KINDS",
     "SUBCATEGORIES",
     "URGENCY_RANK",
     "Alert",

@@ -22,7 +22,8 @@ class Channel(models.TextChoices):
 
 class FollowKind(models.TextChoices):
     """The kinds of events a follower chooses a channel for (alerts/following.py maps each
-    notification kind to one of them)."""
+    notification kind to one of them), and the conventions' reminders (conventions/reminders.py),
+    whose notification kind is their value."""
 
     NEW = "new", _("Nouvelle fiche ou fiche rouverte")
     ROUTING = "routing", _("Réorientation, renvoi à la préfecture, routage")
@@ -32,6 +33,13 @@ class FollowKind(models.TextChoices):
     COMMENT = "comment", _("Commentaire")
     ATTACHMENT = "attachment", _("Pièce jointe")
     CLOSED = "closed", _("Clôture ou fusion")
+    ACTION_REMINDER = "reminder_action", _("Rappel : action à mener bientôt due ou en retard")
+    PERIODIC_REMINDER = "reminder_periodic", _("Rappel : point périodique à tenir ou en retard")
+    EXPIRY_REMINDER = "reminder_expiry", _("Rappel : convention arrivant à échéance")
+
+
+# The conventions' reminders (conventions/reminders.py): notified under their own kind.
+REMINDER_KINDS = (FollowKind.ACTION_REMINDER, FollowKind.PERIODIC_REMINDER, FollowKind.EXPIRY_REMINDER)
 
 
 class NotificationPreference(models.Model):

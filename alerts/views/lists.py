@@ -20,6 +20,7 @@ from partnerships.exports import csv_response
 from partnerships.localtime import fiche_time, zone_active
 from partnerships.models import AuditAction
 from partnerships.pagination import KeysFirstPaginator
+from partnerships.replica import replica_rows
 from partnerships.views import querystring_without_page
 
 from .. import following, selectors, services
@@ -171,7 +172,8 @@ def export_csv(request):
             for alert in alerts.iterator(chunk_size=500):
                 yield [value(alert) for _title, value in CSV_COLUMNS]
 
-    return csv_response(rows(), f"fiches-alertes-{timezone.localdate():%Y%m%d}")
+    # Streamed after the view returns: read from the replica when there is one (an export may lag).
+    return csv_response(replica_rows(rows()), f"fiches-alertes-{timezone.localdate():%Y%m%d}")
 
 
 @login_required

@@ -10,6 +10,7 @@ from conventions.forms import IndicatorFilterForm
 from conventions.models import ActionItem, Commitment, Convention, Meeting, Signatory
 from conventions.permissions import indicator_reader
 from conventions.services import CONVENTION_FIELDS
+from partnerships.replica import lagging_reads
 
 
 class SignatorySerializer(serializers.ModelSerializer):
@@ -164,7 +165,8 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         filters = IndicatorFilterForm(
             request.query_params, reader=reader, user=request.user, department_id=convention.department_id
         ).filters()
-        shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+        with lagging_reads():
+            shown = indicators.present(indicators.compute(reader, filters, convention), reader)
         shown.pop("communes")  # the map is the page's: computed without it here, so always empty
         return Response(
             {

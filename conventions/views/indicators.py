@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from partnerships.audit import audit_record, query_detail
 from partnerships.exports import export
 from partnerships.models import AuditAction, HousingSite
+from partnerships.replica import lagging_reads, replica_rows
 from partnerships.widgets import prefill_choices
 
 from .. import charts, exports, indicators, selectors
@@ -81,8 +82,10 @@ def _plotted(value) -> int:
 
 
 def indicator_context(reader, convention, filters) -> dict:
-    """Figures, charts and map of a period, as the reader may see them: shared by the page and the bilan."""
-    result = indicators.compute(reader, filters, convention, with_map=True)
+    """Figures, charts and map of a period, as the reader may see them: shared by the page and the bilan.
+    Counted on the replica when there is one: figures over months may lag a few seconds."""
+    with lagging_reads():
+        result = indicators.compute(reader, filters, convention, with_map=True)
     shown = indicators.present(result, reader)
     communes = shown["communes"]
     return {
@@ -144,18 +147,21 @@ def convention_bilan(request, pk):
 
     reader, convention, form = _indicator_request(request, pk)
     filters = form.filters()
-    meetings = [m for m in convention.meetings.all() if filters.start <= m.date <= filters.end]
-    context = {
-        **indicator_context(reader, convention, filters),
-        "signatories": convention.signatories.all(),
-        "commitments": convention.commitments.all(),
-        "meetings": meetings,
-        "open_actions": selectors.open_action_items(convention.meetings.all()),
-        "reviews": selectors.periodic_reviews(convention),
-        "generated_on": timezone.localdate(),
-        "prefecture": selectors.convention_prefecture(convention),
-    }
-    html = render_to_string("conventions/bilan.html", context, request=request)
+    # A year's review may lag a few seconds: read on the replica, rendering included (the template
+    # evaluates the querysets).
+    with lagging_reads():
+        meetings = [m for m in convention.meetings.all() if filters.start <= m.date <= filters.end]
+        context = {
+            **indicator_context(reader, convention, filters),
+            "signatories": convention.signatories.all(),
+            "commitments": convention.commitments.all(),
+            "meetings": meetings,
+            "open_actions": selectors.open_action_items(convention.meetings.all()),
+            "reviews": selectors.periodic_reviews(convention),
+            "generated_on": timezone.localdate(),
+            "prefecture": selectors.convention_prefecture(convention),
+        }
+        html = render_to_string("conventions/bilan.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
         stylesheets=[CSS(string=render_to_string("conventions/bilan.css"))],
         # Tagged (headings, tables, reading order) for screen readers: PDF/UA-1.
@@ -187,7 +193,8 @@ def _export_name(convention, what: str) -> str:
 def indicators_export(request, fmt, pk=None):
     reader, convention, form = _indicator_request(request, pk, fmt)
     filters = form.filters()
-    shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+    with lagging_reads():
+        shown = indicators.present(indicators.compute(reader, filters, convention), reader)
     period = f"{shown['start']:%d/%m/%Y} – {shown['end']:%d/%m/%Y}"
     hotspot_label = _("Point de fixation : %(site)s (%(commune)s)")
     rows = [
@@ -212,4 +219,5 @@ def fiches_export(request, fmt, pk=None):
         raise Http404
     qs = indicators.fiches(reader, form.filters(), convention)
     audit_export(request, convention, "fiches", fmt)
-    return export(exports.fiche_rows(qs), _export_name(convention, "fiches"), fmt, _("Fiches"))
+    rows = replica_rows(exports.fiche_rows(qs))  # streamed: read after the view returns
+    return export(rows, _export_name(convention, "fiches"), fmt, _("Fiches"))

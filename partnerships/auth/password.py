@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -60,7 +61,22 @@ def password_reset(request):
     )
 
 
-class DsfrSetPasswordForm(DsfrBaseForm, SetPasswordForm):
+def password_rules_hint() -> str:
+    """The password rules as one sentence: Django gives them as a <ul>, which the DSFR hint (a <span>)
+    may not hold (RGAA 8.2, valid HTML)."""
+    return " ".join(password_validators_help_texts())
+
+
+class NewPasswordHint:
+    """Forms whose `new_password1` states the rules as plain text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The bound field copies the help text when made, and DsfrBaseForm makes them in __init__.
+        self.fields["new_password1"].help_text = self["new_password1"].help_text = password_rules_hint()
+
+
+class DsfrSetPasswordForm(NewPasswordHint, DsfrBaseForm, SetPasswordForm):
     def save(self, commit=True):
         # The service sets the password, ends the sessions and writes the audit entry.
         return user_set_password(actor=None, user=self.user, password=self.cleaned_data["new_password1"])
@@ -88,7 +104,7 @@ def password_reset_complete(request):
     )
 
 
-class DsfrPasswordChangeForm(DsfrBaseForm, PasswordChangeForm):
+class DsfrPasswordChangeForm(NewPasswordHint, DsfrBaseForm, PasswordChangeForm):
     pass
 
 

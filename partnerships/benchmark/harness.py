@@ -9,6 +9,7 @@ counts, the filter drop-downs and the audit write count in the total SQL time, n
 Writes and batches (filing, escalation scan, export) have their own measures. Results: Markdown and
 JSON under partnerships/benchmark/results/."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import psutil
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -34,6 +35,7 @@ from alerts import selectors
 from alerts.escalation import scan_escalations
 from alerts.models import Alert, OutboxEmail
 from partnerships.models import HousingSite, Organisation, User
+from partnerships.replica import REPLICA, replica_configured
 
 from . import floor
 from .generate import HOME_DEPARTMENT
@@ -111,16 +113,19 @@ def consume(response) -> int:
 
 
 def run_requests(
-    call, n: int, warmup: int, rows_sql: list[float] | None = None
+    call, n: int, warmup: int, rows_sql: list[float] | None = None, *, also=()
 ) -> tuple[list[float], list[int], list[float]]:
     """Time `call` n times after `warmup` calls: request times, query counts, SQL times (ms); the SQL
-    time of the row-reading queries is appended to `rows_sql` when given."""
+    time of the row-reading queries is appended to `rows_sql` when given. `also`: other connections
+    whose queries count too (the replica)."""
     for _ in range(warmup):
         consume(call())
     times, counts, sql = [], [], []
     for _ in range(n):
         timer = SqlTimer()
-        with connection.execute_wrapper(timer):
+        with contextlib.ExitStack() as watching:
+            for watched in (connection, *also):
+                watching.enter_context(watched.execute_wrapper(timer))
             started = time.perf_counter()
             response = call()
             consume(response)
@@ -167,8 +172,17 @@ LIST_JOINS = """alerts_alert a JOIN partnerships_housingsite s ON s.id = a.site_
 
 
 class Harness:
-    def __init__(self, *, n: int = 30, warmup: int = 5, out=print, compare_database: str | None = None):
+    def __init__(
+        self,
+        *,
+        n: int = 30,
+        warmup: int = 5,
+        out=print,
+        compare_database: str | None = None,
+        results_name: str = "latest",
+    ):
         self.n, self.warmup, self.out = n, warmup, out
+        self.results_name = results_name
         self.compare_database = compare_database
         self.results: list[Result] = []
 
@@ -442,7 +456,12 @@ class Harness:
         )
         client = client_for(prefect)
         url = reverse("conventions:convention_indicators", args=[convention_id])
-        times, counts, sql = run_requests(lambda: client.get(url), max(5, self.n // 3), 2)
+        # With DATABASE_REPLICA_URL the figures are read there: its queries count in the request's
+        # and, apart, in the evidence that they went there (replica_reads).
+        on_replica = SqlTimer()
+        replica = (connections[REPLICA],) if replica_configured() else ()
+        with replica[0].execute_wrapper(on_replica) if replica else contextlib.nullcontext():
+            times, counts, sql = run_requests(lambda: client.get(url), max(5, self.n // 3), 2, also=replica)
         since = timezone.now() - datetime.timedelta(days=365)
         floor = time_sql(
             "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY acknowledged_at - submitted_at), "
@@ -466,6 +485,7 @@ class Harness:
             extra={
                 "convention": convention_id,
                 "fiches": Alert.objects.filter(convention_id=convention_id).count(),
+                **replica_reads(on_replica, requests=len(times) + 2),
             },
         )
         result.met = result.p95_ms <= INDICATORS_MS
@@ -693,8 +713,9 @@ class Harness:
             "foreign_data": self.foreign_comparison,
         }
         RESULTS_DIR.mkdir(exist_ok=True)
-        (RESULTS_DIR / "latest.json").write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str))
-        (RESULTS_DIR / "latest.md").write_text(markdown(data))
+        name = self.results_name
+        (RESULTS_DIR / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str))
+        (RESULTS_DIR / f"{name}.md").write_text(markdown(data))
         return data
 
 
@@ -776,6 +797,31 @@ def volumes() -> dict:
             "SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(%s)", [list(tables)]
         )
         return dict(cursor.fetchall())
+
+
+def replica_reads(timer: SqlTimer, requests: int) -> dict:
+    """Evidence that reads went to a real streaming replica: its queries per request, that it is in
+    recovery (a standby), its port, how old its last replayed transaction is, and the primary's
+    count of streaming standbys. Empty without a replica."""
+    if not replica_configured():
+        return {}
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_is_in_recovery(), inet_server_port(), "
+            "round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::numeric, 1)"
+        )
+        in_recovery, port, replay_age = cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+        (streaming,) = cursor.fetchone()
+    return {
+        "replica_queries_per_request": round(timer.count / requests, 1),
+        "replica_sql_ms_per_request": round(timer.seconds * 1000 / requests, 1),
+        "replica_in_recovery": in_recovery,
+        "replica_port": port,
+        "replica_last_replay_age_s": float(replay_age) if replay_age is not None else None,
+        "primary_streaming_standbys": streaming,
+    }
 
 
 def dash(value) -> str:

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -13,6 +13,7 @@ from partnerships.models import (
     User,
 )
 
+from ..auth.password import password_rules_hint
 from ..services.sites import SITE_EDITABLE_FIELDS
 
 
@@ -68,7 +69,7 @@ class AcceptInvitationForm(DsfrBaseForm):
     password1 = forms.CharField(
         label=_("Mot de passe"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
+        help_text=lazy(password_rules_hint, str)(),
     )
     password2 = forms.CharField(
         label=_("Confirmation du mot de passe"),

@@ -114,6 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# Reads that may lag (indicators, exports, the bilan) go to a streaming replica when one is given
+# (partnerships/replica.py: the read sites opt in, everything else stays on default). Under tests the
+# alias mirrors default's test database instead of getting one of its own.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["partnerships.replica.ReplicaRouter"]
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -346,6 +355,13 @@ CELERY_BEAT_SCHEDULE["alerts-daily-digest"] = {
     "task": "alerts.tasks.send_daily_digests_task",
     # Hourly: each recipient gets theirs at 07:xx in their own département's time.
     "schedule": crontab(minute=0),
+}
+# Follow-up reminders (conventions/reminders.py): action items, periodic points, conventions' ends. Hourly,
+# each département's from 06:00 local time, each reminder once per person; the 07:00 digest carries those
+# its readers chose to read there.
+CELERY_BEAT_SCHEDULE["conventions-reminders"] = {
+    "task": "conventions.tasks.send_reminders_task",
+    "schedule": crontab(minute=30),
 }
 # Retention (RGPD): a fiche closed for longer than this is anonymised by the daily task below (free
 # text and files purged, statistics kept). Three years by default: the span of a convention's reviews.

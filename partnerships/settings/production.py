@@ -11,6 +11,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL=postgres://…")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+if "replica" in DATABASES:
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL"))
 # Force and prefecture accounts read every fiche of their territory: a TOTP code after the password
 # unless the operator lists other kinds (README, "Authentication").

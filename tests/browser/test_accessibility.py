@@ -102,6 +102,13 @@ class Scene:
             action_plan="Passages renforcés, éclairage du hall.",
             alerts=[answered],
         )
+        # Just opened by the landlord: no action plan yet (its form sent empty comes back in error).
+        self.new_problem = problem_create(
+            actor=world.landlord_manager,
+            site=world.site_creil,
+            commune=world.creil,
+            title="Tags dans le hall A",
+        )
 
         # The landlord's organisation administrator, with an API token and a webhook to list.
         self.org_admin = UserFactory(organisation=world.landlord, role=Role.ADMIN, email="admin@bailleur.fr")
@@ -170,6 +177,11 @@ PAGES = {
         "my convention": lambda s: reverse("conventions:partner", args=[s.convention.pk]),
         "imports": lambda s: reverse("imports:index"),
         "sites import": lambda s: reverse("imports:upload", args=["sites"]),
+        "problems": lambda s: reverse("conventions:problems") + f"?site={s.world.site_creil.pk}",
+        "problem": lambda s: reverse("conventions:problem_detail", args=[s.problem.pk]),
+        "new problem": lambda s: reverse("conventions:problem_create") + f"?fiche={s.alert.reference}",
+        "problem action plan": lambda s: reverse("conventions:problem_action_plan", args=[s.new_problem.pk]),
+        "problem fiches": lambda s: reverse("conventions:problem_link", args=[s.problem.pk]),
     },
     "officer": {
         "home": lambda s: reverse("home"),
@@ -393,6 +405,10 @@ INVALID_FORMS = [
         ("officer", "fiche with action forms", f"form[data-testid=action-{action}]")
         for action in ("feedback", "close", "redirect", "return", "merge", "link", "comment", "attach")
     ],
+    ("landlord_manager", "new problem", FIRST_POST_FORM),
+    ("landlord_manager", "problem", "form[data-testid=link-form]"),
+    ("landlord_manager", "problem action plan", FIRST_POST_FORM),
+    ("landlord_manager", "problem fiches", FIRST_POST_FORM),
     ("prefect_agent", "routing queue", "form.passerelle-route-form >> nth=0"),
     ("prefect_agent", "new convention", FIRST_POST_FORM),
     ("prefect_agent", "convention form", FIRST_POST_FORM),

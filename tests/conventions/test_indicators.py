@@ -180,6 +180,39 @@ def test_partnership_problems_identified_and_resolved_in_the_period_are_counted(
     assert compute(indicator_reader(world.mayor), MARCH, convention).problems_identified == 1
 
 
+def test_a_convention_counts_the_problems_of_its_perimeter_or_linking_its_fiches_not_the_whole_department(
+    world, convention, time_machine
+):
+    time_machine.move_to(T0)
+    outside = make_alert(world, site=world.other_site)  # the other landlord signed no convention
+    linked = PartnershipProblem.objects.create(
+        department=world.oise, site=world.other_site, commune=world.creil, title="Lié", opened_by=world.police
+    )
+    linked.alerts.add(make_alert(world, site=world.other_site, convention=convention))
+    unlinked = PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.other_site,
+        commune=world.creil,
+        title="Hors",
+        opened_by=world.police,
+    )
+    unlinked.alerts.add(outside)
+    PartnershipProblem.objects.create(
+        department=world.oise,
+        site=world.site_creil,
+        commune=world.creil,
+        title="Sur site",
+        opened_by=world.police,
+    )
+    prefecture = indicator_reader(world.prefect_agent)
+
+    assert compute(prefecture, MARCH, convention).problems_identified == 2
+    assert compute(prefecture, MARCH).problems_identified == 3
+    convention.all_sites_of_signatories = False
+    convention.save()
+    assert compute(prefecture, MARCH, convention).problems_identified == 1  # the linked one only
+
+
 def test_the_map_rates_are_fiches_per_thousand_dwellings(world, convention, five_fiches):
     world.site_creil.dwellings = 300
     world.site_creil.save()

@@ -31,11 +31,12 @@ PREFECTURE = COMMON | {
 # role -> (how the world makes it, the menu it must have, pages outside the menu it must reach by a link)
 ROLES = {
     "landlord agent": (lambda w: w.landlord_agent, LANDLORD, set()),
-    "landlord manager": (lambda w: w.landlord_manager, LANDLORD_MANAGER, set()),
+    # A landlord's managers open partnership problems too (its agents only read them).
+    "landlord manager": (lambda w: w.landlord_manager, LANDLORD_MANAGER, {"conventions:problem_create"}),
     "landlord admin": (
         lambda w: UserFactory(organisation=w.landlord, role=Role.ADMIN),
         LANDLORD_MANAGER | CONSOLE,
-        set(),
+        {"conventions:problem_create"},
     ),
     "police officer": (lambda w: w.officer, FORCE, {"conventions:problem_create"}),
     "police manager": (lambda w: w.police_manager, FORCE_MANAGER, {"conventions:problem_create"}),

@@ -2,7 +2,8 @@
 
 from types import SimpleNamespace
 
-from partnerships.benchmark.loadtest.report import max_held, step_stats
+from partnerships.benchmark.loadtest.checks import is_error
+from partnerships.benchmark.loadtest.report import max_held, max_held_rates, step_stats, window_stats
 
 
 def request(cls: str, sched: float, latency: float = 0.05) -> dict:
@@ -28,3 +29,21 @@ def test_a_step_answered_too_late_did_not_hold():
     records = [request("landlord", i / 10, latency=2.0) for i in range(100)]
 
     assert step_stats(records, options, epoch=0)[0]["held"] is False
+
+
+def test_the_capacity_is_the_highest_rate_held_by_each_side_through_every_lower_step():
+    options = SimpleNamespace(duration=30, steps=[0.5, 1.0, 2.0], filing_rate=8, triage_rate=10)
+    records = [request("officer", i / 5) for i in range(50)] + [request("landlord", i / 4) for i in range(40)]
+    records += [request("officer", 10 + i / 10) for i in range(100)]
+    records += [request("landlord", 10 + i / 8, latency=2.0) for i in range(80)]  # filings too late
+    records += [request("officer", 20 + i / 20) for i in range(200)]
+
+    assert max_held_rates(step_stats(records, options, epoch=0)) == {"landlord": 4.0, "officer": 20.0}
+
+
+def test_a_304_answers_a_refresh_with_if_none_match_but_is_an_error_for_a_plain_get():
+    refresh = {**request("officer", 0), "status": 304, "conditional": True}
+    plain = {**request("officer", 0), "status": 304}
+
+    assert (is_error(refresh), is_error(plain)) == (False, True)
+    assert window_stats([{**refresh, "ep": "dashboard"}], 1)[0]["not_modified"] == 1

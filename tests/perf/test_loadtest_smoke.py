@@ -7,9 +7,10 @@ import importlib.util
 import pytest
 from django.db import connection
 
-from alerts.models import Alert
+from alerts.models import Alert, OutboxEmail
 from partnerships.benchmark.loadtest.checks import FILING, Kill, check_filings, classify_errors
-from partnerships.benchmark.loadtest.runner import Options, run
+from partnerships.benchmark.loadtest.runner import Options, outbox_names_run, run
+from partnerships.models import LoginSession, User
 
 
 def attempt(key, number, status, alert_id=None, t0=10.0, t1=10.1):
@@ -59,6 +60,15 @@ def test_a_201_without_its_fiche_in_the_database_is_reported():
     assert problems == ["clé k : réponse 201 mais aucune fiche en base"]
 
 
+def test_the_outbox_rows_of_a_run_are_told_apart_by_the_fiche_or_event_their_key_names():
+    alerts, events = {12}, {40}
+    assert outbox_names_run("alert_submitted:12:3:2", alerts, events)
+    assert outbox_names_run("msg_5_40", alerts, events)
+    assert not outbox_names_run("alert_submitted:120:3:2", alerts, events)
+    assert not outbox_names_run("msg_40_41", alerts, events)
+    assert not outbox_names_run("digest:12:2026-12-05", alerts, events)
+
+
 def test_only_errors_in_flight_at_the_kill_are_tolerated():
     kill = Kill(started=20.0, ended=20.01, terminated=3)
     in_flight = attempt("a", 1, 500, t0=19.9, t1=20.2)
@@ -84,6 +94,7 @@ def test_a_short_load_test_with_the_connections_killed_loses_and_doubles_nothing
         results_dir=tmp_path,
     )
     before = Alert.objects.filter(reporter=world.landlord_agent).count()
+    outbox_before = set(OutboxEmail.objects.values_list("id", flat=True))
     passed, results = run(options, say=lambda message: None)
     assert results["problems"] == []
     assert results["errors"] == 0, results["error_samples"]
@@ -95,3 +106,7 @@ def test_a_short_load_test_with_the_connections_killed_loses_and_doubles_nothing
     # Checked, then removed: they would otherwise join the queues the benchmark measures.
     assert not Alert.objects.filter(reporter__email__endswith="@loadtest.invalid").exists()
     assert Alert.objects.filter(reporter=world.landlord_agent).count() == before
+    # Nor anything else it created: the outbox rows its filings queued, its accounts and their sessions.
+    assert set(OutboxEmail.objects.values_list("id", flat=True)) == outbox_before
+    assert not User.objects.filter(email__endswith="@loadtest.invalid").exists()
+    assert not LoginSession.objects.exists()

@@ -318,7 +318,12 @@ PAGES: dict[str, Route] = {
     "conventions:fiches_export": Route(
         variants=formats, lists=True, reach=READERS - {"mayor"}, refused=404, control="prefect_agent"
     ),
-    "conventions:problems": Route(lists=True, control="prefect_agent"),
+    "conventions:problems": Route(
+        # « Problèmes sur cette résidence »: someone else's estate is a 404.
+        variants=lambda b: [{}, {"query": {"site": b.site.pk}, "ok": 404}],
+        lists=True,
+        control="prefect_agent",
+    ),
     "conventions:problem_create": Route(
         variants=lambda b: [
             {},
@@ -333,9 +338,22 @@ PAGES: dict[str, Route] = {
                 },
             },
         ],
-        reach=PREFECTURES | FORCES,
+        reach=PREFECTURES | FORCES | {"landlord_manager"},
         refused=404,
         lists=True,
+        control="prefect_agent",
+    ),
+    # Changes of a problem: the action plan, its fiches linked (the form sent empty) and unlinked.
+    "conventions:problem_action_plan": Route(
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.problem.pk}}]), foreign=True, control="prefect_agent"
+    ),
+    "conventions:problem_link": Route(
+        variants=and_post(lambda b: [{"kwargs": {"pk": b.problem.pk}}]), foreign=True, control="prefect_agent"
+    ),
+    "conventions:problem_unlink": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.problem.pk, "alert_pk": b.alert.pk}}],
+        method="post",
+        foreign=True,
         control="prefect_agent",
     ),
     "conventions:problem_detail": Route(
@@ -931,6 +949,19 @@ SAME_ORG: dict[str, SameOrg] = {
     "read the audit trail": SameOrg(
         "prefecture", "get", lambda b: reverse("audit:list"), {"agent": 403, "manager": 200, "admin": 200}
     ),
+    # A problem on the landlord's estate: its managers change it, its agents only read it.
+    "edit the action plan of a problem on one's estate": SameOrg(
+        "landlord",
+        "get",
+        lambda b: reverse("conventions:problem_action_plan", args=[b.problem.pk]),
+        {"agent": 404, "manager": 200, "admin": 200},
+    ),
+    "link fiches to a problem of the unit's territory": SameOrg(
+        "brigade",
+        "get",
+        lambda b: reverse("conventions:problem_link", args=[b.problem.pk]),
+        {"agent": 200, "manager": 200, "admin": 200},
+    ),
     "create a convention": SameOrg(
         "prefecture",
         "get",
@@ -966,6 +997,7 @@ def test_each_role_of_the_owning_organisation_gets_what_the_policies_say(world, 
                 failures.append(
                     f"{name} as the {case.organisation} {role}: {response.status_code}, expected {expected}"
                 )
+    assert not failures, "\n".join(failures)
 
 
 # --- API tokens and webhooks (issue #20, points 6-7) -----------------------------------------------

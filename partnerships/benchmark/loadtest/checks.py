@@ -26,7 +26,10 @@ START = "POST /api/v1/alerts/<id>/start/"
 
 
 def is_error(record: dict) -> bool:
-    # Clients never follow redirects: a 3xx (to the login page, say) is not the page asked for.
+    # Clients never follow redirects: a 3xx (to the login page, say) is not the page asked for. A 304
+    # answers a conditional request (If-None-Match) only: the client's copy is still the page.
+    if record["status"] == 304 and record.get("conditional"):
+        return False
     return not record["status"] or record["status"] >= 300
 
 

@@ -37,6 +37,9 @@ LOGINS = gevent.lock.BoundedSemaphore(2)
 WORK: dict[int, deque] = {}
 COUNTER = {"requests": 0, "active": 0}
 TRIAGE_STEPS = ("fiche", "acknowledge", "start")
+# The two loads of the queue, reported apart (a refresh may be answered 304: its ETag is unchanged).
+DASHBOARD = "GET /fiches/file/ (dashboard)"
+DASHBOARD_REFRESH = "GET /fiches/file/ (dashboard, If-None-Match)"
 
 
 def rate_factor(at: float) -> float:
@@ -113,6 +116,7 @@ class PlannedUser(FastHttpUser):
         ended = time.time()
         status = response.status_code or 0
         error = getattr(response, "error", None)
+        self.last_etag = (response.headers.get("ETag") or "") if status else ""
         body = None
         if status and "json" in (response.headers.get("content-type") or ""):
             try:
@@ -237,6 +241,8 @@ class Officer(PlannedUser):
     accounts = PLAN["officer_accounts"]
     numbering = itertools.count()
     turn = 0
+    dashboards = 0
+    etag = ""
 
     @task
     def triage(self):
@@ -244,7 +250,7 @@ class Officer(PlannedUser):
         self.turn += 1
         queue = WORK.get(self.account["unit"])
         if not queue or self.turn % 2 or not PLAN["triage_work"]:
-            self.call("GET", PLAN["urls"]["dashboard"], "GET /fiches/file/ (dashboard)", scheduled=scheduled)
+            self.dashboard(scheduled)
             return
         item = queue.popleft()
         alert_id, step = item
@@ -262,3 +268,21 @@ class Officer(PlannedUser):
             )
         if status == 200 and step + 1 < len(TRIAGE_STEPS):
             queue.appendleft([alert_id, step + 1])
+
+    def dashboard(self, scheduled):
+        """Every other load of the queue is a refresh: If-None-Match with the ETag of the last full
+        page, as the page's own refresh does (an unchanged queue is then answered 304)."""
+        self.dashboards += 1
+        if self.dashboards % 2 == 0 and self.etag:
+            self.call(
+                "GET",
+                PLAN["urls"]["dashboard"],
+                DASHBOARD_REFRESH,
+                scheduled=scheduled,
+                headers={"If-None-Match": self.etag},
+                record={"conditional": True},
+            )
+            return
+        status, _ = self.call("GET", PLAN["urls"]["dashboard"], DASHBOARD, scheduled=scheduled)
+        if status == 200:
+            self.etag = self.last_etag

@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alerts.models import Alert
+from alerts.models import Alert, AlertEvent, OutboxEmail, QueueVersion
 from partnerships.models import HousingSite, Organisation, Role, User
+from partnerships.services.accounts import sessions_end
 from partnerships.services.organisations import user_create
 
 from . import checks, report
@@ -58,6 +59,48 @@ class Options:
 def all_reporter_ids() -> list[int]:
     """Every account a load test ever created here: the fiches they filed are the tests'."""
     return list(User.objects.filter(email__endswith=f"@{ACCOUNT_DOMAIN}").values_list("id", flat=True))
+
+
+def outbox_names_run(key: str, alert_ids: set[int], event_ids: set[int]) -> bool:
+    """Whether an outbox row was queued for one of the run's fiches: an e-mail's key is
+    « kind:fiche:recipient:version » (alerts.notifications), a webhook call's « msg_endpoint_event »."""
+    if key.startswith("msg_"):
+        event = key.rpartition("_")[2]
+        return event.isdigit() and int(event) in event_ids
+    parts = key.split(":")
+    return len(parts) == 4 and parts[1].isdigit() and int(parts[1]) in alert_ids
+
+
+@transaction.atomic
+def remove_run_data(started_at, versions_before: set[str]) -> dict[str, int]:
+    """Remove what the run created, once checked: left behind, its fiches would join the queues and
+    lists the benchmark measures in the same database, and its outbox rows (about 4 per filing)
+    would wait for a worker that never sends them. The fiches go with their events, grants and
+    notifications; then the outbox rows queued for them, the queue version rows the run created, and
+    the accounts with their sessions and TOTP devices (created again by the next run). Kept: the
+    audit trail (append-only: its entries lose their actor, by design) and the reference counters'
+    advance (a reference is never given twice)."""
+    accounts = all_reporter_ids()  # landlords' and officers' alike
+    alerts = Alert.objects.filter(reporter_id__in=accounts)
+    alert_ids = set(alerts.values_list("id", flat=True))
+    event_ids = set(AlertEvent.objects.filter(alert_id__in=alert_ids).values_list("id", flat=True))
+    outbox_ids = [
+        pk
+        for pk, key in OutboxEmail.objects.filter(created_at__gte=started_at).values_list("id", "key")
+        if outbox_names_run(key, alert_ids, event_ids)
+    ]
+    removed = {"fiches": len(alert_ids)}
+    alerts.delete()
+    removed["messages de l'outbox"], _ = OutboxEmail.objects.filter(id__in=outbox_ids).delete()
+    removed["versions de file"], _ = (
+        QueueVersion.objects.filter(changed_at__gte=started_at).exclude(key__in=versions_before).delete()
+    )
+    users = list(User.objects.filter(id__in=accounts))
+    for user in users:
+        sessions_end(user=user)
+    User.objects.filter(id__in=[u.pk for u in users]).delete()
+    removed["comptes"] = len(users)
+    return removed
 
 
 def database_url() -> str:
@@ -310,6 +353,7 @@ def run(options: Options, *, say=print) -> tuple[bool, dict]:
     if MigrationExecutor(connection).migration_plan(MigrationLoader(connection).graph.leaf_nodes()):
         raise RuntimeError("Migrations non appliquées : lancez d'abord manage.py migrate.")
     workdir = Path(tempfile.mkdtemp(prefix="passerelle-loadtest-"))
+    versions_before = set(QueueVersion.objects.values_list("key", flat=True))
     accounts = prepare_accounts(options)
     plan = plan_for(options, accounts, workdir)
     started_at = timezone.now()
@@ -347,12 +391,12 @@ def run(options: Options, *, say=print) -> tuple[bool, dict]:
     paths = report.write(results, options.results_dir)
     say(report.markdown(results))
     if not options.keep_data:
-        # Checked: the run's fiches would otherwise join the units' queues and the landlords' lists
-        # that the benchmark measures in the same database (its events, grants and notifications go
-        # with them; the audit trail keeps its entries).
-        with transaction.atomic():
-            deleted, _ = Alert.objects.filter(reporter_id__in=all_reporter_ids()).delete()
-        say(f"Données du test supprimées : {deleted} lignes (--keep-data pour les garder).")
+        removed = remove_run_data(started_at, versions_before)
+        say(
+            "Données du test supprimées (--keep-data pour les garder) : "
+            + ", ".join(f"{n} {what}" for what, n in removed.items())
+            + "."
+        )
     say(f"Résultats : {', '.join(str(p) for p in paths)}")
     if options.keep_logs or not results["passed"]:
         say(f"Journaux (requêtes, application, gunicorn, locust) : {workdir}")

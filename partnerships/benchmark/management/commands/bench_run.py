@@ -24,9 +24,24 @@ class Command(BaseCommand):
             help="Nom d'une base générée avec le même --seed/--scale et 10x moins de fiches (test des "
             "données étrangères).",
         )
+        parser.add_argument(
+            "--results-name",
+            default="latest",
+            help="Nom des fichiers de résultats (défaut latest : results/latest.md et .json).",
+        )
         parser.add_argument("--export-child", nargs=2, metavar=("USER_ID", "QUERY"), help="(interne)")
 
-    def handle(self, *args, iterations, warmup, only, compare_database, export_child: list | None, **options):
+    def handle(
+        self,
+        *args,
+        iterations,
+        warmup,
+        only,
+        compare_database,
+        results_name,
+        export_child: list | None,
+        **options,
+    ):
         if connection.vendor != "postgresql":
             raise CommandError("Le banc d'essai ne fonctionne qu'avec PostgreSQL. / PostgreSQL only.")
         if export_child:
@@ -35,7 +50,11 @@ class Command(BaseCommand):
         if not Alert.objects.exists():
             raise CommandError("Aucune fiche : lancez d'abord `manage.py bench_generate`.")
         harness = bench.Harness(
-            n=iterations, warmup=warmup, out=self.stdout.write, compare_database=compare_database
+            n=iterations,
+            warmup=warmup,
+            out=self.stdout.write,
+            compare_database=compare_database,
+            results_name=results_name,
         )
         harness.run(set(only) if only else None)
-        self.stdout.write(self.style.SUCCESS(f"Résultats : {bench.RESULTS_DIR / 'latest.md'}"))
+        self.stdout.write(self.style.SUCCESS(f"Résultats : {bench.RESULTS_DIR / results_name}.md"))
