@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0015_attachment_thumbnail'),
+        ('alerts', '0016_reminder_preference_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
