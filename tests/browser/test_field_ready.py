@@ -180,6 +180,24 @@ def test_online_the_form_files_through_the_api_and_shows_the_confirmation_before
     assert page.input_value("input[name=idempotency_key]") != str(alert.idempotency_key)
 
 
+def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(world, live_server, page, login_as):
+    form = f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}"
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(form)
+    controlled(page)
+    page.goto(form)  # now through the worker, which keeps a copy
+    # The session ends without logging out (expiry, another day); the next login rotates the CSRF
+    # token, and the form comes from the worker's copy with the token of the day before.
+    page.context.clear_cookies()
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(form)
+    fill_the_form(page)
+    page.click("button[value=submit]")
+
+    page.locator("[data-testid=queued] [data-testid=reference]").wait_for()
+    assert Alert.objects.get().reference in page.locator("[data-testid=queued]").inner_text()
+
+
 def test_online_a_refusal_turns_the_confirmation_into_the_french_error(world, live_server, page, login_as):
     login_as(page, live_server, world.landlord_agent)
     page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}")
