@@ -19,5 +19,6 @@ def site(request):
     return {
         "SITE_CONFIG": _SITE_CONFIG,
         "DEBUG": settings.DEBUG,
+        "CSRF_COOKIE_NAME": settings.CSRF_COOKIE_NAME,
         "main_menu": SimpleLazyObject(lambda: main_menu(request)),
     }

@@ -4,7 +4,13 @@
 (function () {
   "use strict";
   var LOGGED_OUT = "passerelle-logged-out";
+  // The cookie's current value first: the page may be the service worker's copy, whose hidden token
+  // predates the last login (which rotates it).
   function csrfToken() {
+    var meta = document.querySelector("meta[name=passerelle-csrf-cookie]");
+    var name = (meta && meta.content) || "csrftoken";
+    var cookie = document.cookie.split("; ").find(function (pair) { return pair.indexOf(name + "=") === 0; });
+    if (cookie) return decodeURIComponent(cookie.slice(name.length + 1));
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }

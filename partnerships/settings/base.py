@@ -158,7 +158,10 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "partnerships.auth.session_store"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = True
+# Readable by our scripts: the filing form may come from the service worker's copy, whose hidden token
+# predates the last login (which rotates it), so the offline queue sends the cookie's current value as
+# X-CSRFToken. Django's documentation: an HttpOnly CSRF cookie offers no practical protection.
+CSRF_COOKIE_HTTPONLY = False
 
 # Login throttling (django-axes, README "Authentication"): after N failures for one e-mail from one
 # address, that pair is refused for the cool-off period, on the login page and on the API's Basic

@@ -186,6 +186,7 @@ def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(world
     page.goto(form)
     controlled(page)
     page.goto(form)  # now through the worker, which keeps a copy
+    page.wait_for_function("() => caches.open('forms').then(cache => cache.match(location.href)).then(Boolean)")
     # The session ends without logging out (expiry, another day); the next login rotates the CSRF
     # token, and the form comes from the worker's copy with the token of the day before.
     page.context.clear_cookies()
