@@ -7,7 +7,7 @@ from .escalation import scan_escalations, send_daily_digests
 from .models import Attachment
 from .outbox import deliver_outbox, deliver_outbox_batch, flush_outbox
 from .retention import run_retention
-from .services.attachments import attachment_make_thumbnail
+from .services.attachments import attachment_make_thumbnail, attachments_make_missing_thumbnails
 
 __all__ = ["deliver_outbox", "deliver_outbox_batch", "flush_outbox"]
 
@@ -39,3 +39,10 @@ def make_thumbnail_task(attachment_id: int) -> None:
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is not None:
         attachment_make_thumbnail(attachment=attachment)
+
+
+@shared_task(acks_late=True)
+def sweep_thumbnails_task() -> int:
+    """Beat task (every 10 minutes): the previews of photos attached while the broker was down, whose
+    make_thumbnail_task was never queued. Safe to run twice: a photo with its preview is not selected."""
+    return attachments_make_missing_thumbnails()

@@ -190,8 +190,10 @@ def load_demo_conventions(orgs: dict[str, Organisation]) -> list[Convention]:
         status=ConventionStatus.ACTIVE,
         signed_on=D(2018, 10, 4),
         effective_from=D(2018, 10, 4),
-        effective_until=D(2027, 10, 3),
-        tacit_renewal=True,
+        # Ends within the quarter of the day the demo is loaded, without tacit renewal: the convention
+        # list flags it and its signatories and referent get the expiry reminders (reminders.py).
+        effective_until=timezone.localdate() + datetime.timedelta(days=75),
+        tacit_renewal=False,
         periodic_review_months=6,
         signatories=["pref_60", "ddsp_60", "groupement_60", "landlord_60_a", "landlord_60_b"],
         commitments=OISE_2018,

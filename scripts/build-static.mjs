@@ -42,7 +42,15 @@ const { count, size, warnings } = await generateSW({
   cleanupOutdatedCaches: true,
   runtimeCaching: [
     {
-      urlPattern: ({ request, url }) => request.mode === "navigate" && /^\/(fiches\/(nouvelle\/.*)?)?$/.test(url.pathname),
+      // The filing form opens at once from the copy kept on the phone (refreshed in the background
+      // for the next time): on a slow network, waiting for the server would take most of the filing.
+      // Each opening gets its own Idempotency-Key on the device (static/filing-offline.js).
+      urlPattern: ({ request, url }) => request.mode === "navigate" && /^\/fiches\/nouvelle\/$/.test(url.pathname),
+      handler: "StaleWhileRevalidate",
+      options: { cacheName: "forms", expiration: { maxEntries: 50 } },
+    },
+    {
+      urlPattern: ({ request, url }) => request.mode === "navigate" && /^\/(fiches\/)?$/.test(url.pathname),
       handler: "NetworkFirst",
       options: { cacheName: "pages", networkTimeoutSeconds: 4, expiration: { maxEntries: 50 } },
     },

@@ -3,6 +3,7 @@
 /* global workbox, PasserelleQueue */
 (function () {
   "use strict";
+  var LOGGED_OUT = "passerelle-logged-out";
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -16,6 +17,8 @@
   function showPending() {
     var box = document.querySelector("[data-testid=pending]");
     if (!box || !window.PasserelleQueue) return Promise.resolve();
+    // The filing page's confirmation follows the queue too (static/filing-offline.js).
+    document.dispatchEvent(new CustomEvent("passerelle:queue"));
     return PasserelleQueue.list().then(function (items) {
       var pending = items.filter(function (item) { return item.state !== "refused"; });
       var refused = items.filter(function (item) { return item.state === "refused"; });
@@ -55,8 +58,17 @@
       var form = event.target;
       if (!form.matches("form[data-logout]") || !window.PasserelleQueue) return;
       event.preventDefault();
-      PasserelleQueue.clear().finally(function () { form.submit(); });
+      PasserelleQueue.clear().finally(function () {
+        sessionStorage.setItem(LOGGED_OUT, "1");
+        form.submit();
+      });
     });
+    // The worker being unregistered may still finish a background refresh of a page's assets after
+    // the caches went: the page shown after logging out deletes what came back.
+    if (sessionStorage.getItem(LOGGED_OUT) && window.caches) {
+      sessionStorage.removeItem(LOGGED_OUT);
+      caches.keys().then(function (names) { names.forEach(function (name) { caches.delete(name); }); });
+    }
     // Signed-in pages only (the box is there): the queue and the worker belong to a session.
     if (!document.querySelector("[data-testid=pending]") || !window.PasserelleQueue) return;
     PasserelleQueue.rememberCsrf(csrfToken());

@@ -1,6 +1,9 @@
 // Filing form, on top of static/alerts.js: photos resized on the device before they leave it, and a
-// fiche transmitted without network kept in the device's queue (static/offline-queue.js) instead of
-// lost. Online, the form posts as usual (the server checks duplicates and words its errors).
+// new fiche transmitted through the device's queue (static/offline-queue.js), online or not: it is
+// kept on the phone with its Idempotency-Key, the confirmation shows at once, and the queue sends it
+// through the JSON API in the background (a stairwell's slow network no longer holds the agent); the
+// confirmation then turns into the fiche's reference, or the server's French refusal. Without JS, or
+// online with a field left empty (the server words the errors next to each field), the form posts.
 /* global imageCompression, PasserelleQueue, PasserelleField */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
@@ -66,43 +69,86 @@ document.addEventListener("DOMContentLoaded", function () {
     return data;
   }
 
-  function newKey() {
-    return self.crypto && crypto.randomUUID
-      ? crypto.randomUUID()
-      : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
-          return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
-        });
+  var keyField = form.querySelector("input[name=idempotency_key]");
+  // The page may come from the service worker's cache, the key with it: each opening of the form is
+  // a new fiche, with a key of its own.
+  if (window.PasserelleQueue && keyField) keyField.value = PasserelleQueue.newKey();
+
+  var notice = document.querySelector("[data-testid=queued]");
+  var shownKey = null;
+
+  function show(state, outcome) {
+    notice.hidden = false;
+    notice.classList.toggle("fr-alert--info", state === "sending" || state === "offline");
+    notice.classList.toggle("fr-alert--success", state === "sent");
+    notice.classList.toggle("fr-alert--error", state === "refused");
+    notice.querySelectorAll("[data-state]").forEach(function (part) {
+      part.hidden = part.dataset.state.split(" ").indexOf(state) === -1;
+    });
+    if (state === "sent") {
+      var link = notice.querySelector("[data-testid=reference]");
+      link.textContent = outcome.reference;
+      link.href = notice.dataset.detailUrl.replace(/0\/$/, outcome.alertId + "/");
+    }
+    if (state === "refused") notice.querySelector("[data-testid=queued-error]").textContent = outcome.error;
+    return PasserelleQueue.list().then(function (items) {
+      var pending = items.filter(function (item) { return item.state !== "refused"; }).length;
+      notice.querySelector("[data-testid=queued-count]").textContent = String(pending);
+    });
   }
+
+  // What became of the fiche the confirmation is about; called after each pass of the queue.
+  function follow() {
+    if (!shownKey) return Promise.resolve();
+    var key = shownKey;
+    return PasserelleQueue.outcome(key).then(function (outcome) {
+      if (key !== shownKey) return null;
+      if (outcome.state === "pending") return show(navigator.onLine ? "sending" : "offline");
+      shownKey = null;
+      return show(outcome.state, outcome);
+    });
+  }
+  document.addEventListener("passerelle:queue", follow);
 
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     var site = new URLSearchParams(location.search).get("site");
-    // A new fiche only: a draft being edited is already on the server.
-    if (!site || navigator.onLine || !window.PasserelleQueue || !submitter || submitter.value !== "submit") return;
+    // A new fiche only (a draft being edited is already on the server), when it will go as it is:
+    // online, a field left empty posts the form and the server ties its error to the field.
+    if (!site || !window.PasserelleQueue || !submitter || submitter.value !== "submit") return;
+    if (navigator.onLine && !form.checkValidity()) return;
     event.preventDefault();
-    var keyField = form.querySelector("input[name=idempotency_key]");
+    submitter.disabled = true; // a second tap is not a second fiche
+    var key = keyField.value;
     resizing.then(function () {
       var files = input ? Array.prototype.slice.call(input.files) : [];
       return PasserelleQueue.add({
-        key: keyField.value,
+        key: key,
         site: Number(site),
         data: fieldValues(),
         files: files.map(function (file) { return { name: file.name, type: file.type, blob: file }; }),
       });
     }).then(function () {
+      shownKey = key;
+      // A second fiche typed next must not share the first one's key.
+      form.reset();
+      keyField.value = PasserelleQueue.newKey();
+      if (previews) previews.replaceChildren();
+      submitter.disabled = false;
+      return show(navigator.onLine ? "sending" : "offline");
+    }).then(function () {
+      notice.scrollIntoView({ block: "start" });
+      notice.focus();
+      // Background Sync finishes it if the page is closed before; the page's own sender starts now.
       if ("serviceWorker" in navigator && "SyncManager" in window) {
         navigator.serviceWorker.ready
           .then(function (registration) { return registration.sync.register("passerelle-queue"); })
           .catch(function () { /* the online event or the next page load sends it */ });
       }
-      var notice = document.querySelector("[data-testid=queued]");
-      notice.hidden = false;
-      notice.scrollIntoView({ block: "center" });
-      // A second fiche typed next must not share the first one's key.
-      form.reset();
-      keyField.value = newKey();
-      if (previews) previews.replaceChildren();
-      return PasserelleField.showPending();
+      return PasserelleField.flush();
+    }).then(function () {
+      // A pass already running when it was queued did not see it: one more.
+      return shownKey && navigator.onLine ? PasserelleField.flush() : null;
     });
   });
 });

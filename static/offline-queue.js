@@ -9,6 +9,15 @@
   var STORE = "queue";
   var META = "meta";
   var REFUSED = "refused";
+  var SENT = "sent:"; // META key prefix: what the server answered for a fiche sent in full
+
+  function newKey() {
+    return scope.crypto.randomUUID
+      ? scope.crypto.randomUUID()
+      : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+          return (c ^ (scope.crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+        });
+  }
 
   var connection = null;
 
@@ -70,18 +79,32 @@
     });
   }
 
+  // Each photo has its own Idempotency-Key, kept with it: an upload whose answer was lost is sent
+  // again under the same key and the server returns the photo it already stored.
   function sendFiles(db, item, headers) {
     if (!item.files.length) {
-      return db.delete(STORE, item.key).then(function () { return true; });
+      // The page that queued it reads the reference here (outcome), then forgets it.
+      var sent = { alertId: item.alertId, reference: item.reference };
+      return db.delete(STORE, item.key)
+        .then(function () { return db.put(META, sent, SENT + item.key); })
+        .then(function () { return true; });
     }
     var file = item.files[0];
-    var body = new FormData();
-    body.append("file", file.blob, file.name);
-    return fetch("/api/v1/alerts/" + item.alertId + "/attachments/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: headers,
-      body: body,
+    // Queued by an older page, without a key: given one, kept before the photo leaves.
+    var keyed = Promise.resolve();
+    if (!file.key) {
+      file.key = newKey();
+      keyed = db.put(STORE, item);
+    }
+    return keyed.then(function () {
+      var body = new FormData();
+      body.append("file", file.blob, file.name);
+      return fetch("/api/v1/alerts/" + item.alertId + "/attachments/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: Object.assign({ "Idempotency-Key": file.key }, headers),
+        body: body,
+      });
     }).then(function (response) {
       if (!response.ok) return refuseOrRetry(db, item, response);
       item.files = item.files.slice(1);
@@ -113,10 +136,23 @@
   var flushing = null;
 
   var queue = {
+    newKey: newKey,
     add: function (item) {
       item.state = "pending";
       item.createdAt = new Date().toISOString();
+      item.files = item.files.map(function (file) { return Object.assign({ key: newKey() }, file); });
       return open().then(function (db) { return db.put(STORE, item); });
+    },
+    // Where a queued fiche stands: {state: "sent", alertId, reference} once the server has it with
+    // its photos (read once: forgotten after), {state: "refused", error}, or {state: "pending"}.
+    outcome: function (key) {
+      return open().then(function (db) {
+        return Promise.all([db.get(STORE, key), db.get(META, SENT + key)]).then(function (found) {
+          if (found[0]) return found[0].state === REFUSED ? { state: REFUSED, error: found[0].error } : { state: "pending" };
+          if (!found[1]) return { state: "pending" };
+          return db.delete(META, SENT + key).then(function () { return Object.assign({ state: "sent" }, found[1]); });
+        });
+      });
     },
     list: function () {
       return open().then(function (db) { return db.getAll(STORE); });

@@ -3,6 +3,13 @@
 /* global PasserelleQueue */
 self.addEventListener("sync", function (event) {
   if (event.tag === "passerelle-queue") {
-    event.waitUntil(PasserelleQueue.flush());
+    // The open pages then show what changed (the count, a fiche's reference or its refusal).
+    event.waitUntil(
+      PasserelleQueue.flush().then(function () {
+        return self.clients.matchAll().then(function (pages) {
+          pages.forEach(function (page) { page.postMessage("passerelle-queue"); });
+        });
+      })
+    );
   }
 });

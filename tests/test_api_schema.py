@@ -63,6 +63,16 @@ def test_filing_documents_the_replay_the_reused_key_and_the_key_scope(schema):
     assert "422" in header["description"]
 
 
+def test_the_upload_documents_its_idempotency_key_the_replay_and_the_reused_key(schema):
+    upload = schema["paths"]["/api/v1/alerts/{id}/attachments/"]["post"]
+    header = next(p for p in upload["parameters"] if p["name"] == "Idempotency-Key")
+
+    assert {"200", "201", "422"} <= set(upload["responses"])
+    assert header["in"] == "header"
+    assert header["schema"]["pattern"].startswith("^[0-9a-fA-F]{8}")
+    assert "422" in header["description"]
+
+
 def test_counters_flags_and_event_details_are_typed(schema):
     components = schema["components"]["schemas"]
     indicators = components["Indicators"]["properties"]

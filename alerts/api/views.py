@@ -25,23 +25,38 @@ from ..services.filing import alert_file_or_replay, body_hash, parse_key
 from ..views.fiche import attachment_response
 from . import serializers as s
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    # A string with a UUID's pattern, not `format: uuid`: openapi-python-client would type it UUID and
-    # hand the object to httpx, which accepts only str headers.
-    {
-        "type": "string",
-        "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-    },
-    OpenApiParameter.HEADER,
-    required=False,
-    description=_(
+
+def idempotency_header(description) -> OpenApiParameter:
+    return OpenApiParameter(
+        "Idempotency-Key",
+        # A string with a UUID's pattern, not `format: uuid`: openapi-python-client would type it UUID
+        # and hand the object to httpx, which accepts only str headers.
+        {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        },
+        OpenApiParameter.HEADER,
+        required=False,
+        description=description,
+    )
+
+
+IDEMPOTENCY_HEADER = idempotency_header(
+    _(
         "UUID choisi par le client, propre à chaque utilisateur (deux comptes peuvent employer la même "
         "clé sans se gêner). Renvoyer la même requête avec la même clé ne crée jamais deux fiches : la "
         "première réponse est 201, les suivantes 200 avec la fiche déjà déposée, telle qu'elle est "
         "aujourd'hui. La même clé avec un corps différent est refusée (422, code "
         "`idempotency_key_reused`)."
-    ),
+    )
+)
+UPLOAD_IDEMPOTENCY_HEADER = idempotency_header(
+    _(
+        "UUID choisi par le client pour cet envoi, propre à chaque utilisateur. Renvoyer le même fichier "
+        "avec la même clé (réponse perdue) ne l'enregistre jamais deux fois : la première réponse est "
+        "201, les suivantes 200 avec la pièce jointe déjà enregistrée. La même clé avec un autre fichier, "
+        "un autre nom ou une autre fiche est refusée (422, code `idempotency_key_reused`)."
+    )
 )
 # What alerts.services.attachments.sniff_content_type accepts, and so what a download may be.
 ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
@@ -284,7 +299,23 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         methods=["POST"],
         summary=_("Ajouter une pièce jointe (photo ou PDF, type vérifié)"),
         request=s.UploadSerializer,
-        responses={201: s.AttachmentSerializer, **ERRORS},
+        parameters=[UPLOAD_IDEMPOTENCY_HEADER],
+        responses={
+            201: s.AttachmentSerializer,
+            200: OpenApiResponse(
+                s.AttachmentSerializer,
+                description=_(
+                    "Envoi rejoué avec la même clé d'idempotence : la pièce jointe déjà enregistrée"
+                ),
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Clé d'idempotence déjà employée pour un autre fichier (rien n'est enregistré)"
+                ),
+            ),
+            **ERRORS,
+        },
     )
     # The one operation that takes a file: multipart, and only here (every other body is JSON).
     @action(
@@ -298,12 +329,15 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = self.get_object()
         if request.method == "POST":
             data = self.parse(s.UploadSerializer)
-            attachment = services.alert_add_attachment(
-                actor=request.user, alert=alert, uploaded_file=data["file"]
+            attachment, stored = services.alert_add_attachment_or_replay(
+                actor=request.user,
+                alert=alert,
+                uploaded_file=data["file"],
+                idempotency_key=parse_key(request.headers.get("Idempotency-Key")),
             )
             return Response(
                 s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
-                status=status.HTTP_201_CREATED,
+                status=status.HTTP_201_CREATED if stored else status.HTTP_200_OK,
             )
         attachments = selectors.visible_attachments(user=request.user, alert=alert)
         return Response(

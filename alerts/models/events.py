@@ -82,11 +82,31 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The client's Idempotency-Key (API upload): an upload resent after a lost answer returns this
+    # attachment instead of storing the photo twice; the hash of the first request's content tells a
+    # replay from another file sent under the same key (alerts.services.attachments).
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    idempotency_body_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("pièce jointe")
         verbose_name_plural = _("pièces jointes")
+        constraints = [
+            # Uploads without a key (the web form) have NULL here: NULLs never collide.
+            models.UniqueConstraint(
+                fields=["uploaded_by", "idempotency_key"], name="attachment_idempotent_per_uploader"
+            ),
+        ]
+        indexes = [
+            # The beat sweep's photos still without a preview (alerts.tasks.sweep_thumbnails_task):
+            # a handful of rows, not the whole table, every run.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(thumbnail="", content_type__startswith="image/"),
+                name="attachment_no_thumbnail_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.original_name

@@ -2,7 +2,7 @@
 styleguide). The state machine is alerts.models.lifecycle.TRANSITIONS."""
 
 from ..models.lifecycle import TRANSITIONS
-from .attachments import alert_add_attachment, sniff_content_type
+from .attachments import alert_add_attachment, alert_add_attachment_or_replay, sniff_content_type
 from .filing import alert_create_draft, alert_file, alert_submit, alert_update_draft, similar_recent_alerts
 from .triage import (
     alert_acknowledge,
@@ -23,6 +23,7 @@ __all__ = [
     "TRANSITIONS",
     "alert_acknowledge",
     "alert_add_attachment",
+    "alert_add_attachment_or_replay",
     "alert_bulk_acknowledge",
     "alert_close",
     "alert_comment",

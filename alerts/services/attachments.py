@@ -3,12 +3,14 @@ claim), the size is capped, photos are re-encoded without their metadata, the fi
 random name and served by a checked view under a name whose extension follows the sniffed type."""
 
 import datetime
+import hashlib
 import io
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,10 @@ register_heif_opener()
 logger = logging.getLogger(__name__)
 # The gallery's previews: longest side in pixels.
 THUMBNAIL_SIZE = 320
+# The beat sweep (attachments_make_missing_thumbnails) leaves a photo this long to the task queued at
+# its upload before making its preview itself, and makes at most a batch per run.
+SWEEP_GRACE = datetime.timedelta(minutes=5)
+SWEEP_BATCH = 200
 
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
 
@@ -118,9 +124,55 @@ def photo_without_metadata(
     return ContentFile(buffer.getvalue()), new_type, taken_at
 
 
-@transaction.atomic
-def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachment:
+def alert_add_attachment(
+    *, actor: User, alert: Alert, uploaded_file, idempotency_key: uuid.UUID | None = None
+) -> Attachment:
     """Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF to a fiche, within settings.MAX_UPLOAD_SIZE."""
+    attachment, _stored = alert_add_attachment_or_replay(
+        actor=actor, alert=alert, uploaded_file=uploaded_file, idempotency_key=idempotency_key
+    )
+    return attachment
+
+
+def upload_hash(alert: Alert, uploaded_file) -> str:
+    """SHA-256 of what an upload asks for: this fiche, this file name, these bytes. The same upload
+    resent hashes the same; another file (or the same one for another fiche) does not."""
+    digest = hashlib.sha256(f"{alert.pk}\n{uploaded_file.name}\n".encode())
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def replayed_upload(attachment: Attachment, request_hash: str) -> tuple[Attachment, bool]:
+    """The answer to an upload key already used: its attachment, unless the first upload's content
+    differs (422, as for a fiche's key: a reused key must not hide another file)."""
+    if attachment.idempotency_body_hash != request_hash:
+        raise ApplicationError(
+            _(
+                "Cette clé d'idempotence a déjà servi pour un autre fichier (%(name)s) : choisissez une "
+                "nouvelle clé pour ajouter un nouveau fichier."
+            )
+            % {"name": attachment.original_name},
+            code="idempotency_key_reused",
+            status=422,
+        )
+    return attachment, False
+
+
+@transaction.atomic
+def alert_add_attachment_or_replay(
+    *, actor: User, alert: Alert, uploaded_file, idempotency_key: uuid.UUID | None = None
+) -> tuple[Attachment, bool]:
+    """alert_add_attachment, and whether this call stored the file (False: an earlier upload with the
+    same key did, and its attachment is returned; the API answers 201 or 200 from it)."""
+    request_hash = upload_hash(alert, uploaded_file) if idempotency_key else ""
+    if idempotency_key:
+        # Before the permission: the answer lost on the way is given even if the fiche moved on since.
+        existing = Attachment.objects.filter(uploaded_by=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return replayed_upload(existing, request_hash)
     authorise(actor, "attach", alert)
     limit = settings.MAX_UPLOAD_SIZE
     if uploaded_file.size > limit:
@@ -145,18 +197,30 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
     if content_type in PHOTO_FORMATS:
         content, content_type, taken_at = photo_without_metadata(uploaded_file, content_type)
     name = attachment_name(uploaded_file.name, content_type)
-    event = record_event(alert, actor, EventKind.ATTACHMENT, message=name)
-    attachment = Attachment(
-        alert=alert,
-        event=event,
-        original_name=name,
-        content_type=content_type,
-        size=content.size,
-        taken_at=taken_at,
-        uploaded_by=actor,
-    )
-    attachment.file.save(name, content, save=False)
-    attachment.save()
+    try:
+        # A savepoint: the same key sent twice at once stores one file; the second waits on the
+        # unique index, then answers with the first one's attachment.
+        with transaction.atomic():
+            event = record_event(alert, actor, EventKind.ATTACHMENT, message=name)
+            attachment = Attachment(
+                alert=alert,
+                event=event,
+                original_name=name,
+                content_type=content_type,
+                size=content.size,
+                taken_at=taken_at,
+                uploaded_by=actor,
+                idempotency_key=idempotency_key,
+                idempotency_body_hash=request_hash,
+            )
+            attachment.file.save(name, content, save=False)
+            attachment.save()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        attachment.file.delete(save=False)
+        existing = Attachment.objects.get(uploaded_by=actor, idempotency_key=idempotency_key)
+        return replayed_upload(existing, request_hash)
     if alert.status != Status.DRAFT:
         # A draft's photos reach its followers with the fiche itself, at submission.
         following.notify_followers(
@@ -166,7 +230,7 @@ def alert_add_attachment(*, actor: User, alert: Alert, uploaded_file) -> Attachm
         )
     if content_type.startswith("image/"):
         transaction.on_commit(lambda pk=attachment.pk: enqueue_thumbnail(pk))
-    return attachment
+    return attachment, True
 
 
 def enqueue_thumbnail(attachment_pk: int) -> None:
@@ -191,3 +255,21 @@ def attachment_make_thumbnail(*, attachment: Attachment) -> None:
     attachment.save(update_fields=["thumbnail"])
     if old:
         attachment.thumbnail.storage.delete(old)
+
+
+def attachments_make_missing_thumbnails() -> int:
+    """The previews of photos whose task was never queued (the broker was down at the upload,
+    enqueue_thumbnail) or was lost: made here, oldest first, a batch per run. Returns how many."""
+    photos = Attachment.objects.filter(
+        thumbnail="", content_type__startswith="image/", created_at__lt=timezone.now() - SWEEP_GRACE
+    ).order_by("created_at")[:SWEEP_BATCH]
+    made = 0
+    for attachment in photos:
+        try:
+            attachment_make_thumbnail(attachment=attachment)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            # A file gone or unreadable: the others still get theirs; the gallery links it without preview.
+            logger.warning("No thumbnail for attachment %s", attachment.pk, exc_info=True)
+            continue
+        made += 1
+    return made

@@ -385,6 +385,11 @@ CELERY_BEAT_SCHEDULE["conventions-reminders"] = {
 # Retention (RGPD): a fiche closed for longer than this is anonymised by the daily task below (free
 # text and files purged, statistics kept). Three years by default: the span of a convention's reviews.
 PASSERELLE_RETENTION_DAYS = env.int("PASSERELLE_RETENTION_DAYS", default=1095)
+# Gallery previews of photos attached while the broker was down (alerts/services/attachments.py).
+CELERY_BEAT_SCHEDULE["alerts-sweep-thumbnails"] = {
+    "task": "alerts.tasks.sweep_thumbnails_task",
+    "schedule": 600.0,
+}
 CELERY_BEAT_SCHEDULE["alerts-retention"] = {
     "task": "alerts.tasks.run_retention_task",
     "schedule": crontab(hour=3, minute=30),

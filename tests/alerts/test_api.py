@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from alerts import services
 from alerts.models import Alert, Outcome, Status
-from tests.alerts.factories import JPEG, alert_data, draft_alert, filed_alert, upload
+from tests.alerts.factories import JPEG, PDF, alert_data, draft_alert, filed_alert, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +296,67 @@ def test_uploads_are_typed_from_content_with_french_errors(world, api):
     assert "Type de fichier" in refused.json()["message"]
     listed = client.get(f"/api/v1/alerts/{alert.pk}/attachments/").json()
     assert [a["original_name"] for a in listed] == ["photo.jpg"]
+
+
+def upload_with_key(client, alert, key, content=JPEG, name="IMG_0001.jpg"):
+    return client.post(
+        f"/api/v1/alerts/{alert.pk}/attachments/",
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def test_an_upload_resent_with_its_idempotency_key_after_a_lost_answer_stores_the_photo_once(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = api(world.landlord_agent)
+    key = str(uuid.uuid4())
+
+    first, again = upload_with_key(client, alert, key), upload_with_key(client, alert, key)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert alert.attachments.count() == 1
+    assert alert.events.filter(kind="attachment").count() == 1
+    # Without a key, each upload is a new file (the web form's behaviour).
+    assert (
+        client.post(
+            f"/api/v1/alerts/{alert.pk}/attachments/", {"file": SimpleUploadedFile("IMG_0001.jpg", JPEG)}
+        ).status_code
+        == 201
+    )
+    assert alert.attachments.count() == 2
+
+
+@pytest.mark.parametrize("change", ["content", "name", "fiche"])
+def test_an_upload_key_reused_for_another_file_is_refused_in_french_and_stores_nothing(world, api, change):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    other_alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = api(world.landlord_agent)
+    key = str(uuid.uuid4())
+    assert upload_with_key(client, alert, key).status_code == 201
+
+    refused = upload_with_key(
+        client,
+        other_alert if change == "fiche" else alert,
+        key,
+        content=PDF if change == "content" else JPEG,
+        name="IMG_0002.jpg" if change == "name" else "IMG_0001.jpg",
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "idempotency_key_reused"
+    assert "nouvelle clé" in refused.json()["message"]
+    assert alert.attachments.count() + other_alert.attachments.count() == 1
+
+
+def test_an_upload_key_belongs_to_its_user(world, api):
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    key = str(uuid.uuid4())
+    mine = upload_with_key(api(world.landlord_agent), alert, key)
+    theirs = upload_with_key(api(world.landlord_manager), alert, key)
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert alert.attachments.count() == 2
 
 
 def test_the_procedure_number_is_hidden_from_other_landlord_staff(world, api):

@@ -6,9 +6,11 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from alerts import services, tasks
+from alerts.models import Attachment
 from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction, AuditEntry
 from tests.alerts.factories import JPEG, PDF, filed_alert, upload
@@ -178,3 +180,36 @@ def test_a_stranger_to_the_fiche_gets_neither_its_photos_zip_nor_its_previews(wo
     assert client.get(reverse("alerts:photos_zip", args=[alert.pk])).status_code == 404
     assert client.get(reverse("alerts:thumbnail", args=[alert.pk, photo.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action=AuditAction.DOWNLOAD).exists()
+
+
+def test_the_beat_sweep_makes_the_previews_of_photos_attached_while_the_broker_was_down(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.make_thumbnail_task, "apply_async", broker_down)
+    alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        old, pdf, recent = (
+            services.alert_add_attachment(actor=world.landlord_agent, alert=alert, uploaded_file=file)
+            for file in (upload(JPEG), upload(PDF, "pv.pdf"), upload(JPEG))
+        )
+    # The sweep leaves a fresh photo to the task its upload queued.
+    Attachment.objects.filter(pk__in=[old.pk, pdf.pk]).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+
+    assert tasks.sweep_thumbnails_task() == 1
+    for attachment in (old, pdf, recent):
+        attachment.refresh_from_db()
+    assert old.thumbnail
+    assert not pdf.thumbnail
+    assert not recent.thumbnail
+    assert tasks.sweep_thumbnails_task() == 0  # done once: the next run finds nothing left
+
+
+def test_the_thumbnail_sweep_runs_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["alerts-sweep-thumbnails"]
+    assert entry["task"] == "alerts.tasks.sweep_thumbnails_task"
+    assert entry["schedule"] <= 15 * 60

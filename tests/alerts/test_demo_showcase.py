@@ -36,6 +36,7 @@ HEARD_BACK = {
 def test_the_demo_holds_at_least_one_of_each_feature(db):
     # One test: the whole demo takes seconds to load.
     call_command("demo_data", "--if-empty", verbosity=0)
+    call_command("send_reminders", verbosity=0)  # as `make run` does after loading the demo
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=7)
     open_items = ActionItem.objects.filter(status__in=OPEN_ACTION_STATUSES)

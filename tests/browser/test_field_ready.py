@@ -67,7 +67,11 @@ def test_a_fiche_filed_offline_is_sent_once_with_its_photo_when_the_network_retu
 
     page.context.set_offline(False)
     page.wait_for_function(f"() => document.querySelector('{PENDING}').textContent === '0'")
+    reference = page.locator("[data-testid=queued] [data-testid=reference]")
+    reference.wait_for()
     alert = Alert.objects.get()
+    assert reference.inner_text() == alert.reference
+    assert reference.get_attribute("href") == reverse("alerts:detail", args=[alert.pk])
     assert alert.site == world.site_creil
     assert alert.reporter == world.landlord_agent
     attachment = alert.attachments.get()
@@ -84,7 +88,7 @@ def test_a_fiche_filed_offline_is_sent_once_with_its_photo_when_the_network_retu
     assert "passerelle" not in page.evaluate(
         "() => indexedDB.databases().then(dbs => dbs.map(db => db.name))"
     )
-    assert page.evaluate("() => caches.keys()") == []
+    page.wait_for_function("() => caches.keys().then(names => names.length === 0)")
     assert page.evaluate("() => navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
 
 
@@ -122,10 +126,103 @@ def test_a_heic_photo_filed_from_a_phone_arrives_as_a_jpeg(
     page.set_input_files("input[name=attachments]", str(photo))
     screenshot(page, "1-form-heic-phone")
     page.click("button[value=submit]")
-    page.wait_for_url(lambda url: "/confirmation/" in url)
+    # Through the device's queue: the confirmation at once, then the fiche's reference once sent.
+    page.locator("[data-testid=queued] [data-testid=reference]").wait_for()
     screenshot(page, "2-confirmation-phone")
     attachment = Alert.objects.get().attachments.get()
     assert attachment.content_type == "image/jpeg"
+
+
+def fill_the_form(page, description="Regroupement dans le hall B, échanges suspects."):
+    page.select_option("select[name=category]", "drugs")
+    page.select_option("select[name=subcategory]", "deal_point")
+    page.select_option("select[name=place_type]", "hall")
+    page.select_option("select[name=urgency]", "high")
+    page.fill("textarea[name=description]", description)
+
+
+def test_online_the_form_files_through_the_api_and_shows_the_confirmation_before_the_server_answers(
+    world, live_server, new_page, login_as, screenshot, tmp_path
+):
+    from tests.browser.conftest import PHONE
+
+    photo = tmp_path / "hall.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(1200, 900)))
+    # No worker: the page's own sender, whose requests the test can hold.
+    page = new_page({**PHONE, "service_workers": "block"})
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}")
+    fill_the_form(page)
+    page.set_input_files("input[name=attachments]", str(photo))
+    page.locator("[data-testid=photo-previews] img").wait_for()
+    held = []
+    page.route("**/api/v1/alerts/", lambda route: held.append(route))  # the server answers late
+    with page.expect_request("**/api/v1/alerts/"):
+        page.click("button[value=submit]")
+    notice = page.locator("[data-testid=queued]")
+    assert "Fiche enregistrée sur l'appareil — envoi en cours" in notice.inner_text()
+    assert page.locator("[data-testid=queued-count]").inner_text() == "1"
+    assert not Alert.objects.exists()
+    screenshot(page, "1-confirmation-at-once-phone")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    reference = notice.locator("[data-testid=reference]")
+    reference.wait_for()
+    screenshot(page, "2-reference-phone")
+    alert = Alert.objects.get()
+    assert reference.inner_text() == alert.reference
+    assert alert.attachments.count() == 1
+    assert page.locator("[data-testid=queued-count]").inner_text() == "0"
+    # The form is ready for the next fiche, under a new key.
+    assert page.input_value("textarea[name=description]") == ""
+    assert page.input_value("input[name=idempotency_key]") != str(alert.idempotency_key)
+
+
+def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(world, live_server, page, login_as):
+    form = f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}"
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(form)
+    controlled(page)
+    page.goto(form)  # now through the worker, which keeps a copy
+    # The session ends without logging out (expiry, another day); the next login rotates the CSRF
+    # token, and the form comes from the worker's copy with the token of the day before.
+    page.context.clear_cookies()
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(form)
+    fill_the_form(page)
+    page.click("button[value=submit]")
+
+    page.locator("[data-testid=queued] [data-testid=reference]").wait_for()
+    assert Alert.objects.get().reference in page.locator("[data-testid=queued]").inner_text()
+
+
+def test_online_a_refusal_turns_the_confirmation_into_the_french_error(world, live_server, page, login_as):
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}")
+    fill_the_form(page)
+    # The estate changed hands between the opening of the form and its sending.
+    world.site_creil.landlord = world.other_landlord
+    world.site_creil.save()
+    page.click("button[value=submit]")
+    error = page.locator("[data-testid=queued-error]")
+    error.wait_for()
+    assert "Fiche refusée" in page.locator("[data-testid=queued]").inner_text()
+    assert error.inner_text()
+    assert not Alert.objects.exists()
+
+
+def test_without_javascript_the_form_still_posts_and_files(world, live_server, new_page, login_as):
+    from tests.browser.conftest import PHONE
+
+    page = new_page({**PHONE, "java_script_enabled": False})
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}")
+    fill_the_form(page)
+    page.click("button[value=submit]")
+    page.wait_for_url(lambda url: "/confirmation/" in url)
+    assert Alert.objects.get().reference == page.locator("[data-testid=reference]").inner_text()
 
 
 def test_near_me_lists_the_landlords_closest_estates_from_the_phones_position(

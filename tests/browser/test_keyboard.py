@@ -125,8 +125,11 @@ def test_a_caretaker_files_a_fiche_with_the_keyboard_only(world, live_server, pa
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 
-    page.wait_for_url(re.compile(r"/fiches/\d+/confirmation/$"))
-    alert = Alert.objects.get(reference=page.locator("[data-testid=reference]").inner_text())
+    # The confirmation takes the focus, then shows the reference once the server has the fiche.
+    reference = page.locator("[data-testid=queued] [data-testid=reference]")
+    reference.wait_for()
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "queued"
+    alert = Alert.objects.get(reference=reference.inner_text())
     assert alert.category == "drugs"
     assert alert.status == Status.SUBMITTED
     assert alert.routed_unit == world.police

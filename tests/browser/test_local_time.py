@@ -46,7 +46,7 @@ def test_a_martinique_fiche_is_typed_in_martinique_time_and_read_in_it_from_pari
         page.fill("input[name=facts_at]", "2026-03-02T02:30")
         page.fill("textarea[name=description]", "Regroupement dans le hall, échanges suspects.")
         page.click("button[value=submit]")
-        page.wait_for_url(re.compile(r"/fiches/\d+/confirmation/$"))
+        page.locator("[data-testid=queued] [data-testid=reference]").wait_for()
         alert = Alert.objects.get(site=estate)
         assert alert.facts_at == datetime.datetime(2026, 3, 2, 6, 30, tzinfo=datetime.UTC)
         fiche = f"{live_server.url}{reverse('alerts:detail', args=[alert.pk])}"

@@ -26,6 +26,7 @@ def test_filing_from_a_phone_on_slow_3g_with_a_4_mb_photo(world, live_server, ne
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(phone_filing.four_megabyte_photo())
     page = new_page(PHONE)
+    page.add_init_script(phone_filing.PAGE_SENDS)
     login_as(page, live_server, world.landlord_agent)
     url = f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}"
     page.goto(url)  # a phone that has used the app before: its worker and cache are in place
@@ -34,4 +35,4 @@ def test_filing_from_a_phone_on_slow_3g_with_a_4_mb_photo(world, live_server, ne
     uploaded = Alert.objects.get().attachments.get().size
     result = phone_filing.record(seconds, photo.stat().st_size, uploaded)
     print(result)
-    assert seconds < 180
+    assert result["within_budget"], result

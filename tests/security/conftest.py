@@ -11,6 +11,7 @@ from django.db.models import Model
 
 from alerts import services as alert_services
 from alerts.models import Alert, AlertEvent, Attachment, Notification
+from alerts.services.attachments import attachment_make_thumbnail
 from conventions.models import (
     ActionItem,
     Commitment,
@@ -21,7 +22,7 @@ from conventions.models import (
     PartnershipProblem,
 )
 from partnerships.models import HousingSite, Role, SecurityCorrespondent
-from tests.alerts.factories import PDF, draft_alert, filed_alert, upload
+from tests.alerts.factories import JPEG, PDF, draft_alert, filed_alert, upload
 from tests.conventions.factories import make_convention
 from tests.factories import CommuneFactory, HousingSiteFactory, UserFactory
 
@@ -36,6 +37,7 @@ class Bundle:
     queued: Alert  # filed on a commune no unit covers: waits in the prefecture's queue
     draft: Alert
     attachment: Attachment
+    photo: Attachment  # with its gallery preview: the zip and the thumbnail have something to give
     convention: Convention
     document: ConventionDocument
     meeting: Meeting
@@ -88,6 +90,10 @@ def make_bundle(
     attachment = alert_services.alert_add_attachment(
         actor=reporter, alert=alert, uploaded_file=upload(PDF, f"plainte-{marker}.pdf")
     )
+    photo = alert_services.alert_add_attachment(
+        actor=reporter, alert=alert, uploaded_file=upload(JPEG, f"hall-{marker}.jpg")
+    )
+    attachment_make_thumbnail(attachment=photo)
     convention = make_convention(
         world, title=f"Convention {marker}", department=department, organisations=convention_orgs
     )
@@ -111,6 +117,7 @@ def make_bundle(
         queued=queued,
         draft=draft,
         attachment=attachment,
+        photo=photo,
         convention=convention,
         document=document,
         meeting=meeting,

@@ -276,10 +276,14 @@ PAGES: dict[str, Route] = {
         foreign=True,
         control="other_landlord_agent",
     ),
-    # No control yet: the other bundle's fiche has no photo (its zip and previews are 404 to all).
-    "alerts:photos_zip": Route(variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True),
+    # The bundle's fiche has a photo with its preview: the control gets the zip and the thumbnail.
+    "alerts:photos_zip": Route(
+        variants=lambda b: [{"kwargs": {"pk": b.alert.pk}}], foreign=True, control="other_landlord_agent"
+    ),
     "alerts:thumbnail": Route(
-        variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.attachment.pk}}], foreign=True
+        variants=lambda b: [{"kwargs": {"pk": b.alert.pk, "attachment_pk": b.photo.pk}}],
+        foreign=True,
+        control="other_landlord_agent",
     ),
     "alerts:site_positions": Route(reach=LANDLORDS, control="other_landlord_agent"),
     "alerts:transition": Route(
