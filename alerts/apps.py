@@ -45,3 +45,15 @@ class AlertsConfig(AppConfig):
         from .models import EventKind, Status
 
         DETAIL_LABELS.update(event=dict(EventKind.choices), status=dict(Status.choices))
+
+        # Filing's cached webhook endpoints (alerts.webhooks.events.active_endpoints).
+        from django.db.models.signals import post_delete, post_save
+
+        from partnerships.models import User
+
+        from .models import WebhookEndpoint
+        from .webhooks.events import endpoint_changed
+
+        for model in (WebhookEndpoint, User):
+            for signal in (post_save, post_delete):
+                signal.connect(endpoint_changed, sender=model, dispatch_uid=f"endpoints_{model.__name__}")

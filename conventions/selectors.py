@@ -1,5 +1,6 @@
 """Reads on conventions, already scoped to the user and prefetched for the page that uses them."""
 
+import copy
 import datetime
 from dataclasses import dataclass
 
@@ -216,27 +217,41 @@ def partner_organisation_ids(*, user: User) -> list[int]:
 
 def convention_in_force(alert, day: datetime.date) -> Convention | None:
     """The convention of the fiche's département signed by its landlord, in force on `day`, covering
-    its site. Read on every filing: kept per process until a convention, its signatories or its
-    estates change (partnerships/reference_cache.py)."""
-    return cached(
-        ("convention_in_force", alert.department_id, alert.landlord_id, alert.site_id, day),
-        lambda: _convention_in_force(alert, day),
+    its site. Read on every filing: the landlord's conventions in force that day are kept per process
+    (one entry per département, landlord and day, not per estate: an estate met for the first time
+    costs no query) until a convention, its signatories or its estates change
+    (partnerships/reference_cache.py); the estate is matched here."""
+    candidates = cached(
+        ("conventions_in_force", alert.department_id, alert.landlord_id, day),
+        lambda: _conventions_in_force(alert.department_id, alert.landlord_id, day),
     )
+    for convention, all_sites, site_ids in candidates:
+        if all_sites or alert.site_id in site_ids:
+            return copy.copy(convention)  # the caller's own: the entry is shared between requests
+    return None
 
 
-def _convention_in_force(alert, day: datetime.date) -> Convention | None:
-    return (
+def _conventions_in_force(department_id, landlord_id, day: datetime.date) -> tuple:
+    """(convention, covers all the signatories' estates, its estates' ids), in the order the first
+    that covers an estate wins."""
+    conventions = list(
         Convention.objects.filter(
-            department_id=alert.department_id,
-            signatories__organisation_id=alert.landlord_id,
+            department_id=department_id,
+            signatories__organisation_id=landlord_id,
             status__in=[ConventionStatus.SIGNED, ConventionStatus.ACTIVE],
         )
         .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=day))
         .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
-        .filter(Q(all_sites_of_signatories=True) | Q(sites=alert.site_id))
         .order_by("-effective_from", "-id")
-        .first()
+        .distinct()
     )
+    site_ids: dict[int, set[int]] = {}
+    listed = [c.pk for c in conventions if not c.all_sites_of_signatories]
+    for convention_id, site_id in Convention.sites.through.objects.filter(
+        convention_id__in=listed
+    ).values_list("convention_id", "housingsite_id"):
+        site_ids.setdefault(convention_id, set()).add(site_id)
+    return tuple((c, c.all_sites_of_signatories, frozenset(site_ids.get(c.pk, ()))) for c in conventions)
 
 
 def convention_prefecture(convention: Convention) -> Organisation | None:

@@ -8,7 +8,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,10 +148,12 @@ def insert_draft(
     key: uuid.UUID,
     request_hash: str = "",
     filed_at_once: bool = False,
+    linked_to: Alert | None = None,
 ) -> Alert | None:
     """The INSERT of a new draft, or None when the reporter's key is taken: the caller reads that
     fiche (`filed_at_once`: the caller transmits it in the same transaction, whose timeline line
-    writes the draft's with it and marks the same queues changed)."""
+    writes the draft's with it and marks the same queues changed; the row is inserted as transmitted
+    already, reference, unit, convention and deadlines included, so no UPDATE follows)."""
     alert = Alert(
         landlord=actor.organisation,  # the site's landlord (checked), already loaded with the actor
         site=site,
@@ -159,14 +161,23 @@ def insert_draft(
         reporter=actor,
         idempotency_key=key,
         idempotency_body_hash=request_hash,
+        linked_to=linked_to,
         **clean_data(site, data),
     )
-    # Landlord, site, département, reporter and building are the objects in hand (clean_data checked
-    # the building's estate): no existence query for them.
+    # Landlord, site, département, reporter, building, linked fiche, unit and convention are the
+    # objects in hand (clean_data checked the building's estate): no existence query for them.
     alert.full_clean(
-        exclude=["landlord", "site", "department", "reporter", "building"], validate_constraints=False
+        exclude=["landlord", "site", "department", "reporter", "building", "linked_to"],
+        validate_constraints=False,
     )
+    if filed_at_once:
+        # alert_submit's check ("submit": a draft, by its landlord) is what the caller checked: the
+        # actor belongs to the estate's landlord, and the fiche is new.
+        for name, value in submission(alert, timezone.now()).items():
+            setattr(alert, name, value)
     if not insert_unless_taken(alert):
+        if filed_at_once:
+            release_reference(alert.department_id, alert.submitted_at)
         if not Alert.objects.filter(reporter=actor, idempotency_key=key).exists():
             alert.save()  # ignored for another reason than the key (SQLite's OR IGNORE): raise it
         return None
@@ -216,6 +227,14 @@ def next_reference(department_id: str, when: datetime.datetime) -> str:
     return f"FA-{department_id}-{year}-{value:06d}"
 
 
+def release_reference(department_id: str, when: datetime.datetime) -> None:
+    """Give back the number next_reference just took (a fiche inserted with it found its key taken):
+    the counter row is still locked by this transaction, so nobody took a later one."""
+    ReferenceCounter.objects.filter(department_id=department_id, year=timezone.localdate(when).year).update(
+        last_value=F("last_value") - 1
+    )
+
+
 def announce_routing(event: AlertEvent, *, kind: str, message: str, reason: str = "") -> None:
     """Tell the followers a fiche reached a unit — or, when no unit is competent, that it waits for the
     prefecture's manual routing, and why (the prefecture's staff then follow it)."""
@@ -246,24 +265,34 @@ def alert_submit(*, actor: User, alert: Alert) -> Alert:
     return submit_draft(actor=actor, alert=alert)
 
 
+def submission(alert: Alert, now: datetime.datetime) -> dict:
+    """What transmitting a draft sets: status, reference, competent unit (None: prefecture queue),
+    convention in force, response deadlines."""
+    convention = convention_in_force(alert, timezone.localdate(now))
+    ack_due, feedback_due = deadlines(convention, alert.department_id, alert.urgency, now)
+    return {
+        "status": Status.SUBMITTED,
+        "reference": next_reference(alert.department_id, now),
+        "submitted_at": now,
+        "routed_unit": competent_unit(alert.site.commune_id, alert.site.force),
+        "convention": convention,
+        "ack_due_at": ack_due,
+        "feedback_due_at": feedback_due,
+    }
+
+
 def submit_draft(*, actor: User, alert: Alert) -> Alert:
     """alert_submit's work, for a caller already in its own transaction (no savepoint round trips)."""
     authorise(actor, "submit", alert)
-    now = timezone.now()
-    unit = competent_unit(alert.site.commune_id, alert.site.force)
+    save_changes(alert, **submission(alert, timezone.now()))
+    return announce_submission(actor=actor, alert=alert)
+
+
+def announce_submission(*, actor: User, alert: Alert) -> Alert:
+    """The rest of a transmission, once the row holds it: grants, timeline line, notice to the unit
+    (or to the prefecture, with the reason no unit is competent)."""
+    unit = alert.routed_unit
     reason = "" if unit else unrouted_reason(alert.site.commune_id, alert.site.force)
-    alert.convention = convention_in_force(alert, timezone.localdate(now))
-    ack_due, feedback_due = deadlines(alert.convention, alert.department_id, alert.urgency, now)
-    save_changes(
-        alert,
-        status=Status.SUBMITTED,
-        reference=next_reference(alert.department_id, now),
-        submitted_at=now,
-        routed_unit=unit,
-        convention=alert.convention,
-        ack_due_at=ack_due,
-        feedback_due_at=feedback_due,
-    )
     # The landlord's and the unit's grants in one INSERT.
     grant(organisation=[alert.landlord, *([unit] if unit else [])], perms=ALERT_PERMS, obj=alert)
     event = transition_event(
@@ -316,9 +345,15 @@ def alert_file_or_replay(
     transmitted by an earlier call, returned as it is). The API answers 201 or 200 from it, and
     passes `request_hash` (body_hash of its body): the key replayed with another body is refused."""
     key = parse_key(idempotency_key)
+    if link_to is not None and (link_to.site_id != site.pk or link_to.status == Status.DRAFT):
+        raise ApplicationError(
+            _("Une fiche ne peut être rattachée qu'à une fiche transmise du même site."),
+            code="invalid_link",
+        )
     alert = None
-    if actor.is_authenticated and actor.organisation_id == site.landlord_id:
-        # The INSERT tries the key first: a fresh key (the usual case) costs no lookup.
+    if actor.is_authenticated and actor.organisation_id == site.landlord_id and not attachments:
+        # The INSERT tries the key first: a fresh key (the usual case) costs no lookup. Without
+        # attachments (added to a draft, before its transmission), the row is inserted transmitted.
         alert = insert_draft(
             actor=actor,
             site=site,
@@ -326,6 +361,15 @@ def alert_file_or_replay(
             key=key or uuid.uuid4(),
             request_hash=request_hash,
             filed_at_once=True,
+            linked_to=link_to,
+        )
+        if alert is not None:
+            if link_to is not None:
+                record_link(alert, actor, link_to)
+            return announce_submission(actor=actor, alert=alert), True
+    elif actor.is_authenticated and actor.organisation_id == site.landlord_id:
+        alert = insert_draft(
+            actor=actor, site=site, data=data, key=key or uuid.uuid4(), request_hash=request_hash
         )
     if alert is None:
         existing = Alert.objects.filter(reporter=actor, idempotency_key=key).first() if key else None
@@ -338,22 +382,23 @@ def alert_file_or_replay(
         # The draft saved earlier from the same form: file it with what the user sent now.
         alert = alert_update_draft(actor=actor, alert=existing, data=data)
     if link_to is not None:
-        if link_to.site_id != site.pk or link_to.status == Status.DRAFT:
-            raise ApplicationError(
-                _("Une fiche ne peut être rattachée qu'à une fiche transmise du même site."),
-                code="invalid_link",
-            )
         save_changes(alert, linked_to=link_to)
-        record_event(
-            alert,
-            actor,
-            EventKind.LINK,
-            message=_("Rattachée à la fiche %(reference)s.") % {"reference": link_to.reference},
-            data={"linked_to": link_to.pk},
-        )
+        record_link(alert, actor, link_to)
     for uploaded in attachments:
         alert_add_attachment(actor=actor, alert=alert, uploaded_file=uploaded)
     return submit_draft(actor=actor, alert=alert), True
+
+
+def record_link(alert: Alert, actor: User, link_to: Alert) -> None:
+    """The timeline line of a fiche tied to an earlier one of its estate (the duplicate hint)."""
+    record_event(
+        alert,
+        actor,
+        EventKind.LINK,
+        message=_("Rattachée à la fiche %(reference)s.") % {"reference": link_to.reference},
+        data={"linked_to": link_to.pk},
+        defer=True,
+    )
 
 
 def similar_recent_alerts(*, site: HousingSite, category: str, since_hours: int = 48) -> QuerySet[Alert]:

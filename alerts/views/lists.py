@@ -102,6 +102,17 @@ def filter_panel(request, filters_active: bool) -> dict:
     return {"filters_html": html} if valid else {"filters_html": html, "filter_form": filter_form(request)}
 
 
+def with_list_display(alerts):
+    """What the landlord's and the prefecture's rows show, computed once per row in Python instead of
+    a template tag per cell: the link from one reversed URL (a prefix and the key), the date of facts
+    in the fiche's zone."""
+    detail = url_pattern("alerts:detail")
+    for alert in alerts:
+        alert.detail_url = detail.replace(URL_PK, str(alert.pk))
+        alert.facts_local = fiche_time(alert.facts_at, alert)
+    return alerts
+
+
 def with_row_display(alerts):
     """What the dashboard's rows show, computed once per row in Python instead of a template tag per
     cell: the links from one reversed URL each (a prefix and the key), the times in the fiche's zone."""
@@ -160,7 +171,9 @@ def alert_list(request):
     # The filing organisation lists its own fiches: no landlord column, the latest feedback instead.
     own = alert_policy.user_has_permission(user, "file")
     title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
-    return render(request, "alerts/alert_list.html", {**list_context(request, title), "own_fiches": own})
+    context = list_context(request, title)
+    with_list_display(context["alerts"])
+    return render(request, "alerts/alert_list.html", {**context, "own_fiches": own})
 
 
 @require_POST

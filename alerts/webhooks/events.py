@@ -1,6 +1,7 @@
 """The hook the alert services call for every timeline event (alerts.services.common.record_event):
 the events webhooks carry become outbox rows, in the change's transaction."""
 
+import copy
 import json
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from partnerships.models import User
+from partnerships.reference_cache import cached, reference_changed
 
 from .. import outbox
 from ..models import Alert, AlertEvent, EventKind, Status, WebhookEndpoint, WebhookEvent
@@ -67,17 +69,43 @@ def payload(reader: User, alert: Alert, event: AlertEvent, kind: str) -> str | N
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
+def active_endpoints(landlord_id: int, department_id: str) -> list[WebhookEndpoint]:
+    """The endpoints not paused of the landlord and of the département's organisations, with their
+    service accounts. Read on every filing and transition: kept per process with the reference data
+    (partnerships/reference_cache.py), moved by any change of an endpoint or a service account
+    (`endpoint_changed`). Each caller gets its own copies, account included (permission checks
+    cache on the user object)."""
+    endpoints = cached(
+        ("webhook_endpoints", landlord_id, department_id),
+        lambda: list(
+            WebhookEndpoint.objects.filter(paused_at__isnull=True)
+            .filter(Q(organisation_id=landlord_id) | Q(organisation__department_id=department_id))
+            .select_related("account__organisation")
+        ),
+    )
+    for endpoint in endpoints:
+        endpoint.account = copy.copy(endpoint.account)
+    return endpoints
+
+
+def endpoint_changed(sender, instance, update_fields=None, **_signal) -> None:
+    """Which endpoints receive events changed: not on a delivery's failure clock alone (written on
+    every failed call, never read to choose endpoints), nor on a person's account."""
+    if sender is WebhookEndpoint and update_fields is not None and set(update_fields) <= {"failing_since"}:
+        return
+    if sender is not WebhookEndpoint and not instance.is_service_account:
+        return
+    reference_changed()
+
+
 def emit(alert: Alert, event: AlertEvent) -> list[int]:
     """Queue the event for each active endpoint that subscribed to it and may see the fiche: the
     landlord's, and those of the fiche's département (its units, their parents, its prefecture)."""
     kind = webhook_event(event)
     if kind is None:
         return []
-    endpoints = WebhookEndpoint.objects.filter(paused_at__isnull=True).filter(
-        Q(organisation_id=alert.landlord_id) | Q(organisation__department_id=alert.department_id)
-    )
     messages = []
-    for endpoint in endpoints.select_related("account__organisation"):
+    for endpoint in active_endpoints(alert.landlord_id, alert.department_id):
         if kind not in endpoint.events:
             continue
         body = payload(endpoint.account, alert, event, kind)

@@ -127,6 +127,21 @@ def test_an_idempotency_key_reused_with_another_body_is_refused_in_french_and_fi
     assert Alert.objects.get().description == body["description"]
 
 
+def test_a_replayed_key_gives_back_the_reference_number_it_took(world, api):
+    """A fresh filing takes its number before the INSERT that finds a key taken: a replay returns
+    it, so the next fiche of the département follows the first without a gap."""
+    client = api(world.landlord_agent)
+    body = payload(world.site_creil)
+    first, again = post_twice_with_one_key(client, body, body)
+    following = client.post(
+        "/api/v1/alerts/", payload(world.site_creil), format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+    )
+
+    assert again.json()["reference"] == first.json()["reference"]
+    number = int(first.json()["reference"].rsplit("-", 1)[1])
+    assert following.json()["reference"].endswith(f"-{number + 1:06d}")
+
+
 def test_an_idempotency_key_belongs_to_its_user(world, api):
     key = str(uuid.uuid4())
     body = payload(world.site_creil)

@@ -17,7 +17,8 @@ from standardwebhooks import Webhook
 from alerts import outbox, services
 from alerts.models import Notification, OutboxChannel, OutboxEmail, OutboxStatus, WebhookEndpoint
 from alerts.webhooks import delivery
-from alerts.webhooks.services import webhook_create
+from alerts.webhooks.services import webhook_create, webhook_set_paused
+from partnerships import reference_cache
 from partnerships.models import Role
 from tests.alerts.factories import filed_alert
 from tests.alerts.test_worker_faults import _accepts, broker, mailbox  # noqa: F401 - the worker test's fixtures
@@ -145,6 +146,27 @@ def test_each_event_kind_is_queued_once_and_only_for_endpoints_that_chose_it(wor
     services.alert_close(actor=world.officer, alert=alert, outcome="no_follow_up")
     assert [r.subject for r in rows(filed_only)] == ["alert.filed"]
     assert [r.subject for r in rows(closing)] == ["alert.acknowledged", "alert.closed"]
+
+
+def test_the_endpoints_kept_between_filings_follow_a_registration_and_a_pause(world):
+    """Filing reads the endpoints from the per-process reference data: registering or pausing one
+    is seen by the next filing, a delivery's failure clock moves nothing."""
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)  # the endpoints (none) are kept
+    endpoint = endpoint_of(world.police, "https://93.184.215.14/late")
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert len(rows(endpoint)) == 1
+
+    webhook_set_paused(actor=admin_of(world.police), endpoint=endpoint, paused=True)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert len(rows(endpoint)) == 1
+
+    webhook_set_paused(actor=admin_of(world.police), endpoint=endpoint, paused=False)
+    version = reference_cache._shared_version()
+    endpoint.failing_since = timezone.now()
+    endpoint.save(update_fields=["failing_since"])
+    assert reference_cache._shared_version() == version
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert len(rows(endpoint)) == 2
 
 
 # --- delivery against a real receiver ---------------------------------------------------------------

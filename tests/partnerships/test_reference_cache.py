@@ -8,7 +8,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alerts.models import Alert
 from conventions.models import ResponsePolicy
+from conventions.selectors import convention_in_force
 from partnerships import reference_cache
 from partnerships.models import TerritoryAssignment
 from partnerships.routing import competent_unit
@@ -63,3 +65,23 @@ def test_a_caller_changing_a_cached_unit_never_changes_the_next_callers(world):
     unit = competent_unit(world.creil)
     unit.name = "Renommée en mémoire"
     assert competent_unit(world.creil).name == "Commissariat de Creil"
+
+
+def test_the_conventions_in_force_are_read_once_per_landlord_and_day_whatever_the_estate(world):
+    """Kept per département, landlord and day: an estate met for the first time costs no query, and
+    the estate is matched in Python (a convention listing its estates covers those alone)."""
+    listed = make_convention(world, title="Convention de Creil", all_sites_of_signatories=False)
+    listed.sites.add(world.site_creil)
+    day = datetime.date(2026, 6, 1)
+    at_creil = Alert(department=world.oise, landlord=world.landlord, site=world.site_creil)
+    at_meru = Alert(department=world.oise, landlord=world.landlord, site=world.site_meru)
+
+    assert queries(lambda: convention_in_force(at_creil, day)) == 2  # the conventions, their estates
+    assert queries(lambda: convention_in_force(at_meru, day)) == 0
+    assert convention_in_force(at_creil, day) == listed
+    assert convention_in_force(at_meru, day) is None
+    everywhere = make_convention(
+        world, effective_from=datetime.date(2019, 1, 1), all_sites_of_signatories=True
+    )
+    assert convention_in_force(at_meru, day) == everywhere
+    assert convention_in_force(at_creil, day) == everywhere  # the latest in force wins, as before

@@ -14,6 +14,7 @@ from alerts import selectors, services
 from alerts.filters import AlertFilter
 from alerts.models import Alert, Status, Urgency
 from alerts.views.lists import label
+from partnerships.localtime import fiche_time
 from partnerships.pagination import KeysFirstPaginator
 from partnerships.widgets import FastSelect
 from tests.alerts.factories import draft_alert, filed_alert
@@ -199,3 +200,18 @@ def test_a_refused_filter_names_its_error_in_the_title_each_time_the_panel_is_se
         html = client.get(reverse("alerts:dashboard") + "?category=inconnue").content.decode()
         assert "<title>Erreur : " in html
         assert 'data-testid="error-summary"' in html
+
+
+@pytest.mark.parametrize("reader", ["landlord_agent", "prefect_agent"])
+def test_the_list_rows_link_each_fiche_and_date_its_facts_as_the_template_tags_did(world, client, reader):
+    """The landlord's and the prefecture's rows take their link from one reversed URL per page and
+    their date of facts formatted once per row: what `{% url %}` and `|local` rendered."""
+    filed = [
+        filed_alert(site=site, reporter=world.landlord_agent) for site in (world.site_creil, world.site_meru)
+    ]
+    client.force_login(getattr(world, reader))
+    html = client.get(reverse("alerts:list")).content.decode()
+
+    for alert in filed:
+        assert f'<a href="{reverse("alerts:detail", args=[alert.pk])}">{alert.reference}</a>' in html
+        assert f'data-label="Faits du">{fiche_time(alert.facts_at, alert)}</td>' in html
