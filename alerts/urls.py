@@ -7,6 +7,7 @@ urlpatterns = [
     path("", lists.alert_list, name="list"),
     path("nouvelle/", filing.alert_create, name="create"),
     path("nouvelle/sites.json", filing.site_positions, name="site_positions"),
+    path("nouvelle/semblables.json", filing.similar_count, name="similar_count"),
     path("file/", lists.dashboard, name="dashboard"),
     path("file/prendre-en-compte/", lists.bulk_acknowledge, name="bulk_acknowledge"),
     path("export.csv", lists.export_csv, name="export"),

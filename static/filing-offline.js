@@ -119,8 +119,27 @@ document.addEventListener("DOMContentLoaded", function () {
     if (navigator.onLine && !form.checkValidity()) return;
     event.preventDefault();
     submitter.disabled = true; // a second tap is not a second fiche
+    // Online, fiches of the same estate and category in the last 48 hours send the form to the server,
+    // which offers the duplicate step; without network (or without answer) the fiche is queued.
+    var category = form.elements.category ? form.elements.category.value : "";
+    var similar = navigator.onLine && form.dataset.similarUrl
+      ? fetch(form.dataset.similarUrl + "?site=" + encodeURIComponent(site) + "&category=" + encodeURIComponent(category), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        })
+          .then(function (response) { return response.ok ? response.json() : { similar: 0 }; })
+          .then(function (body) { return body.similar > 0; })
+          .catch(function () { return false; })
+      : Promise.resolve(false);
+    similar.then(function (found) {
+      if (found) return resizing.then(function () { form.submit(); });
+      return queue(submitter, site);
+    });
+  });
+
+  function queue(submitter, site) {
     var key = keyField.value;
-    resizing.then(function () {
+    return resizing.then(function () {
       var files = input ? Array.prototype.slice.call(input.files) : [];
       return PasserelleQueue.add({
         key: key,
@@ -150,5 +169,5 @@ document.addEventListener("DOMContentLoaded", function () {
       // A pass already running when it was queued did not see it: one more.
       return shownKey && navigator.onLine ? PasserelleField.flush() : null;
     });
-  });
+  }
 });

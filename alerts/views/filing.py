@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -148,6 +148,21 @@ def alert_confirmation(request, pk):
     if alert.status == Status.DRAFT:
         return redirect("alerts:edit", alert.pk)
     return render(request, "alerts/confirmation.html", {"page_title": _("Fiche transmise"), "alert": alert})
+
+
+@login_required
+def similar_count(request):
+    """How many fiches of the same estate and category were transmitted in the last 48 hours: the
+    page files through the device's queue only when there are none; otherwise it posts the form, and
+    the server offers the duplicate step (« Des fiches semblables existent déjà »)."""
+    if not alert_policy.user_has_permission(request.user, "file"):
+        raise PermissionDenied
+    site_pk = request.GET.get("site", "")
+    if not site_pk.isdigit():
+        raise Http404
+    site = site_selectors.site_get(user=request.user, pk=site_pk)
+    category = request.GET.get("category", "")
+    return JsonResponse({"similar": services.similar_recent_alerts(site=site, category=category).count()})
 
 
 @login_required

@@ -216,6 +216,21 @@ def test_the_picker_offers_the_agents_recent_estates_first_and_their_coordinates
     assert login(world.officer).get(reverse("alerts:site_positions")).status_code == 403
 
 
+def test_the_form_asks_how_many_similar_fiches_its_estate_has_before_filing_through_the_queue(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, category="drugs")
+    client = login(world.landlord_agent)
+    url = reverse("alerts:similar_count")
+
+    page = client.get(reverse("alerts:create"), {"site": world.site_creil.pk}).content.decode()
+    assert f'data-similar-url="{url}"' in page
+    assert client.get(url, {"site": world.site_creil.pk, "category": "drugs"}).json() == {"similar": 1}
+    assert client.get(url, {"site": world.site_creil.pk, "category": "squat"}).json() == {"similar": 0}
+    # Another landlord's estate says nothing, not even that it exists.
+    assert client.get(url, {"site": world.other_site.pk, "category": "drugs"}).status_code == 404
+    assert client.get(url, {"site": "x", "category": "drugs"}).status_code == 404
+    assert login(world.officer).get(url, {"site": world.site_creil.pk}).status_code == 403
+
+
 def test_the_form_offers_the_building_of_the_last_fiche_on_that_estate(world, login):
     BuildingFactory(site=world.site_creil, reference="A")
     tower = BuildingFactory(site=world.site_creil, reference="T")

@@ -180,13 +180,17 @@ def test_online_the_form_files_through_the_api_and_shows_the_confirmation_before
     assert page.input_value("input[name=idempotency_key]") != str(alert.idempotency_key)
 
 
-def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(world, live_server, page, login_as):
+def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(
+    world, live_server, page, login_as
+):
     form = f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}"
     login_as(page, live_server, world.landlord_agent)
     page.goto(form)
     controlled(page)
     page.goto(form)  # now through the worker, which keeps a copy
-    page.wait_for_function("() => caches.open('forms').then(cache => cache.match(location.href)).then(Boolean)")
+    page.wait_for_function(
+        "() => caches.open('forms').then(cache => cache.match(location.href)).then(Boolean)"
+    )
     # The session ends without logging out (expiry, another day); the next login rotates the CSRF
     # token, and the form comes from the worker's copy with the token of the day before.
     page.context.clear_cookies()
@@ -197,6 +201,27 @@ def test_a_filing_form_opened_from_the_cache_after_a_new_login_still_files(world
 
     page.locator("[data-testid=queued] [data-testid=reference]").wait_for()
     assert Alert.objects.get().reference in page.locator("[data-testid=queued]").inner_text()
+
+
+def test_online_a_fiche_like_a_recent_one_goes_through_the_duplicate_step(world, live_server, page, login_as):
+    from tests.alerts.factories import filed_alert
+
+    earlier = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    login_as(page, live_server, world.landlord_agent)
+    page.goto(f"{live_server.url}{reverse('alerts:create')}?site={world.site_creil.pk}")
+    fill_the_form(page)  # the same category as the earlier fiche, on the same estate
+    page.click("button[value=submit]")
+
+    duplicates = page.locator("[data-testid=duplicates]")
+    duplicates.wait_for()
+    assert earlier.reference in duplicates.inner_text()
+    assert Alert.objects.count() == 1
+    # DSFR draws the radio under its label: a user taps the label.
+    page.locator("label", has_text=f"Rattacher à la fiche {earlier.reference}").click()
+    page.click("button[value=submit]")
+    page.wait_for_url("**/confirmation/")
+    filed = Alert.objects.exclude(pk=earlier.pk).get()
+    assert filed.linked_to == earlier
 
 
 def test_online_a_refusal_turns_the_confirmation_into_the_french_error(world, live_server, page, login_as):

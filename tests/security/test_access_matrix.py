@@ -286,6 +286,13 @@ PAGES: dict[str, Route] = {
         control="other_landlord_agent",
     ),
     "alerts:site_positions": Route(reach=LANDLORDS, control="other_landlord_agent"),
+    # How many similar fiches an estate has: another landlord's estate is a 404 (its count unsaid).
+    "alerts:similar_count": Route(
+        variants=lambda b: [{"query": {"site": b.alert.site_id, "category": "drugs"}}],
+        reach=LANDLORDS,
+        foreign=True,
+        control="other_landlord_agent",
+    ),
     "alerts:transition": Route(
         variants=lambda b: [
             {
