@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from conventions.models import ProblemStatus
-from conventions.services import problem_create, problem_transition
+from conventions.problems import problem_create, problem_transition
 from partnerships.models import HousingSite, Organisation, Role, User
 
 from . import services

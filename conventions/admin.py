@@ -51,7 +51,7 @@ class PartnershipProblemAdmin(admin.ModelAdmin):
     list_display = ["title", "department", "commune", "status", "opened_at"]
     list_filter = ["department", "status"]
     raw_id_fields = ["site", "commune", "alerts"]
-    # Status changes go through conventions.services.problem_transition.
+    # Status changes go through conventions.problems.problem_transition.
     readonly_fields = ["status", "in_treatment_at", "resolved_at"]
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from partnerships.errors import ApplicationError
 from partnerships.permissions import site_policy
 
-from .. import selectors, services
+from .. import problems, selectors
 from ..forms import ProblemActionPlanForm, ProblemForm, ProblemLinkForm
 from ..models import ProblemStatus
 from ..permissions import problem_policy
@@ -50,7 +50,7 @@ def problem_create(request):
             k: form.cleaned_data[k]
             for k in ("site", "commune", "title", "description", "partners", "action_plan", "alerts")
         }
-        problem = services.problem_create(actor=request.user, **data)
+        problem = problems.problem_create(actor=request.user, **data)
         messages.success(request, _("Le problème partenarial a été ouvert."))
         return redirect("conventions:problem_detail", pk=problem.pk)
     return render(
@@ -70,7 +70,7 @@ def problem_detail(request, pk):
     if request.method == "POST":
         problem = selectors.problem_get(user=request.user, pk=pk, action="change")
         try:
-            services.problem_transition(
+            problems.problem_transition(
                 actor=request.user, problem=problem, to_status=request.POST.get("status", "")
             )
         except ApplicationError as error:
@@ -89,7 +89,7 @@ def problem_detail(request, pk):
             ),
             "timeline": selectors.problem_timeline(user=request.user, problem=problem),
             "link_form": ProblemLinkForm(user=request.user) if can_change else None,
-            "next_statuses": sorted(services.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
+            "next_statuses": sorted(problems.PROBLEM_TRANSITIONS[problem.status]) if can_change else [],
         },
     )
 
@@ -112,7 +112,7 @@ def problem_action_plan(request, pk):
     problem = selectors.problem_get(user=request.user, pk=pk, action="change")
     form = ProblemActionPlanForm(request.POST or None, instance=problem)
     if request.method == "POST" and form.is_valid():
-        services.problem_set_action_plan(
+        problems.problem_set_action_plan(
             actor=request.user, problem=problem, action_plan=form.cleaned_data["action_plan"]
         )
         messages.success(request, _("Le plan d'action a été enregistré."))
@@ -126,7 +126,7 @@ def problem_link(request, pk):
     form = ProblemLinkForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.problem_link_alerts(
+            problems.problem_link_alerts(
                 actor=request.user, problem=problem, alerts=form.cleaned_data["alerts"]
             )
         except ApplicationError as error:
@@ -142,6 +142,6 @@ def problem_link(request, pk):
 def problem_unlink(request, pk, alert_pk):
     problem = selectors.problem_get(user=request.user, pk=pk, action="change")
     alert = selectors.problem_linked_alert_get(user=request.user, problem=problem, pk=alert_pk)
-    services.problem_unlink_alert(actor=request.user, problem=problem, alert=alert)
+    problems.problem_unlink_alert(actor=request.user, problem=problem, alert=alert)
     messages.success(request, _("La fiche %(ref)s n'est plus liée au problème.") % {"ref": alert.reference})
     return redirect("conventions:problem_detail", pk=pk)

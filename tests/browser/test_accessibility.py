@@ -22,7 +22,8 @@ from pytest_django.live_server_helper import LiveServer
 from alerts import services as alert_services
 from alerts.outbox import delivery_paused
 from alerts.webhooks.services import webhook_create
-from conventions.services import action_item_create, commitment_create, meeting_create, problem_create
+from conventions.problems import problem_create
+from conventions.services import action_item_create, commitment_create, meeting_create
 from partnerships.models import Invitation, OrganisationKind, Role, User, token_digest
 from partnerships.tokens.services import api_token_create
 from tests.alerts.factories import draft_alert, filed_alert

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conventions import services
+from conventions import problems, services
 from conventions.delays import response_policy_update
 from conventions.models import ActionItemStatus, CommitmentStatus, MeetingKind, ProblemStatus
 from partnerships.models import AuditAction, AuditEntry
@@ -131,7 +131,7 @@ def test_a_departement_s_default_delays_are_audited_and_an_unchanged_save_record
 
 def test_a_partnership_problem_s_opening_and_each_status_change_are_in_its_history_and_the_audit(world):
     fiche = make_alert(world)
-    problem = services.problem_create(
+    problem = problems.problem_create(
         actor=world.officer, site=world.site_creil, commune=world.creil, title="Hall occupé", alerts=[fiche]
     )
     assert_recorded(
@@ -143,7 +143,7 @@ def test_a_partnership_problem_s_opening_and_each_status_change_are_in_its_histo
     )
     assert problem.events.get().data == {"status": "identified", "alerts": [fiche.pk]}
 
-    services.problem_transition(
+    problems.problem_transition(
         actor=world.police_manager, problem=problem, to_status=ProblemStatus.IN_TREATMENT
     )
 
@@ -154,10 +154,10 @@ def test_a_partnership_problem_s_opening_and_each_status_change_are_in_its_histo
 
 
 def test_a_refused_problem_transition_records_nothing(world):
-    problem = services.problem_create(actor=world.prefect_agent, site=None, commune=world.meru, title="Deal")
+    problem = problems.problem_create(actor=world.prefect_agent, site=None, commune=world.meru, title="Deal")
 
     with pytest.raises(Exception, match="ne peut pas passer"):
-        services.problem_transition(
+        problems.problem_transition(
             actor=world.prefect_agent, problem=problem, to_status=ProblemStatus.RESOLVED
         )
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from conventions.models import PartnershipProblem
-from conventions.services import (
+from conventions.problems import (
     problem_create,
     problem_link_alerts,
     problem_set_action_plan,

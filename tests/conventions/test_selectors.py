@@ -27,7 +27,7 @@ def test_the_convention_list_flags_expiring_and_ended_conventions_from_the_datab
 
 
 def test_the_problem_list_is_scoped_to_the_user_and_filtered_by_status(world):
-    from conventions.services import problem_create
+    from conventions.problems import problem_create
 
     problem_create(
         actor=world.prefect_agent, site=world.site_creil, commune=world.creil, title="Hall squatté"

@@ -3,7 +3,8 @@ import datetime
 import pytest
 
 from conventions.models import Meeting, MeetingKind, ProblemStatus
-from conventions.services import add_months, next_periodic_review, problem_create, problem_transition
+from conventions.problems import problem_create, problem_transition
+from conventions.services import add_months, next_periodic_review
 from partnerships.errors import ApplicationError
 from tests.conventions.factories import make_alert, make_convention
 
