@@ -38,18 +38,20 @@ from .rows import dashboard_rows, label, list_rows
 PER_PAGE = 25
 
 
-def filtered_alerts(request):
+def filtered_alerts(request, *, latest_feedback: bool = False):
     """The user's fiches narrowed by the GET filters, each flagged `is_overdue` in the same query
-    (the rule of filters.overdue_q): one source for the pages and the CSV export."""
+    (the rule of filters.overdue_q): one source for the pages and the CSV export. The latest feedback
+    only for the list that shows it (the landlord's)."""
     filters = request.GET.dict()
-    alerts = selectors.list_rows(selectors.alert_list(user=request.user, filters=filters)).annotate(
+    alerts = selectors.alert_list(user=request.user, filters=filters, latest_feedback=latest_feedback)
+    alerts = selectors.list_rows(alerts).annotate(
         is_overdue=ExpressionWrapper(overdue_q(timezone.now()), output_field=BooleanField())
     )
     return alerts, filters
 
 
-def list_context(request, title):
-    alerts, filters = filtered_alerts(request)
+def list_context(request, title, *, latest_feedback: bool = False):
+    alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
     filters_active = any(value for key, value in filters.items() if key != "page")
     counts = selectors.status_counts(user=request.user, filters=filters)
     paginator = KeysFirstPaginator(alerts, PER_PAGE)
@@ -132,7 +134,7 @@ def alert_list(request):
     # The filing organisation lists its own fiches: no landlord column, the latest feedback instead.
     own = alert_policy.user_has_permission(user, "file")
     title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
-    context = list_context(request, title)
+    context = list_context(request, title, latest_feedback=own)
     context["rows"] = list_rows(context["alerts"], own_fiches=own)
     return render(request, "alerts/alert_list.html", {**context, "own_fiches": own})
 

@@ -296,3 +296,27 @@ def test_the_lists_time_format_writes_what_djangos_date_format_writes(db, moment
         written = dateformat.format(local, "d/m/Y H:i")
         # Named with its zone when the reader (Paris) would read another hour.
         assert fiche_time(value, where) in (written, f"{written} ({zone_label(local.tzinfo, value)})")
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "url", "reads_feedback"),
+    [
+        ("officer", "alerts:dashboard", False),
+        ("prefect_agent", "alerts:list", False),
+        ("landlord_agent", "alerts:list", True),
+    ],
+)
+def test_only_the_landlords_list_reads_the_latest_feedback_it_shows(
+    world, login, user_attr, url, reads_feedback
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(getattr(world, user_attr))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(url)).status_code == 200
+
+    rows = [query["sql"] for query in queries if '"alerts_alert"."reference"' in query["sql"]]
+    assert rows
+    assert any("alerts_alertevent" in sql for sql in rows) is reads_feedback
