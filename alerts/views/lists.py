@@ -1,6 +1,8 @@
 """Lists of fiches: the force triage dashboard, the landlord's and the prefecture's lists, the CSV
 export of what is filtered, the manual-routing queue and the in-app notifications."""
 
+import collections
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -53,7 +55,7 @@ def filtered_alerts(request, *, latest_feedback: bool = False):
 def list_context(request, title, *, latest_feedback: bool = False):
     alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
     filters_active = any(value for key, value in filters.items() if key != "page")
-    counts = selectors.status_counts(user=request.user, filters=filters)
+    counts = status_counts(request, filters)
     paginator = KeysFirstPaginator(alerts, PER_PAGE)
     if not filters.get("status"):
         # The tabs counted the same fiches (same filters but the status): no second COUNT.
@@ -72,6 +74,29 @@ def list_context(request, title, *, latest_feedback: bool = False):
         ],
         "querystring_without_page": querystring_without_page(request),
     }
+
+
+COUNTS_KEPT = 512
+_counts: collections.OrderedDict = collections.OrderedDict()
+
+
+def status_counts(request, filters: dict) -> dict[str, int]:
+    """The status tabs' counts, kept in this process under the queue's ETag (alerts.queues): the ETag
+    names the version rows of every queue the user sees (any change to one of their fiches bumps
+    them), the user, the language and the full path (the filters), so a page served again with the
+    same ETag counts the same fiches; a new version is a new key, and a worker that never saw it
+    counts. Not kept with the `overdue` filter: which fiches it keeps changes with the clock."""
+    etag = getattr(request, "queue_etag", None)
+    if etag is None or filters.get("overdue"):
+        return selectors.status_counts(user=request.user, filters=filters)
+    key = (etag, request.user.pk)
+    counts = _counts.get(key)
+    if counts is None:
+        counts = selectors.status_counts(user=request.user, filters=filters)
+        _counts[key] = counts
+        while len(_counts) > COUNTS_KEPT:
+            _counts.popitem(last=False)
+    return dict(counts)
 
 
 def filter_panel(request, filters_active: bool) -> dict:

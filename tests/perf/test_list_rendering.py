@@ -320,3 +320,33 @@ def test_only_the_landlords_list_reads_the_latest_feedback_it_shows(
     rows = [query["sql"] for query in queries if '"alerts_alert"."reference"' in query["sql"]]
     assert rows
     assert any("alerts_alertevent" in sql for sql in rows) is reads_feedback
+
+
+def tab_counts(response) -> dict:
+    return {row["status"]: row["count"] for row in response.context["counts"]}
+
+
+def test_the_kept_status_counts_follow_each_change_of_the_users_queue(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(world.officer)
+    dashboard = reverse("alerts:dashboard")
+
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1  # kept
+    filed = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 2
+    services.alert_acknowledge(actor=world.officer, alert=filed)
+    counts = tab_counts(client.get(dashboard))
+    assert (counts[Status.SUBMITTED], counts[Status.ACKNOWLEDGED]) == (1, 1)
+
+
+def test_the_kept_status_counts_are_each_users_own(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    dashboard = reverse("alerts:dashboard")
+
+    for _ in range(2):
+        assert tab_counts(login(world.officer).get(dashboard))[Status.SUBMITTED] == 2
+        assert tab_counts(login(world.gendarme).get(dashboard))[Status.SUBMITTED] == 1
+        assert tab_counts(login(world.officer).get(dashboard + "?urgency=high"))[Status.SUBMITTED] == 0
