@@ -5,6 +5,7 @@ import urllib.parse
 
 import pytest
 from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,7 @@ from alerts.filters import AlertFilter
 from alerts.models import Alert, Status, Urgency
 from alerts.views.lists import label
 from partnerships.localtime import fiche_time
-from partnerships.pagination import KeysFirstPaginator
+from partnerships.pagination import KeysFirstPaginator, OneQueryKeysPaginator
 from partnerships.widgets import FastSelect
 from tests.alerts.factories import draft_alert, filed_alert
 
@@ -93,6 +94,45 @@ def test_a_page_of_keys_first_pagination_holds_the_rows_of_the_sorted_list_in_it
     # The rows keep the selector's annotations and joins.
     assert pages[0][0].site.name == world.site_creil.name
     assert hasattr(pages[0][0], "latest_feedback")
+
+
+@pytest.mark.parametrize("user_attr", ["officer", "landlord_agent", "prefect_agent"])
+def test_the_one_query_pages_hold_the_same_rows_count_and_links_as_the_keys_first_pages(
+    world, user_attr, django_assert_num_queries
+):
+    for _ in range(7):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=getattr(world, user_attr))
+    expected = KeysFirstPaginator(ordered, 3)
+    one = OneQueryKeysPaginator(ordered, 3)
+
+    for number in (1, 2, 3, "3"):
+        with django_assert_num_queries(1):
+            page = one.page(number)
+        reference = expected.page(number)
+        assert [alert.pk for alert in page] == [alert.pk for alert in reference]
+        assert (one.count, one.num_pages, page.has_next(), page.has_previous()) == (
+            expected.count,
+            expected.num_pages,
+            reference.has_next(),
+            reference.has_previous(),
+        )
+        assert page[0].site.name == world.site_creil.name
+        assert hasattr(page[0], "latest_feedback")
+
+
+def test_the_one_query_paginator_refuses_the_pages_django_refuses_and_shows_an_empty_first_page(world):
+    for _ in range(2):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=world.officer)
+
+    for number, error in ((3, EmptyPage), (0, EmptyPage), (-1, EmptyPage), ("x", PageNotAnInteger)):
+        with pytest.raises(error):
+            OneQueryKeysPaginator(ordered, 1).page(number)
+    empty = OneQueryKeysPaginator(ordered.none(), 25)
+    assert (list(empty.page(1)), empty.count) == ([], 0)
+    with pytest.raises(EmptyPage):
+        OneQueryKeysPaginator(ordered.none(), 25).page(2)
 
 
 def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch):
