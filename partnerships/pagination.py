@@ -1,7 +1,7 @@
 """Reading a sorted list's page by its keys first."""
 
 from django.core.paginator import Paginator
-from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models import Count, QuerySet, Window
 
 
 def read_by_keys(queryset: QuerySet, keys) -> list:
@@ -31,18 +31,15 @@ class KeysFirstPaginator(Paginator):
         return super()._get_page(read_by_keys(self.object_list, keys), number, paginator)
 
 
-# Counts the rows of the query it is selected from, as a scalar subquery: Django's Count would add a
-# GROUP BY; this is a plain expression it does not treat as an aggregate.
-_COUNT_ALL = Func(template="COUNT(*)", output_field=IntegerField())
+class CountedKeysPaginator(KeysFirstPaginator):
+    """KeysFirstPaginator in two queries instead of three: the page's sorted keys come with the list's
+    count (a window count over the same rows, `COUNT(*) OVER ()`, computed as the keys are sorted),
+    then the page's rows by key (read_by_keys). The database still keeps the 25 first keys with a
+    bounded sort. An empty page tells no count: then it is read as Django's Paginator does, and the
+    usual checks (page 1 of an empty list, a page past the end) apply.
 
-
-class OneQueryKeysPaginator(KeysFirstPaginator):
-    """KeysFirstPaginator in one round trip instead of three (count, keys, rows): the page's rows are
-    read by their keys sorted in a subquery (the sort still runs over narrow key rows, the joins and
-    per-row subqueries only for the rows kept), with the list's count as an uncorrelated subquery
-    (evaluated once) beside them. The rows keep the list's own order (the same query, the same
-    parameters, a unique last key). An empty page tells no count: then the count is read as Django's
-    Paginator does, and the usual checks (page 1 of an empty list, a page past the end) apply."""
+    One query (the keys as a subquery of the rows' query, the count beside them) was measured slower:
+    compiling the nested query and planning it cost more than the round trips it saved."""
 
     def page(self, number):
         object_list = self.object_list
@@ -53,10 +50,13 @@ class OneQueryKeysPaginator(KeysFirstPaginator):
         if number < 1 or self.orphans or not isinstance(object_list, QuerySet) or object_list.query.distinct:
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        keys = object_list.values("pk")[bottom : bottom + self.per_page]
-        total = object_list.order_by().values(n=_COUNT_ALL)
-        rows = list(object_list.filter(pk__in=keys).annotate(page_list_count=Subquery(total)))
-        if not rows:
+        found = list(
+            object_list.annotate(page_list_count=Window(Count("*"))).values_list("pk", "page_list_count")[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not found:
             return Paginator._get_page(self, [], self.validate_number(number), self)
-        self.__dict__["count"] = rows[0].page_list_count  # Paginator.count is a cached_property
+        self.__dict__["count"] = found[0][1]  # Paginator.count is a cached_property
+        rows = read_by_keys(object_list, [key for key, _count in found])
         return Paginator._get_page(self, rows, self.validate_number(number), self)
