@@ -76,7 +76,8 @@ def test_an_expired_session_is_anonymous_even_with_its_login_remembered(world, l
 
 
 def test_the_account_read_with_the_session_is_the_one_the_orm_reads_field_for_field(world, login):
-    for user in (world.officer, world.landlord_agent, User.objects.create_user("sans-organisation", "sans@example.org")):
+    without_organisation = User.objects.create_user("sans-organisation", "sans@example.org")
+    for user in (world.officer, world.landlord_agent, without_organisation):
         client = login(user)
         store = SessionStore(session_key=client.session.session_key)
         store.load()
