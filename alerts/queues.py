@@ -94,8 +94,8 @@ def _unread_count(user) -> int:
 
 # The 304's one query, compiled once per process (partnerships/prepared.py): building and compiling
 # it was most of an unchanged queue's Python.
-_read_versions = PreparedQuery(_versions, [[str]])
-_read_versions_and_unread = PreparedQuery(_versions_and_unread, [[str], int])
+_read_versions = PreparedQuery(_versions, [[str]], QueueVersion)
+_read_versions_and_unread = PreparedQuery(_versions_and_unread, [[str], int], QueueVersion)
 
 
 def queue_validators(request, also: str = "", count_unread: bool = False) -> tuple[str, object] | None:

@@ -9,9 +9,10 @@ keeps depends on the code and the schema only (never on data), so every worker m
 
 from collections.abc import Callable, Sequence
 
+from django.apps import apps
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
 
 
 class _Stand:
@@ -31,13 +32,17 @@ def _stand_in(kind, arg: int, item: int):
 
 
 class PreparedQuery:
-    """`build(*args)` returns a values_list() QuerySet; calling the PreparedQuery with `args` returns its
-    rows as tuples. `kinds` says each argument's type: int, str, or a one-item list ([str], [int]) for a
-    list of those (its length is part of the compiled shape)."""
+    """`build(*args)` returns a values_list() QuerySet of `model`; calling the PreparedQuery with `args`
+    returns its rows as tuples, read where the routers send `model`'s reads. `kinds` says each
+    argument's type: int, str, or a one-item list ([str], [int]) for a list of those (its length is
+    part of the compiled shape)."""
 
-    def __init__(self, build: Callable[..., QuerySet], kinds: Sequence):
+    def __init__(self, build: Callable[..., QuerySet], kinds: Sequence, model: type[Model] | str):
         self.build = build
         self.kinds = list(kinds)
+        # Whose reads the database routers place, as the QuerySet's would be ("app_label.Model" for a
+        # module imported before the models are).
+        self.model = model
         self.compiled: dict[tuple, tuple] = {}
 
     def shape(self, args) -> tuple:
@@ -67,7 +72,10 @@ class PreparedQuery:
         fields = [select[0] for select in compiler.select[: compiler.col_count]]
         return sql, slots, compiler.get_converters(fields)
 
-    def __call__(self, *args, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    def __call__(self, *args, using: str | None = None) -> list[tuple]:
+        if isinstance(self.model, str):
+            self.model = apps.get_model(self.model)
+        using = using or router.db_for_read(self.model)
         connection = connections[using]
         key = (using, connection.vendor, self.shape(args))
         if key not in self.compiled:

@@ -25,7 +25,7 @@ def versions(keys, unread_of):
 def test_a_prepared_read_returns_the_orms_rows_for_every_list_length(world):
     queues_bump(["org:1", "org:2", "org:3"])
     filed_alert(site=world.site_creil, reporter=world.landlord_agent)  # notifies the unit
-    read = PreparedQuery(versions, [[str], int])
+    read = PreparedQuery(versions, [[str], int], QueueVersion)
 
     for keys in ([], ["org:1"], ["org:2", "org:9"], ["org:1", "org:2", "org:3"]):
         for user in (world.officer, world.landlord_agent):
@@ -39,7 +39,7 @@ def test_a_prepared_read_is_built_and_compiled_once_per_list_length(db):
         built.append(len(keys))
         return versions(keys, user_pk)
 
-    read = PreparedQuery(build, [[str], int])
+    read = PreparedQuery(build, [[str], int], QueueVersion)
     for keys in (["a"], ["b"], ["a", "b"], ["c", "d"], ["e"]):
         read(keys, 1)
 
@@ -47,7 +47,9 @@ def test_a_prepared_read_is_built_and_compiled_once_per_list_length(db):
 
 
 def test_a_build_that_changes_its_arguments_is_refused(db):
-    read = PreparedQuery(lambda key: QueueVersion.objects.filter(key=key.upper()).values_list("key"), [str])
+    read = PreparedQuery(
+        lambda key: QueueVersion.objects.filter(key=key.upper()).values_list("key"), [str], QueueVersion
+    )
 
     with pytest.raises(ValueError, match="did not reach"):
         read("org:1")

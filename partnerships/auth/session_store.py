@@ -44,7 +44,7 @@ def _login_query(session_key):
 
 
 # The session, its account and the account's organisation: compiled once (partnerships/prepared.py).
-_read_login = PreparedQuery(_login_query, [str])
+_read_login = PreparedQuery(_login_query, [str], "partnerships.LoginSession")
 
 
 def _login_user(row, using: str):
@@ -66,7 +66,9 @@ class SessionStore(db.SessionStore):
     preloaded_user = None
 
     def _get_session_from_db(self):
-        using = router.db_for_read(Session)
+        from partnerships.models import LoginSession
+
+        using = router.db_for_read(LoginSession)
         found = _read_login(self.session_key, using=using)
         if not found:
             return super()._get_session_from_db()  # an anonymous visitor's session
