@@ -7,6 +7,7 @@ import urllib.parse
 
 import pytest
 from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from alerts.filters import AlertFilter
 from alerts.models import Alert, Status, Urgency
 from alerts.views.lists import label
 from partnerships.localtime import fiche_time
-from partnerships.pagination import KeysFirstPaginator
+from partnerships.pagination import CountedKeysPaginator, KeysFirstPaginator
 from partnerships.widgets import FastSelect
 from tests.alerts.factories import draft_alert, filed_alert
 
@@ -97,9 +98,49 @@ def test_a_page_of_keys_first_pagination_holds_the_rows_of_the_sorted_list_in_it
     assert hasattr(pages[0][0], "latest_feedback")
 
 
-def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch):
+@pytest.mark.parametrize("user_attr", ["officer", "landlord_agent", "prefect_agent"])
+def test_the_counted_keys_pages_hold_the_same_rows_count_and_links_as_the_keys_first_pages(
+    world, user_attr, django_assert_num_queries
+):
+    for _ in range(7):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=getattr(world, user_attr))
+    expected = KeysFirstPaginator(ordered, 3)
+    counted = CountedKeysPaginator(ordered, 3)
+
+    for number in (1, 2, 3, "3"):
+        with django_assert_num_queries(2):  # the keys with the count, the rows
+            page = counted.page(number)
+        reference = expected.page(number)
+        assert [alert.pk for alert in page] == [alert.pk for alert in reference]
+        assert (counted.count, counted.num_pages, page.has_next(), page.has_previous()) == (
+            expected.count,
+            expected.num_pages,
+            reference.has_next(),
+            reference.has_previous(),
+        )
+        assert page[0].site.name == world.site_creil.name
+        assert hasattr(page[0], "latest_feedback")
+
+
+def test_the_counted_keys_paginator_refuses_the_pages_django_refuses_and_shows_an_empty_first_page(world):
+    for _ in range(2):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=world.officer)
+
+    for number, error in ((3, EmptyPage), (0, EmptyPage), (-1, EmptyPage), ("x", PageNotAnInteger)):
+        with pytest.raises(error):
+            CountedKeysPaginator(ordered, 1).page(number)
+    empty = CountedKeysPaginator(ordered.none(), 25)
+    assert (list(empty.page(1)), empty.count) == ([], 0)
+    with pytest.raises(EmptyPage):
+        CountedKeysPaginator(ordered.none(), 25).page(2)
+
+
+@pytest.mark.parametrize("paginator_class", [KeysFirstPaginator, CountedKeysPaginator])
+def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch, paginator_class):
     alerts = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(3)]
-    paginator = KeysFirstPaginator(selectors.alert_list(user=world.officer), 10)
+    paginator = paginator_class(selectors.alert_list(user=world.officer), 10)
     read_keys = QuerySet.values_list
 
     def read_keys_then_delete(queryset, *args, **kwargs):
