@@ -361,13 +361,20 @@ class Harness:
             turn = round_ % len(names)
             for name in names[turn:] + names[:turn]:
                 client, url, headers = scenarios[name]
-                timer = SqlTimer()
-                with connection.execute_wrapper(timer):
-                    started = time.perf_counter()
-                    response = client.get(url, **headers)
-                    consume(response)
-                    elapsed = (time.perf_counter() - started) * 1000
                 expected = 304 if name.endswith("_304") else 200
+                for _attempt in range(2):
+                    timer = SqlTimer()
+                    with connection.execute_wrapper(timer):
+                        started = time.perf_counter()
+                        response = client.get(url, **headers)
+                        consume(response)
+                        elapsed = (time.perf_counter() - started) * 1000
+                    if response.status_code == 200 and expected == 304:
+                        # The queue's ETag names the current 5-minute period (alerts/queues.py): at
+                        # its turn the validator changes once; the refresh is timed again with it.
+                        headers["HTTP_IF_NONE_MATCH"] = response["ETag"]
+                        continue
+                    break
                 if response.status_code != expected:
                     raise RuntimeError(f"{name} : HTTP {response.status_code}, {expected} attendu")
                 if round_ >= self.warmup:
