@@ -17,6 +17,7 @@ from conventions.delays import deadlines
 from conventions.selectors import convention_in_force
 from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
+from partnerships.reference_cache import read_once
 from partnerships.routing import competent_unit, unrouted_reason
 from partnerships.services.permissions import grant
 
@@ -258,6 +259,7 @@ def announce_routing(event: AlertEvent, *, kind: str, message: str, reason: str 
     )
 
 
+@read_once()  # the unit, the convention, the delays, the webhook endpoints: one version read
 @transaction.atomic
 def alert_submit(*, actor: User, alert: Alert) -> Alert:
     """Transmit a draft: reference, competent unit (None: prefecture queue), convention in force,
@@ -330,6 +332,7 @@ def alert_file(
     return alert
 
 
+@read_once()  # the unit, the convention, the delays, the webhook endpoints: one version read
 @transaction.atomic
 def alert_file_or_replay(
     *,
