@@ -20,6 +20,7 @@ from partnerships.audit import audit_record
 from partnerships.models import AuditAction, OrganisationKind, User
 
 from . import notifications, outbox
+from .bulk import insert_new
 from .escalation.recipients import MANAGER_ROLES
 from .models import (
     REMINDER_KINDS,
@@ -190,7 +191,7 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
     text = message if not body else f"{message} : « {body} »"
     if len(text) > 300:
         text = text[:299] + "…"
-    Notification.objects.bulk_create(
+    insert_new(
         [
             Notification(
                 recipient_id=pk,
