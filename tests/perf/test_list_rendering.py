@@ -1,6 +1,8 @@
 """The list pages' fast widgets and labels render exactly what Django's templates rendered, and
 their shortcuts (keys-first pages, one read for the drop-downs, counts shared) change no result."""
 
+import pathlib
+import re
 import urllib.parse
 
 import pytest
@@ -215,3 +217,136 @@ def test_the_list_rows_link_each_fiche_and_date_its_facts_as_the_template_tags_d
     for alert in filed:
         assert f'<a href="{reverse("alerts:detail", args=[alert.pk])}">{alert.reference}</a>' in html
         assert f'data-label="Faits du">{fiche_time(alert.facts_at, alert)}</td>' in html
+
+
+# The rows as the templates wrote them before alerts/views/rows.py drew them in Python.
+ROWS_BEFORE = pathlib.Path(__file__).parent / "rows_before"
+
+
+def without_layout(html: str) -> str:
+    return re.sub(r">\s+<", "><", str(html)).strip()
+
+
+def rows_of_every_kind(world):
+    """A fiche of each look: awaiting acknowledgement, acknowledged and escalated, answered, a draft;
+    overdue or not, with and without a feedback, and names that need escaping."""
+    world.site_creil.name = 'Les <Tilleuls> & "Pins" d\'en haut'
+    world.site_creil.save()
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, urgency=Urgency.IMMEDIATE)
+    acknowledged = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    services.alert_acknowledge(actor=world.officer, alert=acknowledged)
+    Alert.objects.filter(pk=acknowledged.pk).update(feedback_escalation_level=2)
+    answered = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    Alert.objects.filter(pk=answered.pk).update(
+        status=Status.IN_PROGRESS, first_feedback_at=answered.submitted_at
+    )
+    draft_alert(site=world.site_creil, reporter=world.landlord_agent)
+    alerts = list(selectors.list_rows(selectors.alert_list(user=world.landlord_agent)))
+    for number, alert in enumerate(alerts):
+        alert.is_overdue = number % 2 == 0
+        alert.latest_feedback = ("Vu <b>ce</b> soir & demain " * 10) if number == 1 else None
+    assert len(alerts) == 4
+    return alerts
+
+
+def test_the_dashboards_python_rows_are_the_html_its_template_wrote(world):
+    from django.template import engines
+
+    from alerts.views.rows import dashboard_rows
+
+    alerts = [alert for alert in rows_of_every_kind(world) if alert.status != Status.DRAFT]
+    template = engines["django"].from_string((ROWS_BEFORE / "dashboard.html").read_text())
+
+    for shown in (alerts, []):
+        assert without_layout(dashboard_rows(shown)) == without_layout(template.render({"alerts": shown}))
+    assert "Niveau 2/4" in dashboard_rows(alerts)
+    assert "&lt;Tilleuls&gt; &amp; &quot;Pins&quot; d&#x27;en haut" in dashboard_rows(alerts)
+
+
+@pytest.mark.parametrize("own_fiches", [True, False])
+def test_the_landlords_and_prefectures_python_rows_are_the_html_their_template_wrote(world, own_fiches):
+    from django.template import engines
+
+    from alerts.views.rows import list_rows
+
+    alerts = rows_of_every_kind(world)
+    template = engines["django"].from_string((ROWS_BEFORE / "list.html").read_text())
+
+    for shown in (alerts, []):
+        context = {"alerts": shown, "own_fiches": own_fiches}
+        assert without_layout(list_rows(shown, own_fiches=own_fiches)) == without_layout(
+            template.render(context)
+        )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-01-05T07:03:00+00:00", "2026-07-31T22:59:00+00:00", "0999-12-31T23:00:00+00:00"],
+)
+def test_the_lists_time_format_writes_what_djangos_date_format_writes(db, moment):
+    import datetime
+
+    from django.utils import dateformat
+
+    from partnerships.localtime import zone_label, zone_of
+
+    value = datetime.datetime.fromisoformat(moment)
+    for where in ("60", "972"):
+        local = value.astimezone(zone_of(where))
+        written = dateformat.format(local, "d/m/Y H:i")
+        # Named with its zone when the reader (Paris) would read another hour.
+        assert fiche_time(value, where) in (written, f"{written} ({zone_label(local.tzinfo, value)})")
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "url", "reads_feedback"),
+    [
+        ("officer", "alerts:dashboard", False),
+        ("prefect_agent", "alerts:list", False),
+        ("landlord_agent", "alerts:list", True),
+    ],
+)
+def test_only_the_landlords_list_reads_the_latest_feedback_it_shows(
+    world, login, user_attr, url, reads_feedback
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(getattr(world, user_attr))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(url)).status_code == 200
+
+    rows = [query["sql"] for query in queries if '"alerts_alert"."reference"' in query["sql"]]
+    assert rows
+    assert any("alerts_alertevent" in sql for sql in rows) is reads_feedback
+
+
+def tab_counts(response) -> dict:
+    return {row["status"]: row["count"] for row in response.context["counts"]}
+
+
+def test_the_kept_status_counts_follow_each_change_of_the_users_queue(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(world.officer)
+    dashboard = reverse("alerts:dashboard")
+
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1  # kept
+    filed = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 2
+    services.alert_acknowledge(actor=world.officer, alert=filed)
+    counts = tab_counts(client.get(dashboard))
+    assert (counts[Status.SUBMITTED], counts[Status.ACKNOWLEDGED]) == (1, 1)
+
+
+def test_the_kept_status_counts_are_each_users_own(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    dashboard = reverse("alerts:dashboard")
+
+    for _ in range(2):
+        assert tab_counts(login(world.officer).get(dashboard))[Status.SUBMITTED] == 2
+        assert tab_counts(login(world.gendarme).get(dashboard))[Status.SUBMITTED] == 1
+        assert tab_counts(login(world.officer).get(dashboard + "?urgency=high"))[Status.SUBMITTED] == 0

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from alerts import services
+from alerts.views import lists
 from conventions.models import PartnershipProblem
 from partnerships.models import SecurityCorrespondent
 from tests.alerts.factories import filed_alert
@@ -128,5 +129,8 @@ def test_the_filter_forms_run_the_same_queries_for_4_and_for_14_estates(
     few = count(client, reverse(url_name), django_assert_max_num_queries, budget=40)
 
     HousingSiteFactory.create_batch(10, landlord=world.landlord, commune=world.creil)
+    # New estates leave the queue's version as it was: the lists would serve the status counts they
+    # kept under its ETag (alerts.views.lists.status_counts) and run one query less.
+    lists._counts.clear()
 
     assert count(client, reverse(url_name), django_assert_max_num_queries, budget=40) == few
