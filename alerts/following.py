@@ -11,13 +11,16 @@ Announcing an event costs three queries whatever the number of followers: one re
 with their choice for the event's kind, one bulk INSERT writes the in-app notifications, one outbox
 INSERT queues the e-mails (tests/alerts/test_following.py pins it)."""
 
-from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from types import SimpleNamespace
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction, OrganisationKind, User
 
 from . import notifications, outbox
+from .bulk import insert_new
 from .escalation.recipients import MANAGER_ROLES
 from .models import (
     REMINDER_KINDS,
@@ -86,25 +89,96 @@ def followers_q(alert: Alert) -> Q:
     return handlers | landlord
 
 
-def followers(alert: Alert, kind: str, *, author_id=None, internal_to_id=None) -> list[tuple[User, str]]:
-    """(follower, channel) for an event of `kind` (a FollowKind), in one query; the author is not
-    told of their own act, and an internal event stays within its organisation."""
+def followers_query(alert, kind: str, *, author_id=None, internal_to_id=None) -> QuerySet:
+    """(id, e-mail, chosen channel or None, on the landlord's side) of the followers of an event of
+    `kind` (a FollowKind); the author is not told of their own act, and an internal event stays
+    within its organisation."""
     users = User.objects.filter(followers_q(alert), is_active=True)
     if author_id is not None:
         users = users.exclude(pk=author_id)
     if internal_to_id is not None:
         users = users.filter(organisation_id=internal_to_id)
-    users = users.annotate(
+    return users.annotate(
         chosen=Subquery(
             NotificationPreference.objects.filter(user=OuterRef("pk"), kind=kind).values("channel")[:1]
         ),
         landlord_side=Q(organisation_id=alert.landlord_id) | Q(pk=alert.reporter_id or 0),
-    ).only("pk", "email", "organisation_id")
+    ).values_list("pk", "email", "chosen", "landlord_side")
+
+
+# followers_query's SQL, compiled once per process and shape of event (the ORM spent more building and
+# compiling it than the database running it): compiled with a marker for each value, which each call
+# replaces with its own. The markers are values no row or constant of the query has.
+MARKERS = SimpleNamespace(
+    unit=-910_000_001,
+    landlord=-910_000_002,
+    reporter=-910_000_003,
+    author=-910_000_004,
+    internal_to=-910_000_005,
+    department="\x00department",
+    kind="\x00kind",
+)
+_statements: dict[tuple, tuple[str, tuple]] = {}
+
+
+def follower_rows(alert: Alert, kind: str, *, author_id=None, internal_to_id=None) -> list[tuple]:
+    """followers_query's rows, in one query whose SQL is compiled once per shape."""
+    shape = (
+        connection.vendor,
+        alert.routed_unit_id is not None,
+        bool(alert.reporter_id),
+        author_id is not None,
+        internal_to_id is not None,
+    )
+    if shape not in _statements:
+        _statements[shape] = compiled_with_markers(*shape[1:])
+    sql, params = _statements[shape]
+    values = {
+        MARKERS.unit: alert.routed_unit_id,
+        MARKERS.landlord: alert.landlord_id,
+        MARKERS.reporter: alert.reporter_id,
+        MARKERS.author: author_id,
+        MARKERS.internal_to: internal_to_id,
+        MARKERS.department: alert.department_id,
+        MARKERS.kind: kind,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) if type(p) in (int, str) else p for p in params])
+        return cursor.fetchall()
+
+
+def compiled_with_markers(routed: bool, reported: bool, authored: bool, internal: bool) -> tuple[str, tuple]:
+    stand_in = SimpleNamespace(
+        routed_unit_id=MARKERS.unit if routed else None,
+        department_id=MARKERS.department,
+        landlord_id=MARKERS.landlord,
+        reporter_id=MARKERS.reporter if reported else None,
+    )
+    sql, params = followers_query(
+        stand_in,
+        MARKERS.kind,
+        author_id=MARKERS.author if authored else None,
+        internal_to_id=MARKERS.internal_to if internal else None,
+    ).query.sql_with_params()
+    used = {MARKERS.landlord, MARKERS.kind}
+    used |= {MARKERS.unit} if routed else {MARKERS.department}
+    used |= {MARKERS.reporter} if reported else set()
+    used |= {MARKERS.author} if authored else set()
+    used |= {MARKERS.internal_to} if internal else set()
+    if not used <= set(params):  # a value written into the SQL would be the marker's, for every call
+        raise RuntimeError("a value of the followers query was not compiled as a parameter")
+    return sql, tuple(params)
+
+
+def followers(alert: Alert, kind: str, *, author_id=None, internal_to_id=None) -> list[tuple[int, str, str]]:
+    """(id, e-mail, channel) of each follower told of an event of `kind` (a FollowKind), in one query."""
     found = []
-    for user in users:
-        channel = user.chosen or DEFAULTS[kind][LANDLORD if user.landlord_side else HANDLER]
+    for pk, email, chosen, landlord_side in follower_rows(
+        alert, kind, author_id=author_id, internal_to_id=internal_to_id
+    ):
+        channel = chosen or DEFAULTS[kind][LANDLORD if landlord_side else HANDLER]
         if channel != Channel.NEVER:
-            found.append((user, channel))
+            found.append((pk, email, channel))
     return found
 
 
@@ -117,17 +191,17 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
     text = message if not body else f"{message} : « {body} »"
     if len(text) > 300:
         text = text[:299] + "…"
-    Notification.objects.bulk_create(
+    insert_new(
         [
             Notification(
-                recipient=user,
+                recipient_id=pk,
                 alert=alert,
                 kind=kind,
                 message=text,
                 url=url,
                 digest_pending=channel == Channel.DIGEST,
             )
-            for user, channel in told
+            for pk, _email, channel in told
         ]
     )
     subject = notifications.email_subject_for(alert, message)
@@ -136,8 +210,8 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
         + f"\n\nConsulter la fiche : {notifications.alert_absolute_url(alert)}\n"
     )
     return outbox.queue(
-        outbox.Message(f"{kind}:{alert.pk}:{event.pk}:{user.pk}", [user.email], subject, email)
-        for user, channel in told
+        outbox.Message(f"{kind}:{alert.pk}:{event.pk}:{pk}", [address], subject, email)
+        for pk, address, channel in told
         if channel == Channel.IMMEDIATE
     )
 

@@ -16,8 +16,9 @@ from partnerships import scope
 from partnerships.api.fields import ChoicePrimaryKeyField
 from partnerships.errors import NOT_A_CHOICE
 from partnerships.localtime import department_zone, zone_of
-from partnerships.models import Building, Organisation
+from partnerships.models import Building, HousingSite, Organisation
 from partnerships.permissions import site_policy
+from partnerships.reference_cache import cached
 
 from ..forms import force_units
 from ..models import Alert, AlertEvent, Attachment, Outcome, ReturnReason, alert_field_names
@@ -30,14 +31,30 @@ from ..views.lists import label
 
 class FieldsBuiltOnce:
     """For a ModelSerializer whose fields depend on its model only, not on the request: DRF derives
-    them from the model for each instance (about 0.2 ms a field); here once per class, then copied
-    (what DRF does with declared fields anyway), about six times cheaper."""
+    them from the model for each instance (about 0.2 ms a field); here once per class, then copied.
+    A plain field is copied shallowly: binding and use only assign attributes of the copy (name,
+    parent, time zone, queryset), never change what the copies share (choices, validators, error
+    messages), and the built fields are never bound. DRF's deepcopy re-runs each field's __init__
+    with deep-copied arguments (about ten deepcopy calls a field). A nested serializer, which holds
+    bound children, is deep-copied."""
 
     def get_fields(self):
         cls = type(self)
         if "built_fields" not in cls.__dict__:
             cls.built_fields = super().get_fields()
-        return copy.deepcopy(cls.built_fields)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, NESTED) else copy.copy(field)
+            for name, field in cls.built_fields.items()
+        }
+
+
+# Fields holding other bound fields: a shallow copy would share them (and their parent) between requests.
+NESTED = (
+    serializers.BaseSerializer,
+    serializers.ManyRelatedField,
+    serializers.ListField,
+    serializers.DictField,
+)
 
 
 class RequestTimezoneDateTimeField(serializers.DateTimeField):
@@ -287,6 +304,35 @@ class AlertDetailSerializer(AlertListSerializer):
         return alert.complaint_reference
 
 
+def with_commune(estates):
+    # Filing names the commune; its outline is a large GeoJSON nobody reads here.
+    return estates.select_related("commune").defer("commune__outline")
+
+
+class FilingSiteField(ChoicePrimaryKeyField):
+    """The estate a fiche is about, among its queryset (the user's estates, what the schema and the
+    browsable API list). For a landlord's staff, whose estates are exactly their organisation's
+    (site_policy), the estate comes from the per-process reference data (partnerships/
+    reference_cache.py: moved by any change of an estate or a commune) and is checked here: no
+    query on each filing. Anyone else is looked up in the queryset, as before."""
+
+    def to_internal_value(self, data):
+        user = self.context["request"].user
+        if not (user.is_authenticated and user.is_active and scope.is_landlord(user)):
+            return super().to_internal_value(data)
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            pk = int(data)  # what the pk lookup would do with it
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        site = cached(("filing_site", pk), lambda: with_commune(HousingSite.objects.filter(pk=pk)).first())
+        if site is None or site.landlord_id != user.organisation_id:
+            self.fail("does_not_exist", pk_value=data)
+        site.commune = copy.copy(site.commune)  # the caller's own, as the estate is
+        return site
+
+
 class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A fiche filed by a landlord; `link_to` ties it to a recent fiche of the same estate."""
 
@@ -304,15 +350,15 @@ class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             self.fields["site"].queryset = self.fields["site"].queryset.none()
             return
         user = request.user
-        self.fields["site"].queryset = (
-            site_policy.instances(user, "view")
-            .filter(landlord_id=user.organisation_id)
-            .select_related("commune")
-            # Filing names the commune; its outline is a large GeoJSON nobody reads here.
-            .defer("commune__outline")
+        self.fields["site"].queryset = with_commune(
+            site_policy.instances(user, "view").filter(landlord_id=user.organisation_id)
         )
         self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
         self.fields["building"].queryset = Building.objects.filter(site__landlord_id=user.organisation_id)
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        return (FilingSiteField if field_name == "site" else field_class), kwargs
 
     def validate(self, attrs):
         raw_facts_at = self.initial_data.get("facts_at") if hasattr(self.initial_data, "get") else None

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_entry
 from partnerships.errors import ApplicationError
-from partnerships.models import AuditAction, AuditEntry, Organisation, User
+from partnerships.models import AuditAction, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
+from ..bulk import insert_new
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
@@ -135,8 +136,8 @@ def record_event(
     if defer:
         alert.__dict__["_pending_history"] = pending
         return event
-    AuditEntry.objects.bulk_create([entry for entry, _event in pending])
-    AlertEvent.objects.bulk_create([event for _entry, event in pending])
+    insert_new([entry for entry, _event in pending])
+    insert_new([event for _entry, event in pending])
     for _entry, written in pending:
         webhooks.emit(alert, written)
     # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the

@@ -111,3 +111,32 @@ def test_preferences_page_saves_the_choices_and_the_header_counts_unread_notific
     assert response.status_code == 302
     assert following.preferences_of(world.landlord_manager)[FollowKind.COMMENT] == Channel.NEVER
     assert following.preferences_of(world.landlord_manager)[FollowKind.FEEDBACK] == Channel.IMMEDIATE
+
+
+@pytest.mark.parametrize("routed", [True, False])
+@pytest.mark.parametrize("reported", [True, False])
+@pytest.mark.parametrize("authored", [True, False])
+@pytest.mark.parametrize("internal", [True, False])
+def test_the_followers_statement_compiled_once_reads_what_the_orm_query_reads(
+    world, routed, reported, authored, internal
+):
+    """following.follower_rows runs followers_query's SQL compiled once per shape with markers for
+    the values: each shape, with a second fiche's values, reads the same rows as the ORM."""
+    UserFactory(organisation=world.officer.organisation, is_active=False)
+    following.NotificationPreference.objects.create(
+        user=world.landlord_manager, kind=FollowKind.ROUTING, channel=Channel.NEVER
+    )
+    for site in (world.site_creil, world.site_nowhere):  # routed to Creil's police; not routed
+        alert = filed_alert(site=site, reporter=world.landlord_agent)
+        if (alert.routed_unit_id is not None) != routed:
+            continue
+        if not reported:
+            alert.reporter_id = None
+        options = {
+            "author_id": world.officer.pk if authored else None,
+            "internal_to_id": world.officer.organisation_id if internal else None,
+        }
+        for kind in (FollowKind.ROUTING, FollowKind.NEW):
+            rows = following.follower_rows(alert, kind, **options)
+            assert sorted(rows) == sorted(following.followers_query(alert, kind, **options))
+            assert rows or internal

@@ -85,3 +85,42 @@ def test_the_conventions_in_force_are_read_once_per_landlord_and_day_whatever_th
     )
     assert convention_in_force(at_meru, day) == everywhere
     assert convention_in_force(at_creil, day) == everywhere  # the latest in force wins, as before
+
+
+def version_reads(monkeypatch) -> list:
+    reads = []
+    shared = reference_cache._shared_version
+
+    def counted():
+        reads.append(1)
+        return shared()
+
+    monkeypatch.setattr(reference_cache, "_shared_version", counted)
+    return reads
+
+
+def test_a_filing_reads_the_shared_version_once_for_all_its_reference_data(world, monkeypatch):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)  # warms this process's copies
+    reads = version_reads(monkeypatch)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert len(reads) == 1
+
+
+def test_a_change_inside_a_read_once_block_is_seen_by_the_next_read_of_the_block(world):
+    competent_unit(world.creil)
+    with reference_cache.read_once():
+        assert competent_unit(world.creil) == world.police
+        current = TerritoryAssignment.objects.get(commune=world.creil, valid_until__isnull=True)
+        current.valid_until = datetime.date(2025, 12, 31)
+        current.save()
+        territory_assign(unit=world.gendarmerie, communes=[world.creil], valid_from=datetime.date(2026, 1, 1))
+        assert competent_unit(world.creil) == world.gendarmerie
+
+
+def test_outside_a_read_once_block_each_read_checks_the_shared_version(world, monkeypatch):
+    with reference_cache.read_once():
+        competent_unit(world.creil)
+    reads = version_reads(monkeypatch)
+    competent_unit(world.creil)
+    competent_unit(world.creil)
+    assert len(reads) == 2
