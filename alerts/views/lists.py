@@ -33,6 +33,7 @@ from ..models import FollowKind, Status
 from ..models.lifecycle import PREFECTURE
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
+from ..prepared_lists import prepared_alert_list
 from ..queues import conditional_queue
 from .fiche import safe_next
 from .rows import dashboard_rows, label, list_rows
@@ -53,10 +54,16 @@ def filtered_alerts(request, *, latest_feedback: bool = False):
 
 
 def list_context(request, title, *, latest_feedback: bool = False):
-    alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
+    filters = request.GET.dict()
+    # No filter named (most pages): read by SQL compiled once (alerts/prepared_lists.py).
+    alerts = prepared_alert_list(request.user, filters, latest_feedback=latest_feedback, overdue=True)
+    if alerts is None:
+        alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
+        paginator = KeysFirstPaginator(alerts, PER_PAGE)
+    else:
+        paginator = Paginator(alerts, PER_PAGE)
     filters_active = any(value for key, value in filters.items() if key != "page")
     counts = status_counts(request, filters)
-    paginator = KeysFirstPaginator(alerts, PER_PAGE)
     if not filters.get("status"):
         # The tabs counted the same fiches (same filters but the status): no second COUNT.
         paginator.count = sum(counts.values())
