@@ -70,8 +70,9 @@ def list_context(request, title, *, latest_feedback: bool = False):
     page = paginator.get_page(request.GET.get("page"))
     return {
         "page_title": title,
+        # The page's fiches are drawn by rows.py from page_obj.object_list: not in the context on their
+        # own, where the page's form lookup (passerelle_tags._page_forms) would walk each row's fields.
         "page_obj": page,
-        "alerts": page.object_list,
         **filter_panel(request, filters_active),
         "filters_active": filters_active,
         "counts": [
@@ -151,7 +152,7 @@ def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
     context = list_context(request, _("File des fiches alertes"))
-    context["rows"] = dashboard_rows(context["alerts"])
+    context["rows"] = dashboard_rows(context["page_obj"].object_list)
     return render(request, "alerts/dashboard.html", context)
 
 
@@ -167,7 +168,7 @@ def alert_list(request):
     own = alert_policy.user_has_permission(user, "file")
     title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
     context = list_context(request, title, latest_feedback=own)
-    context["rows"] = list_rows(context["alerts"], own_fiches=own)
+    context["rows"] = list_rows(context["page_obj"].object_list, own_fiches=own)
     return render(request, "alerts/alert_list.html", {**context, "own_fiches": own})
 
 
