@@ -38,9 +38,8 @@ COLUMNS = [
         for name in selectors.LIST_FIELDS
     ),
 ]
+# What the pages and the API read besides (the overdue flag, the latest shared feedback).
 EXTRA = ["is_overdue", "latest_feedback", "latest_feedback_at"]
-
-
 RELATIONS = ("site", "landlord", "routed_unit")
 
 

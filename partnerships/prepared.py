@@ -122,7 +122,10 @@ class PreparedQuery:
         if compiled is self:
             compiled = self.compiled[key] = self.compile(using, key[2])
             while len(self.compiled) > self.kept:
-                del self.compiled[next(iter(self.compiled))]
+                try:  # the oldest shape goes (another thread may be dropping it too)
+                    del self.compiled[next(iter(self.compiled))]
+                except (KeyError, RuntimeError, StopIteration):
+                    break
         if compiled is None:
             return []
         sql, slots, converters = compiled

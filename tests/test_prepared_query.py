@@ -91,3 +91,18 @@ def test_an_optional_argument_may_stay_out_of_the_sql_but_never_get_in_baked(db)
     assert unused("anything") == [("org:1",)]
     with pytest.raises(ValueError, match="otherwise than as a parameter"):
         baked("org:1")
+
+
+def test_a_prepared_read_keeps_its_latest_shapes_only(db):
+    from partnerships.prepared import LITERAL
+
+    read = PreparedQuery(
+        lambda key, limit: QueueVersion.objects.filter(key=key).values_list("key")[:limit],
+        [str, LITERAL],
+        QueueVersion,
+        kept=3,
+    )
+    for limit in range(1, 8):
+        read("org:1", limit)
+
+    assert [shape[2] for shape in read.compiled] == [(None, (5,)), (None, (6,)), (None, (7,))]
