@@ -281,12 +281,11 @@ def test_the_fiche_page_runs_a_constant_number_of_queries_whatever_the_timeline(
         )
     assert queries() == few
     # Pinned: the session with its user and organisation (one query, partnerships/auth/session_store.py),
-    # the fiche, four reads of the permission codenames the
-    # policy checks for the page's buttons, the audit entry of the view, the timeline, its authors'
-    # organisations, the linked fiches (AlertLink) the reader may see, and whether the reader may
-    # open the estate's page (the link on the fiche), the header's count of unread notifications, the
-    # partnership problems linking the fiche that the reader may see, and whether it may open one from it.
-    assert few == 14
+    # the fiche (with, in the same query, the guardian grants its buttons ask, whether the reader may
+    # open the estate's page, whether it has linked fiches or partnership problems and whether the
+    # reader may open one from it: selectors.fiche_get), the units of the redirect form, the audit
+    # entry of the view, the timeline, and the header's count of unread notifications.
+    assert few == 6
 
 
 @pytest.mark.parametrize(
