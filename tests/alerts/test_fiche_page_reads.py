@@ -119,3 +119,23 @@ def test_the_timeline_escapes_what_users_wrote(world, login, alert):
 
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+
+
+def test_the_fiche_page_shows_its_estate_landlord_unit_and_convention_as_they_are_now(world, login, alert):
+    client = login(world.officer)
+    client.get(reverse("alerts:detail", args=[alert.pk]))  # read into the reference cache
+
+    site = alert.site
+    site.name, site.address = "Résidence des Tilleuls", "4 rue Neuve"
+    site.save()
+    world.police.name = "Commissariat de Creil-Nogent"
+    world.police.save()
+    landlord = alert.landlord
+    landlord.name = "Oise Habitat renommé"
+    landlord.save()
+
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert "Résidence des Tilleuls" in page
+    assert "4 rue Neuve" in page
+    assert "Commissariat de Creil-Nogent" in page
+    assert "Oise Habitat renommé" in page
