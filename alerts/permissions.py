@@ -124,7 +124,9 @@ class AlertPolicy(BasePolicy):
         """May `user` perform `transition_name` (a key of TRANSITIONS) on `alert` now? Used by the
         templates to show buttons and by the services before any write."""
         transition = TRANSITIONS[transition_name]
-        if precondition_error(transition_name, alert) is not None:
+        # The status first: precondition_error would word (and translate) the refusal of each of
+        # the page's many actions the status forbids, only for it to be dropped here.
+        if alert.status not in transition.sources or precondition_error(transition_name, alert) is not None:
             return False
         return any(self.has_permission(user, side, alert) for side in transition.sides)
 
