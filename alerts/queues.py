@@ -17,6 +17,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import get_language
 
+from partnerships.models import User
+from partnerships.prepared import PreparedQuery
+
 from .models import Alert, QueueVersion
 from .models.queues import department_key, organisation_key
 from .permissions import alert_policy
@@ -67,6 +70,34 @@ def alert_queues_bump(alert: Alert) -> None:
     queues_bump(alert_keys(alert, former))
 
 
+def _versions(keys):
+    return QueueVersion.objects.filter(key__in=keys).values_list("token", "changed_at")
+
+
+def _versions_and_unread(keys, user_pk):
+    # The selectors import the escalation, which imports this module (its bumps): read at call time.
+    from . import selectors
+
+    unread = selectors.unread_notification_count_subquery(user=User(pk=user_pk))
+    return (
+        QueueVersion.objects.filter(key__in=keys)
+        .annotate(unread=unread)
+        .values_list("token", "changed_at", "unread")
+    )
+
+
+def _unread_count(user) -> int:
+    from . import selectors
+
+    return selectors.unread_notification_count(user=user)
+
+
+# The 304's one query, compiled once per process (partnerships/prepared.py): building and compiling
+# it was most of an unchanged queue's Python.
+_read_versions = PreparedQuery(_versions, [[str]], QueueVersion)
+_read_versions_and_unread = PreparedQuery(_versions_and_unread, [[str], int], QueueVersion)
+
+
 def queue_validators(request, also: str = "", count_unread: bool = False) -> tuple[str, object] | None:
     """(ETag, last change) of what `request` would list, or None when the user's sight is not covered
     by version rows (a platform administrator sees everything: always rendered). The ETag also names
@@ -77,24 +108,19 @@ def queue_validators(request, also: str = "", count_unread: bool = False) -> tup
     keys = alert_policy.queue_keys(request.user)
     if keys is None:
         return None
-    versions = QueueVersion.objects.filter(key__in=keys)
     if count_unread:
-        # The selectors import the escalation, which imports this module (its bumps): read at call time.
-        from . import selectors
-
-        unread = selectors.unread_notification_count_subquery(user=request.user)
-        found = list(versions.annotate(unread=unread).values_list("token", "changed_at", "unread"))
+        found = _read_versions_and_unread(keys, request.user.pk)
         if found:
             request.unread_notifications = found[0][2]
         else:
-            # No change ever marked these queues (a database loaded in bulk): their rows are written
-            # once, so the next requests count the notifications with them.
+            # No change ever marked these queues (a database loaded in bulk), or the user's sight has no
+            # queue: their rows are written once, so the next requests count the notifications with them.
             queues_seed(keys)
-            request.unread_notifications = selectors.unread_notification_count(user=request.user)
+            request.unread_notifications = _unread_count(request.user)
         also = f"{also}|{request.unread_notifications}"
         rows = [(token, at) for token, at, _unread in found]
     else:
-        rows = list(versions.values_list("token", "changed_at"))
+        rows = _read_versions(keys)
     changed_at = max((at for _token, at in rows), default=None)
     period = int(time.time() // QUEUE_MAX_AGE_S)
     seed = "|".join(

@@ -57,11 +57,11 @@ def with_latest_feedback(qs: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
-def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
-    """Fiches the user sees, filtered (AlertFilter keys), with `latest_feedback`. Forces get the triage
-    order (overdue first, then most urgent, then oldest); others the newest first. The ranks are
-    aliases, not annotations: they sort, and a page read by its keys (KeysFirstPaginator) neither
-    selects nor computes them again."""
+def alert_list(*, user: User, filters: dict | None = None, latest_feedback: bool = True) -> QuerySet[Alert]:
+    """Fiches the user sees, filtered (AlertFilter keys), with `latest_feedback` (unless a list that
+    does not show it says so: two subqueries per row). Forces get the triage order (overdue first,
+    then most urgent, then oldest); others the newest first. The ranks are aliases, not annotations:
+    they sort, and a page read by its keys (KeysFirstPaginator) neither selects nor computes them again."""
     qs = (
         alert_policy.instances(user, "view")
         .select_related("site__commune", "landlord", "routed_unit")
@@ -70,7 +70,9 @@ def alert_list(*, user: User, filters: dict | None = None) -> QuerySet[Alert]:
         .defer("site__commune__outline")
         .alias(urgency_rank=URGENCY_RANK_EXPRESSION)
     )
-    qs = with_latest_feedback(apply_filters(qs, filters, user))
+    qs = apply_filters(qs, filters, user)
+    if latest_feedback:
+        qs = with_latest_feedback(qs)
     if scope.is_force(user):
         return qs.alias(overdue_rank=overdue_rank_expression()).order_by(
             "overdue_rank", "urgency_rank", "submitted_at", "id"

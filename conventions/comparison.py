@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Organisation
 
-from . import indicators
+from . import disclosure, indicators
 from .models import Convention
 from .permissions import IndicatorReader
 
@@ -34,7 +34,7 @@ GROUPS = {
 
 
 def small_sample() -> int:
-    return max(SMALL_SAMPLE, indicators.small_count_threshold())
+    return max(SMALL_SAMPLE, disclosure.small_count_threshold())
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -6,7 +6,7 @@ URL names that an app does not (yet) provide are skipped."""
 from functools import cache
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_policy
@@ -35,6 +35,16 @@ def menu_rows() -> list[tuple]:
     return [row[1:] for row in sorted(rows, key=lambda row: row[0])]
 
 
+@cache
+def menu_url(name: str, script_prefix: str) -> str | None:
+    """A menu page's URL, reversed once per process: the URL configuration changes only with a deploy
+    (the script prefix, which reverse() prepends, is part of the key)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def main_menu(request):
     user = request.user
     if not user.is_authenticated:
@@ -43,9 +53,8 @@ def main_menu(request):
     for name, label, policy, action in menu_rows():
         if not policy.user_has_permission(user, action):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
+        url = menu_url(name, get_script_prefix())
+        if url is None:
             continue
         items.append({"url": url, "label": label, "active": False})
     # The active entry is the one whose URL is the longest prefix of the page's path ("/fiches/file/"

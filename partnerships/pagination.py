@@ -1,7 +1,7 @@
 """Reading a sorted list's page by its keys first."""
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 
 def read_by_keys(queryset: QuerySet, keys) -> list:
@@ -29,3 +29,34 @@ class KeysFirstPaginator(Paginator):
     def _get_page(self, object_list, number, paginator):
         keys = object_list.values_list("pk", flat=True)
         return super()._get_page(read_by_keys(self.object_list, keys), number, paginator)
+
+
+class CountedKeysPaginator(KeysFirstPaginator):
+    """KeysFirstPaginator in two queries instead of three: the page's sorted keys come with the list's
+    count (a window count over the same rows, `COUNT(*) OVER ()`, computed as the keys are sorted),
+    then the page's rows by key (read_by_keys). The database still keeps the 25 first keys with a
+    bounded sort. An empty page tells no count: then it is read as Django's Paginator does, and the
+    usual checks (page 1 of an empty list, a page past the end) apply.
+
+    One query (the keys as a subquery of the rows' query, the count beside them) was measured slower:
+    compiling the nested query and planning it cost more than the round trips it saved."""
+
+    def page(self, number):
+        object_list = self.object_list
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # Django's checks and errors, Django's way
+        if number < 1 or self.orphans or not isinstance(object_list, QuerySet) or object_list.query.distinct:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        found = list(
+            object_list.annotate(page_list_count=Window(Count("*"))).values_list("pk", "page_list_count")[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not found:
+            return Paginator._get_page(self, [], self.validate_number(number), self)
+        self.__dict__["count"] = found[0][1]  # Paginator.count is a cached_property
+        rows = read_by_keys(object_list, [key for key, _count in found])
+        return Paginator._get_page(self, rows, self.validate_number(number), self)

@@ -2,44 +2,18 @@
 (home, estate page): each panel costs a couple of queries, never one per row."""
 
 from django import template
-from django.utils.html import format_html
 
 from .. import selectors
-from ..models import ReturnReason, Status, Urgency
+from ..models import ReturnReason, Status
 from ..permissions import alert_policy
-from ..views.lists import label
+from ..views.rows import label, status_badge, urgency_badge
 
 register = template.Library()
 
-STATUS_BADGES = {
-    Status.DRAFT: "",
-    Status.SUBMITTED: "fr-badge--new",
-    Status.ACKNOWLEDGED: "fr-badge--info",
-    Status.IN_PROGRESS: "fr-badge--info",
-    Status.CLOSED: "fr-badge--success",
-    Status.RETURNED: "fr-badge--error",
-}
-URGENCY_BADGES = {Urgency.IMMEDIATE: "fr-badge--error", Urgency.HIGH: "fr-badge--warning", Urgency.NORMAL: ""}
-
-
-@register.simple_tag
-def status_badge(alert):
-    """The fiche's status badge. A tag rather than an included template: a list renders 25 to 50
-    of them, and an {% include %} per row cost more than the row's own cells."""
-    return format_html(
-        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}" data-testid="status">{}</p>',
-        STATUS_BADGES.get(alert.status, ""),
-        label(alert, "status"),
-    )
-
-
-@register.simple_tag
-def urgency_badge(alert):
-    return format_html(
-        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>',
-        URGENCY_BADGES.get(alert.urgency, ""),
-        label(alert, "urgency"),
-    )
+# The badges are drawn in Python (alerts/views/rows.py), where the list rows draw them too: a list
+# renders 25 to 50 of them, and an {% include %} per row cost more than the row's own cells.
+register.simple_tag(status_badge)
+register.simple_tag(urgency_badge)
 
 
 @register.filter

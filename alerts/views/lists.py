@@ -1,7 +1,7 @@
 """Lists of fiches: the force triage dashboard, the landlord's and the prefecture's lists, the CSV
 export of what is filtered, the manual-routing queue and the in-app notifications."""
 
-import functools
+import collections
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
@@ -30,30 +29,33 @@ from partnerships.views import querystring_without_page
 from .. import following, selectors, services
 from ..filters import AlertFilter, overdue_q
 from ..forms import PreferencesForm, force_units
-from ..models import Alert, FollowKind, Status
+from ..models import FollowKind, Status
 from ..models.lifecycle import PREFECTURE
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
 from ..queues import conditional_queue
 from .fiche import safe_next
+from .rows import dashboard_rows, label, list_rows
 
 PER_PAGE = 25
 
 
-def filtered_alerts(request):
+def filtered_alerts(request, *, latest_feedback: bool = False):
     """The user's fiches narrowed by the GET filters, each flagged `is_overdue` in the same query
-    (the rule of filters.overdue_q): one source for the pages and the CSV export."""
+    (the rule of filters.overdue_q): one source for the pages and the CSV export. The latest feedback
+    only for the list that shows it (the landlord's)."""
     filters = request.GET.dict()
-    alerts = selectors.list_rows(selectors.alert_list(user=request.user, filters=filters)).annotate(
+    alerts = selectors.alert_list(user=request.user, filters=filters, latest_feedback=latest_feedback)
+    alerts = selectors.list_rows(alerts).annotate(
         is_overdue=ExpressionWrapper(overdue_q(timezone.now()), output_field=BooleanField())
     )
     return alerts, filters
 
 
-def list_context(request, title):
-    alerts, filters = filtered_alerts(request)
+def list_context(request, title, *, latest_feedback: bool = False):
+    alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
     filters_active = any(value for key, value in filters.items() if key != "page")
-    counts = selectors.status_counts(user=request.user, filters=filters)
+    counts = status_counts(request, filters)
     paginator = KeysFirstPaginator(alerts, PER_PAGE)
     if not filters.get("status"):
         # The tabs counted the same fiches (same filters but the status): no second COUNT.
@@ -72,6 +74,29 @@ def list_context(request, title):
         ],
         "querystring_without_page": querystring_without_page(request),
     }
+
+
+COUNTS_KEPT = 512
+_counts: collections.OrderedDict = collections.OrderedDict()
+
+
+def status_counts(request, filters: dict) -> dict[str, int]:
+    """The status tabs' counts, kept in this process under the queue's ETag (alerts.queues): the ETag
+    names the version rows of every queue the user sees (any change to one of their fiches bumps
+    them), the user, the language and the full path (the filters), so a page served again with the
+    same ETag counts the same fiches; a new version is a new key, and a worker that never saw it
+    counts. Not kept with the `overdue` filter: which fiches it keeps changes with the clock."""
+    etag = getattr(request, "queue_etag", None)
+    if etag is None or filters.get("overdue"):
+        return selectors.status_counts(user=request.user, filters=filters)
+    key = (etag, request.user.pk)
+    counts = _counts.get(key)
+    if counts is None:
+        counts = selectors.status_counts(user=request.user, filters=filters)
+        _counts[key] = counts
+        while len(_counts) > COUNTS_KEPT:
+            _counts.popitem(last=False)
+    return dict(counts)
 
 
 def filter_panel(request, filters_active: bool) -> dict:
@@ -102,43 +127,6 @@ def filter_panel(request, filters_active: bool) -> dict:
     return {"filters_html": html} if valid else {"filters_html": html, "filter_form": filter_form(request)}
 
 
-def with_list_display(alerts):
-    """What the landlord's and the prefecture's rows show, computed once per row in Python instead of
-    a template tag per cell: the link from one reversed URL (a prefix and the key), the date of facts
-    in the fiche's zone."""
-    detail = url_pattern("alerts:detail")
-    for alert in alerts:
-        alert.detail_url = detail.replace(URL_PK, str(alert.pk))
-        alert.facts_local = fiche_time(alert.facts_at, alert)
-    return alerts
-
-
-def with_row_display(alerts):
-    """What the dashboard's rows show, computed once per row in Python instead of a template tag per
-    cell: the links from one reversed URL each (a prefix and the key), the times in the fiche's zone."""
-    detail = url_pattern("alerts:detail")
-    acknowledge = url_pattern("alerts:transition", "acknowledge")
-    for alert in alerts:
-        pk = str(alert.pk)
-        alert.detail_url = detail.replace(URL_PK, pk)
-        alert.acknowledge_url = acknowledge.replace(URL_PK, pk)
-        alert.submitted_local = fiche_time(alert.submitted_at, alert)
-        if alert.status == Status.SUBMITTED:
-            alert.due_local = fiche_time(alert.ack_due_at, alert)
-        elif not alert.first_feedback_at:
-            alert.due_local = fiche_time(alert.feedback_due_at, alert)
-        else:
-            alert.due_local = "—"
-    return alerts
-
-
-URL_PK = "2147483646"  # a key no fiche has yet, replaced by each row's
-
-
-def url_pattern(name: str, *args) -> str:
-    return reverse(name, args=[int(URL_PK), *args])
-
-
 def filter_form(request):
     filterset = AlertFilter(request.GET or None, user=request.user)
     form = filterset.form
@@ -156,7 +144,7 @@ def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
     context = list_context(request, _("File des fiches alertes"))
-    with_row_display(context["alerts"])
+    context["rows"] = dashboard_rows(context["alerts"])
     return render(request, "alerts/dashboard.html", context)
 
 
@@ -171,8 +159,8 @@ def alert_list(request):
     # The filing organisation lists its own fiches: no landlord column, the latest feedback instead.
     own = alert_policy.user_has_permission(user, "file")
     title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
-    context = list_context(request, title)
-    with_list_display(context["alerts"])
+    context = list_context(request, title, latest_feedback=own)
+    context["rows"] = list_rows(context["alerts"], own_fiches=own)
     return render(request, "alerts/alert_list.html", {**context, "own_fiches": own})
 
 
@@ -215,18 +203,6 @@ CSV_COLUMNS = [
     (gettext_lazy("Unité"), lambda a: a.routed_unit.name if a.routed_unit else ""),
     (gettext_lazy("En retard"), lambda a: _("oui") if a.is_overdue else _("non")),
 ]
-
-
-def label(alert, name: str) -> str:
-    """A choice's label, as get_FOO_display gives it: that one rebuilds the choices dict on each call,
-    which made most of the time of a 100,000-row export."""
-    value = getattr(alert, name)
-    return choice_labels(name, get_language()).get(value, value)
-
-
-@functools.cache
-def choice_labels(name: str, language: str) -> dict:
-    return {value: str(text) for value, text in Alert._meta.get_field(name).flatchoices}
 
 
 @login_required

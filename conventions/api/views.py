@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from conventions import indicators, selectors
+from conventions import disclosure, indicators, selectors
 from conventions.forms import IndicatorFilterForm
 from conventions.models import ActionItem, Commitment, Convention, Meeting, Signatory
 from conventions.permissions import indicator_reader
@@ -78,7 +78,7 @@ class ConventionDetailSerializer(ConventionSerializer):
     }
 )
 class CountField(serializers.JSONField):
-    """A count as conventions.indicators.shown gives it: an integer, or "< threshold" for a mayor."""
+    """A count as conventions.disclosure.shown gives it: an integer, or "< threshold" for a mayor."""
 
 
 class MonthCountSerializer(serializers.Serializer):
@@ -172,7 +172,7 @@ class ConventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             request.query_params, reader=reader, user=request.user, department_id=convention.department_id
         ).filters()
         with lagging_reads():
-            shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+            shown = disclosure.present(indicators.compute(reader, filters, convention), reader)
         shown.pop("communes")  # the map is the page's: computed without it here, so always empty
         return Response(
             {

@@ -16,7 +16,7 @@ from partnerships.models import AuditAction, HousingSite
 from partnerships.replica import lagging_reads, replica_rows
 from partnerships.widgets import prefill_choices
 
-from .. import charts, comparison, exports, indicators, selectors
+from .. import charts, comparison, disclosure, exports, indicators, selectors
 from ..forms import IndicatorFilterForm
 from ..permissions import indicator_policy, indicator_reader
 
@@ -88,7 +88,7 @@ def indicator_context(reader, convention, filters) -> dict:
     Counted on the replica when there is one: figures over months may lag a few seconds."""
     with lagging_reads():
         result = indicators.compute(reader, filters, convention, with_map=True)
-    shown = indicators.present(result, reader)
+    shown = disclosure.present(result, reader)
     communes = shown["communes"]
     return {
         "convention": convention,
@@ -289,7 +289,7 @@ def indicators_export(request, fmt, pk=None):
     reader, convention, form = _indicator_request(request, pk, fmt)
     filters = form.filters()
     with lagging_reads():
-        shown = indicators.present(indicators.compute(reader, filters, convention), reader)
+        shown = disclosure.present(indicators.compute(reader, filters, convention), reader)
     period = f"{shown['start']:%d/%m/%Y} – {shown['end']:%d/%m/%Y}"
     hotspot_label = _("Point de fixation : %(site)s (%(commune)s)")
     rows = [

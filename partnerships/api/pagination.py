@@ -1,6 +1,6 @@
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-from partnerships.pagination import KeysFirstPaginator
+from partnerships.pagination import CountedKeysPaginator
 
 
 class DefaultPagination(PageNumberPagination):
@@ -10,9 +10,9 @@ class DefaultPagination(PageNumberPagination):
 
 
 class KeysFirstPagination(DefaultPagination):
-    """For lists sorted on computed values (the fiches' triage order): see KeysFirstPaginator."""
+    """For lists sorted on computed values (the fiches' triage order): see CountedKeysPaginator."""
 
-    django_paginator_class = KeysFirstPaginator
+    django_paginator_class = CountedKeysPaginator
 
 
 class CreatedCursorPagination(CursorPagination):

@@ -15,10 +15,51 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
+from django.db import router
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
+
+from partnerships.prepared import PreparedQuery
+
+
+def _login_query(session_key):
+    from partnerships.models import LoginSession, Organisation, User
+
+    session = Session.objects.filter(session_key=OuterRef("session_key"))
+    return (
+        LoginSession.objects.filter(session_key=session_key)
+        .annotate(
+            data=Subquery(session.values("session_data")), expires=Subquery(session.values("expire_date"))
+        )
+        .order_by("pk")
+        .values_list(
+            "data",
+            "expires",
+            *(f"user__{field.attname}" for field in User._meta.concrete_fields),
+            *(f"user__organisation__{field.attname}" for field in Organisation._meta.concrete_fields),
+        )[:1]
+    )
+
+
+# The session, its account and the account's organisation: compiled once (partnerships/prepared.py).
+_read_login = PreparedQuery(_login_query, [str], "partnerships.LoginSession")
+
+
+def _login_user(row, using: str):
+    """The account and its organisation from a _read_login row, as select_related would build them."""
+    from partnerships.models import Organisation, User
+
+    user_fields, org_fields = User._meta.concrete_fields, Organisation._meta.concrete_fields
+    values = row[2 : 2 + len(user_fields)]
+    user = User.from_db(using, [field.attname for field in user_fields], values)
+    org_values = row[2 + len(user_fields) :]
+    organisation = None
+    if org_values[Organisation._meta.concrete_fields.index(Organisation._meta.pk)] is not None:
+        organisation = Organisation.from_db(using, [field.attname for field in org_fields], org_values)
+    User._meta.get_field("organisation").set_cached_value(user, organisation)
+    return user
 
 
 class SessionStore(db.SessionStore):
@@ -27,22 +68,16 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         from partnerships.models import LoginSession
 
-        live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=timezone.now())
-        login = (
-            LoginSession.objects.filter(session_key=self.session_key)
-            .select_related("user__organisation")
-            .annotate(
-                data=Subquery(live.values("session_data")), expires=Subquery(live.values("expire_date"))
-            )
-            .first()
-        )
-        if login is None:
+        using = router.db_for_read(LoginSession)
+        found = _read_login(self.session_key, using=using)
+        if not found:
             return super()._get_session_from_db()  # an anonymous visitor's session
-        if login.data is None:
+        data, expires = found[0][:2]
+        if data is None or expires <= timezone.now():  # gone, or expired (Django's own test)
             self._session_key = None
             return None
-        self.preloaded_user = login.user
-        return Session(session_key=self.session_key, session_data=login.data, expire_date=login.expires)
+        self.preloaded_user = _login_user(found[0], using)
+        return Session(session_key=self.session_key, session_data=data, expire_date=expires)
 
 
 @cache

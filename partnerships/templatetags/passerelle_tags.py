@@ -1,7 +1,9 @@
-"""Template tags every page may use: the table frame and the form error summary."""
+"""Template tags every page may use: the table frame, the form error summary and the constant chrome."""
 
 from django import forms, template
+from django.urls import get_script_prefix
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -46,7 +48,10 @@ def do_table(parser, token):
 
 def _page_forms(context) -> list[forms.BaseForm]:
     """The forms a page shows: those of its context, directly or in a dict or list, or in the dicts
-    of a list (the fiche page keeps each action's form in a dict of its list of actions)."""
+    of a list (the fiche page keeps each action's form in a dict of its list of actions). Looked for
+    once per page: the title and the error summary both ask (kept in the page's render context)."""
+    if PAGE_FORMS in context.render_context:
+        return context.render_context[PAGE_FORMS]
     found = []
 
     def collect(value, depth=0):
@@ -62,7 +67,11 @@ def _page_forms(context) -> list[forms.BaseForm]:
 
     for value in context.flatten().values():
         collect(value)
+    context.render_context[PAGE_FORMS] = found
     return found
+
+
+PAGE_FORMS = "passerelle_page_forms"
 
 
 def _errors(form: forms.BaseForm) -> list[dict]:
@@ -98,3 +107,45 @@ def form_notices(context) -> dict:
             field.field.required for form in page_forms for field in form if not field.is_hidden
         ),
     }
+
+
+class ConstantNode(template.Node):
+    """See do_constant. The rendered fragments live on the node, that is in the compiled template the
+    cached loader keeps for the life of the process: they hold only what a deploy changes."""
+
+    MAX_FRAGMENTS = 64  # a guard: the keys are a language and a few booleans
+
+    def __init__(self, nodelist, varying):
+        self.nodelist, self.varying = nodelist, varying
+        self.fragments = {}
+
+    def render(self, context):
+        values = {name: value.resolve(context) for name, value in self.varying.items()}
+        key = (get_language(), get_script_prefix(), *values.items())
+        html = self.fragments.get(key)
+        if html is None:
+            # Rendered from the named values alone: a variable of the page (the user, the request,
+            # a CSRF token, a nonce) is not there to be kept by mistake.
+            html = self.nodelist.render(context.new(values))
+            if len(self.fragments) >= self.MAX_FRAGMENTS:
+                self.fragments.clear()
+            self.fragments[key] = html
+        return html
+
+
+@register.tag("constant")
+def do_constant(parser, token):
+    """`{% constant authenticated=user.is_authenticated %}…{% endconstant %}`: page chrome rendered
+    once per language (and per value of the named variables), then served as it is. For markup that
+    only translations, URLs and static files make (skip links, the footer, the header's fixed parts):
+    they cannot change without a deploy, so a per-process copy stays exact under several workers.
+    The fragment sees only the variables it names, each of which is part of the key."""
+    varying = {}
+    for bit in token.split_contents()[1:]:
+        name, sep, value = bit.partition("=")
+        if not sep:
+            raise template.TemplateSyntaxError("{% constant %} takes name=value pairs")
+        varying[name] = parser.compile_filter(value)
+    nodelist = parser.parse(("endconstant",))
+    parser.delete_first_token()
+    return ConstantNode(nodelist, varying)

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from conventions import indicators
+from conventions import disclosure, indicators
 from conventions.indicators import Filters, compute, percentile
 from conventions.models import PartnershipProblem, ProblemStatus
 from conventions.permissions import indicator_reader
@@ -140,10 +140,10 @@ def test_a_mayor_counts_only_the_fiches_of_its_communes_and_small_counts_are_sup
     result = compute(reader, MARCH, convention)
 
     assert result.total == 4
-    assert indicators.shown(result.total, reader) == "< 5"
-    assert indicators.shown(result.staff_aggressions, reader) == "< 5"
-    assert indicators.shown(7, reader) == 7
-    assert indicators.shown(3, indicator_reader(world.prefect_agent)) == 3
+    assert disclosure.shown(result.total, reader) == "< 5"
+    assert disclosure.shown(result.staff_aggressions, reader) == "< 5"
+    assert disclosure.shown(7, reader) == 7
+    assert disclosure.shown(3, indicator_reader(world.prefect_agent)) == 3
 
 
 def test_agents_and_other_organisations_read_no_indicators(world):
@@ -229,7 +229,7 @@ def test_the_map_rates_are_fiches_per_thousand_dwellings(world, convention, five
 def test_the_suppression_threshold_is_a_setting(world, settings):
     settings.PASSERELLE_SMALL_COUNT_THRESHOLD = 10
 
-    assert indicators.shown(7, indicator_reader(world.mayor)) == "< 10"
+    assert disclosure.shown(7, indicator_reader(world.mayor)) == "< 10"
 
 
 # --- Differencing: a partner mayor gets whole calendar periods, and whatever
@@ -259,7 +259,7 @@ def test_moving_the_end_date_one_day_at_a_time_teaches_a_mayor_nothing(world, co
 
     seen = {
         str(
-            indicators.present(
+            disclosure.present(
                 compute(reader, Filters(start=MARCH.start, end=MARCH.start + n * DAY), convention), reader
             )
         )
@@ -277,17 +277,17 @@ def mayor_reader(world):
 
 
 def test_one_masked_cell_masks_the_smallest_other_one_so_it_cannot_be_recomputed(world):
-    cells, total = indicators.suppressed([7, 2, 9], 18, mayor_reader(world))
+    cells, total = disclosure.suppressed([7, 2, 9], 18, mayor_reader(world))
     assert cells == ["< 5", "< 5", 9]
     assert total == 18  # the two masked cells add up to 9: neither can be told
 
 
 def test_a_total_that_would_give_away_the_masked_cells_is_masked(world):
     reader = mayor_reader(world)
-    assert indicators.suppressed([0, 0, 12], 12, reader) == (["< 5", "< 5", 12], "< 5")
-    assert indicators.suppressed([3], 3, reader) == (["< 5"], "< 5")
-    assert indicators.suppressed([6, 8], 14, reader) == ([6, 8], 14)
-    assert indicators.suppressed([0, 2], 2, indicator_reader(world.prefect_agent)) == ([0, 2], 2)
+    assert disclosure.suppressed([0, 0, 12], 12, reader) == (["< 5", "< 5", 12], "< 5")
+    assert disclosure.suppressed([3], 3, reader) == (["< 5"], "< 5")
+    assert disclosure.suppressed([6, 8], 14, reader) == ([6, 8], 14)
+    assert disclosure.suppressed([0, 2], 2, indicator_reader(world.prefect_agent)) == ([0, 2], 2)
 
 
 def test_the_presented_total_of_a_mayor_never_lets_a_masked_month_be_recomputed(world, convention):
@@ -295,7 +295,7 @@ def test_the_presented_total_of_a_mayor_never_lets_a_masked_month_be_recomputed(
         make_alert(world, convention=convention, submitted_at=T0 + day * 24 * H)
     reader = mayor_reader(world)
 
-    shown = indicators.present(
+    shown = disclosure.present(
         compute(
             reader, Filters(start=datetime.date(2026, 2, 10), end=datetime.date(2026, 3, 20)), convention
         ),
@@ -365,11 +365,40 @@ def test_the_map_of_a_mayor_masks_small_communes_and_what_would_give_them_away(w
         make_alert(world, convention=convention, site=world.site_meru, submitted_at=T0 + day * 24 * H)
     reader = mayor_reader(world)
 
-    shown = indicators.present(compute(reader, MARCH, convention, with_map=True), reader)
+    shown = disclosure.present(compute(reader, MARCH, convention, with_map=True), reader)
 
     communes = {c["name"]: (c["fiches"], c["rate"]) for c in shown["communes"]}
     # Méru's 2 are masked; Creil's 7 too, or the total of 9 would give Méru's away.
     assert communes == {"Creil": ("< 5", None), "Méru": ("< 5", None)}
     prefect = indicator_reader(world.prefect_agent)
-    shown = indicators.present(compute(prefect, MARCH, convention, with_map=True), prefect)
+    shown = disclosure.present(compute(prefect, MARCH, convention, with_map=True), prefect)
     assert {c["name"]: c["fiches"] for c in shown["communes"]}["Méru"] == 2
+
+
+def test_the_unit_filter_counts_the_problems_the_unit_opened_partners_or_whose_fiches_it_received(
+    world, convention, time_machine
+):
+    time_machine.move_to(T0)
+
+    def problem(title, opened_by):
+        return PartnershipProblem.objects.create(
+            department=world.oise,
+            site=world.site_creil,
+            commune=world.creil,
+            title=title,
+            opened_by=opened_by,
+        )
+
+    problem("Ouvert par la police", world.police)
+    problem("La police en partenaire", world.gendarmerie).partners.add(world.police)
+    problem("Une fiche de la police liée", world.gendarmerie).alerts.add(
+        make_alert(world, convention=convention)  # routed to the police (Creil)
+    )
+    problem("Gendarmerie seule", world.gendarmerie)
+    prefecture = indicator_reader(world.prefect_agent)
+
+    assert compute(prefecture, MARCH).problems_identified == 4
+    police = Filters(start=MARCH.start, end=MARCH.end, unit_id=world.police.pk)
+    assert compute(prefecture, police).problems_identified == 3
+    gendarmerie = Filters(start=MARCH.start, end=MARCH.end, unit_id=world.gendarmerie.pk)
+    assert compute(prefecture, gendarmerie).problems_identified == 3  # opened the last three

@@ -1,10 +1,13 @@
 """The list pages' fast widgets and labels render exactly what Django's templates rendered, and
 their shortcuts (keys-first pages, one read for the drop-downs, counts shared) change no result."""
 
+import pathlib
+import re
 import urllib.parse
 
 import pytest
 from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -15,7 +18,7 @@ from alerts.filters import AlertFilter
 from alerts.models import Alert, Status, Urgency
 from alerts.views.lists import label
 from partnerships.localtime import fiche_time
-from partnerships.pagination import KeysFirstPaginator
+from partnerships.pagination import CountedKeysPaginator, KeysFirstPaginator
 from partnerships.widgets import FastSelect
 from tests.alerts.factories import draft_alert, filed_alert
 
@@ -95,9 +98,49 @@ def test_a_page_of_keys_first_pagination_holds_the_rows_of_the_sorted_list_in_it
     assert hasattr(pages[0][0], "latest_feedback")
 
 
-def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch):
+@pytest.mark.parametrize("user_attr", ["officer", "landlord_agent", "prefect_agent"])
+def test_the_counted_keys_pages_hold_the_same_rows_count_and_links_as_the_keys_first_pages(
+    world, user_attr, django_assert_num_queries
+):
+    for _ in range(7):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=getattr(world, user_attr))
+    expected = KeysFirstPaginator(ordered, 3)
+    counted = CountedKeysPaginator(ordered, 3)
+
+    for number in (1, 2, 3, "3"):
+        with django_assert_num_queries(2):  # the keys with the count, the rows
+            page = counted.page(number)
+        reference = expected.page(number)
+        assert [alert.pk for alert in page] == [alert.pk for alert in reference]
+        assert (counted.count, counted.num_pages, page.has_next(), page.has_previous()) == (
+            expected.count,
+            expected.num_pages,
+            reference.has_next(),
+            reference.has_previous(),
+        )
+        assert page[0].site.name == world.site_creil.name
+        assert hasattr(page[0], "latest_feedback")
+
+
+def test_the_counted_keys_paginator_refuses_the_pages_django_refuses_and_shows_an_empty_first_page(world):
+    for _ in range(2):
+        filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    ordered = selectors.alert_list(user=world.officer)
+
+    for number, error in ((3, EmptyPage), (0, EmptyPage), (-1, EmptyPage), ("x", PageNotAnInteger)):
+        with pytest.raises(error):
+            CountedKeysPaginator(ordered, 1).page(number)
+    empty = CountedKeysPaginator(ordered.none(), 25)
+    assert (list(empty.page(1)), empty.count) == ([], 0)
+    with pytest.raises(EmptyPage):
+        CountedKeysPaginator(ordered.none(), 25).page(2)
+
+
+@pytest.mark.parametrize("paginator_class", [KeysFirstPaginator, CountedKeysPaginator])
+def test_a_fiche_deleted_between_the_two_reads_of_a_page_drops_out_of_it(world, monkeypatch, paginator_class):
     alerts = [filed_alert(site=world.site_creil, reporter=world.landlord_agent) for _ in range(3)]
-    paginator = KeysFirstPaginator(selectors.alert_list(user=world.officer), 10)
+    paginator = paginator_class(selectors.alert_list(user=world.officer), 10)
     read_keys = QuerySet.values_list
 
     def read_keys_then_delete(queryset, *args, **kwargs):
@@ -215,3 +258,136 @@ def test_the_list_rows_link_each_fiche_and_date_its_facts_as_the_template_tags_d
     for alert in filed:
         assert f'<a href="{reverse("alerts:detail", args=[alert.pk])}">{alert.reference}</a>' in html
         assert f'data-label="Faits du">{fiche_time(alert.facts_at, alert)}</td>' in html
+
+
+# The rows as the templates wrote them before alerts/views/rows.py drew them in Python.
+ROWS_BEFORE = pathlib.Path(__file__).parent / "rows_before"
+
+
+def without_layout(html: str) -> str:
+    return re.sub(r">\s+<", "><", str(html)).strip()
+
+
+def rows_of_every_kind(world):
+    """A fiche of each look: awaiting acknowledgement, acknowledged and escalated, answered, a draft;
+    overdue or not, with and without a feedback, and names that need escaping."""
+    world.site_creil.name = 'Les <Tilleuls> & "Pins" d\'en haut'
+    world.site_creil.save()
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent, urgency=Urgency.IMMEDIATE)
+    acknowledged = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    services.alert_acknowledge(actor=world.officer, alert=acknowledged)
+    Alert.objects.filter(pk=acknowledged.pk).update(feedback_escalation_level=2)
+    answered = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    Alert.objects.filter(pk=answered.pk).update(
+        status=Status.IN_PROGRESS, first_feedback_at=answered.submitted_at
+    )
+    draft_alert(site=world.site_creil, reporter=world.landlord_agent)
+    alerts = list(selectors.list_rows(selectors.alert_list(user=world.landlord_agent)))
+    for number, alert in enumerate(alerts):
+        alert.is_overdue = number % 2 == 0
+        alert.latest_feedback = ("Vu <b>ce</b> soir & demain " * 10) if number == 1 else None
+    assert len(alerts) == 4
+    return alerts
+
+
+def test_the_dashboards_python_rows_are_the_html_its_template_wrote(world):
+    from django.template import engines
+
+    from alerts.views.rows import dashboard_rows
+
+    alerts = [alert for alert in rows_of_every_kind(world) if alert.status != Status.DRAFT]
+    template = engines["django"].from_string((ROWS_BEFORE / "dashboard.html").read_text())
+
+    for shown in (alerts, []):
+        assert without_layout(dashboard_rows(shown)) == without_layout(template.render({"alerts": shown}))
+    assert "Niveau 2/4" in dashboard_rows(alerts)
+    assert "&lt;Tilleuls&gt; &amp; &quot;Pins&quot; d&#x27;en haut" in dashboard_rows(alerts)
+
+
+@pytest.mark.parametrize("own_fiches", [True, False])
+def test_the_landlords_and_prefectures_python_rows_are_the_html_their_template_wrote(world, own_fiches):
+    from django.template import engines
+
+    from alerts.views.rows import list_rows
+
+    alerts = rows_of_every_kind(world)
+    template = engines["django"].from_string((ROWS_BEFORE / "list.html").read_text())
+
+    for shown in (alerts, []):
+        context = {"alerts": shown, "own_fiches": own_fiches}
+        assert without_layout(list_rows(shown, own_fiches=own_fiches)) == without_layout(
+            template.render(context)
+        )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-01-05T07:03:00+00:00", "2026-07-31T22:59:00+00:00", "0999-12-31T23:00:00+00:00"],
+)
+def test_the_lists_time_format_writes_what_djangos_date_format_writes(db, moment):
+    import datetime
+
+    from django.utils import dateformat
+
+    from partnerships.localtime import zone_label, zone_of
+
+    value = datetime.datetime.fromisoformat(moment)
+    for where in ("60", "972"):
+        local = value.astimezone(zone_of(where))
+        written = dateformat.format(local, "d/m/Y H:i")
+        # Named with its zone when the reader (Paris) would read another hour.
+        assert fiche_time(value, where) in (written, f"{written} ({zone_label(local.tzinfo, value)})")
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "url", "reads_feedback"),
+    [
+        ("officer", "alerts:dashboard", False),
+        ("prefect_agent", "alerts:list", False),
+        ("landlord_agent", "alerts:list", True),
+    ],
+)
+def test_only_the_landlords_list_reads_the_latest_feedback_it_shows(
+    world, login, user_attr, url, reads_feedback
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(getattr(world, user_attr))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(url)).status_code == 200
+
+    rows = [query["sql"] for query in queries if '"alerts_alert"."reference"' in query["sql"]]
+    assert rows
+    assert any("alerts_alertevent" in sql for sql in rows) is reads_feedback
+
+
+def tab_counts(response) -> dict:
+    return {row["status"]: row["count"] for row in response.context["counts"]}
+
+
+def test_the_kept_status_counts_follow_each_change_of_the_users_queue(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(world.officer)
+    dashboard = reverse("alerts:dashboard")
+
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 1  # kept
+    filed = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    assert tab_counts(client.get(dashboard))[Status.SUBMITTED] == 2
+    services.alert_acknowledge(actor=world.officer, alert=filed)
+    counts = tab_counts(client.get(dashboard))
+    assert (counts[Status.SUBMITTED], counts[Status.ACKNOWLEDGED]) == (1, 1)
+
+
+def test_the_kept_status_counts_are_each_users_own(world, login):
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    filed_alert(site=world.site_meru, reporter=world.landlord_agent)
+    dashboard = reverse("alerts:dashboard")
+
+    for _ in range(2):
+        assert tab_counts(login(world.officer).get(dashboard))[Status.SUBMITTED] == 2
+        assert tab_counts(login(world.gendarme).get(dashboard))[Status.SUBMITTED] == 1
+        assert tab_counts(login(world.officer).get(dashboard + "?urgency=high"))[Status.SUBMITTED] == 0

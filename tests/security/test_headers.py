@@ -2,6 +2,7 @@
 (The browser side of the Content-Security-Policy is tests/browser/test_csp.py.)"""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+
+from tests.alerts.factories import filed_alert
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -74,3 +77,36 @@ def test_the_production_settings_pass_the_deployment_check_without_any_warning()
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Cache-Control",
+    "ETag",
+)
+
+
+@pytest.mark.parametrize("url", [reverse("alerts:dashboard"), "/api/v1/alerts/"])
+def test_an_unchanged_queues_304_carries_the_security_headers_of_its_200(world, login, url):
+    # The 304 is answered by the same middleware as the page (no shortcut around them): the same
+    # headers, but for the nonce of a page's own scripts, which a 304 has none of.
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)
+    client = login(world.officer)
+    page = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=page["ETag"])
+
+    assert (page.status_code, again.status_code) == (200, 304)
+
+    def headers(response):
+        found = {name: response.get(name) for name in SECURITY_HEADERS}
+        if found["Content-Security-Policy"]:
+            found["Content-Security-Policy"] = re.sub(r" 'nonce-[^']+'", "", found["Content-Security-Policy"])
+        return found
+
+    assert headers(again) == headers(page)
+    assert headers(page)["Content-Security-Policy"]
+    assert headers(page)["X-Frame-Options"] == "DENY"

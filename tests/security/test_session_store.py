@@ -2,13 +2,17 @@
 session, user and organisation in one query, and the shortcut never accepts what Django's own check
 would refuse."""
 
+import datetime
+
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from partnerships.auth.session_store import SessionStore
-from partnerships.models import LoginSession
+from partnerships.models import LoginSession, Organisation, User
 
 
 def test_a_signed_in_session_reads_its_user_and_organisation_in_one_query(world, login):
@@ -60,3 +64,31 @@ def test_an_ended_session_is_anonymous_even_with_its_login_remembered(world, log
     assert LoginSession.objects.filter(session_key=key).exists()
     response = client.get(reverse("alerts:dashboard"))
     assert response.status_code == 302
+
+
+def test_an_expired_session_is_anonymous_even_with_its_login_remembered(world, login):
+    client = login(world.officer)
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(reverse("alerts:dashboard"))
+    assert response.status_code == 302
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_the_account_read_with_the_session_is_the_one_the_orm_reads_field_for_field(world, login):
+    without_organisation = User.objects.create_user("sans-organisation", "sans@example.org")
+    for user in (world.officer, world.landlord_agent, without_organisation):
+        client = login(user)
+        store = SessionStore(session_key=client.session.session_key)
+        store.load()
+        preloaded, stored = store.preloaded_user, User.objects.select_related("organisation").get(pk=user.pk)
+        for field in User._meta.concrete_fields:
+            assert getattr(preloaded, field.attname) == getattr(stored, field.attname), field.name
+        with CaptureQueriesContext(connection) as captured:
+            organisation = preloaded.organisation
+        assert captured.captured_queries == []
+        if stored.organisation is None:
+            assert organisation is None
+        else:
+            for field in Organisation._meta.concrete_fields:
+                assert getattr(organisation, field.attname) == getattr(stored.organisation, field.attname)

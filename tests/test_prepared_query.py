@@ -1,0 +1,55 @@
+"""Reads compiled once (partnerships/prepared.py): the same rows as the ORM's QuerySet for every
+argument and list length, compiled once per shape, refusing a build whose arguments do not reach
+the SQL as given."""
+
+import pytest
+
+from alerts.models import QueueVersion
+from alerts.queues import queues_bump
+from alerts.selectors import unread_notification_count_subquery
+from partnerships.models import User
+from partnerships.prepared import PreparedQuery
+from tests.alerts.factories import filed_alert
+
+
+def versions(keys, unread_of):
+    # An int argument too: one user's unread count, as the dashboard's 304 reads it.
+    return (
+        QueueVersion.objects.filter(key__in=keys)
+        .annotate(unread=unread_notification_count_subquery(user=User(pk=unread_of)))
+        .order_by("key")
+        .values_list("key", "changed_at", "unread")
+    )
+
+
+def test_a_prepared_read_returns_the_orms_rows_for_every_list_length(world):
+    queues_bump(["org:1", "org:2", "org:3"])
+    filed_alert(site=world.site_creil, reporter=world.landlord_agent)  # notifies the unit
+    read = PreparedQuery(versions, [[str], int], QueueVersion)
+
+    for keys in ([], ["org:1"], ["org:2", "org:9"], ["org:1", "org:2", "org:3"]):
+        for user in (world.officer, world.landlord_agent):
+            assert read(keys, user.pk) == list(versions(keys, user.pk)), (keys, user)
+
+
+def test_a_prepared_read_is_built_and_compiled_once_per_list_length(db):
+    built = []
+
+    def build(keys, user_pk):
+        built.append(len(keys))
+        return versions(keys, user_pk)
+
+    read = PreparedQuery(build, [[str], int], QueueVersion)
+    for keys in (["a"], ["b"], ["a", "b"], ["c", "d"], ["e"]):
+        read(keys, 1)
+
+    assert built == [1, 2]
+
+
+def test_a_build_that_changes_its_arguments_is_refused(db):
+    read = PreparedQuery(
+        lambda key: QueueVersion.objects.filter(key=key.upper()).values_list("key"), [str], QueueVersion
+    )
+
+    with pytest.raises(ValueError, match="did not reach"):
+        read("org:1")
