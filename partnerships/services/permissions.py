@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.constants import OnConflict
 from django.db.models.signals import post_migrate
 from guardian.shortcuts import remove_perm
 from guardian.utils import get_group_obj_perms_model
 
+from partnerships.inserts import compiled_insert
 from partnerships.models import Organisation, User
 
 # Permission ids per (content type, codename), like ContentType's cache: grants run on every filing
@@ -61,15 +63,15 @@ def grant(
         model, pks = type(obj), [obj.pk]
     perm_model = get_group_obj_perms_model(model)
     perm_ids = [permission_id(model, perm) for perm in perms]
-    perm_model.objects.bulk_create(
-        [
-            perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
-            for group_id in group_ids
-            for pk in pks
-            for perm_id in perm_ids
-        ],
-        ignore_conflicts=True,
-    )
+    rows = [
+        perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
+        for group_id in group_ids
+        for pk in pks
+        for perm_id in perm_ids
+    ]
+    # Every filing grants: its INSERT is compiled once (nothing returned, nothing read back).
+    if rows and compiled_insert(rows, on_conflict=OnConflict.IGNORE, returning=False) is None:
+        perm_model.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def revoke(*, organisation: Organisation, perms: Iterable[str], obj: models.Model | models.QuerySet) -> None:

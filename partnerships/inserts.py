@@ -1,0 +1,78 @@
+"""INSERTs compiled once per process: a write that runs on every request (a filing's fiche, timeline
+line, audit entry, notifications, guardian grants) spent most of its Python time having Django
+compile the same SQL again."""
+
+from django.db import connection
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
+
+# compiled_insert's statements: (model, several rows, conflict clause) -> SQL, or None if not reusable.
+_inserts: dict[tuple, str | None] = {}
+
+
+def compiled_insert(
+    objs: list, *, on_conflict: OnConflict | None = None, returning: bool = True
+) -> list[tuple] | None:
+    """Run the INSERT … RETURNING that bulk_create or save runs for `objs`, new instances of one model,
+    with its SQL compiled once per process, model, form and conflict clause: on PostgreSQL its text
+    depends on those alone (one row: VALUES (%s, …); several: SELECT * FROM UNNEST(%s, …), one array
+    per column), and each call only prepares its values as Django's compiler would. Compiling was
+    most of the Python time of an INSERT. Returns the returned rows (set on the instances: id,
+    database defaults; none for a row left out by ON CONFLICT DO NOTHING), or None when the statement
+    cannot be reused (SQLite, a primary key already set, a value that is an expression, a field with
+    its own placeholder): the caller then lets Django write the rows. `returning=False`: no RETURNING
+    (rows nobody reads again, such as guardian's grants), which several rows may combine with ON
+    CONFLICT DO NOTHING; returns [] once written."""
+    model = type(objs[0])
+    meta = model._meta
+    several = len(objs) > 1
+    if (
+        connection.vendor != "postgresql"
+        or (on_conflict and several and returning)  # the rows returned would not match the objects
+        or any(o._is_pk_set() for o in objs)
+    ):
+        return None
+    fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.auto_field]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    key = (model, several, on_conflict, returning)
+    if key not in _inserts:
+        _inserts[key] = _compile_insert(objs, fields, on_conflict, returning)
+    statement = _inserts[key]
+    values = [[field.pre_save(obj, True) for obj in objs] for field in fields]
+    if statement is None or any(hasattr(v, "resolve_expression") for column in values for v in column):
+        return None
+    params = [
+        [field.get_db_prep_save(value, connection=connection) for value in column]
+        for field, column in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params if several else [column[0] for column in params])
+        if not returning:
+            return []
+        rows = cursor.fetchall()
+    for obj, row in zip(objs, rows, strict=False):  # no row: the one row ON CONFLICT left out
+        for field, value in zip(meta.db_returning_fields, row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding, obj._state.db = False, connection.alias
+    return rows
+
+
+def _compile_insert(objs: list, fields: list, on_conflict: OnConflict | None, returning: bool) -> str | None:
+    meta = type(objs[0])._meta
+    query = InsertQuery(type(objs[0]), on_conflict=on_conflict)
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = meta.db_returning_fields if returning else None
+    [(statement, _params)] = compiler.as_sql()
+    reusable = (
+        ("UNNEST(" in statement) == (len(objs) > 1)
+        and not any(hasattr(field, "get_placeholder") for field in fields)
+        # The returned columns are set as they come: no converter (ids, booleans on PostgreSQL).
+        and not any(
+            field.get_db_converters(connection)
+            or connection.ops.get_db_converters(field.get_col(meta.db_table))
+            for field in meta.db_returning_fields
+        )
+    )
+    return statement if reusable else None
