@@ -4,9 +4,10 @@ fiches, and bulk_create spent seconds building and quoting them."""
 import json
 
 from django.db import connection
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from partnerships.inserts import compiled_insert
+from partnerships.inserts import compiled_insert, compiled_inserts
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
@@ -39,3 +40,13 @@ def insert_new(objs: list) -> list:
     if objs and compiled_insert(objs) is None:
         type(objs[0]).objects.bulk_create(objs)
     return objs
+
+
+def insert_new_together(*batches: tuple[list, OnConflict | None]) -> None:
+    """insert_new for several models' new instances in one round trip (compiled_inserts: a filing's
+    grants, audit entries and timeline lines, the last batch getting its ids); one by one where the
+    statement cannot be reused (SQLite)."""
+    if compiled_inserts(*batches) is None:
+        for objs, on_conflict in batches:
+            if objs:
+                type(objs[0]).objects.bulk_create(objs, ignore_conflicts=on_conflict == OnConflict.IGNORE)

@@ -23,6 +23,54 @@ def compiled_insert(
     its own placeholder): the caller then lets Django write the rows. `returning=False`: no RETURNING
     (rows nobody reads again, such as guardian's grants), which several rows may combine with ON
     CONFLICT DO NOTHING; returns [] once written."""
+    prepared = _prepared(objs, on_conflict, returning)
+    if prepared is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*prepared)
+        if not returning:
+            return []
+        rows = cursor.fetchall()
+    _returned(objs, rows)
+    return rows
+
+
+def compiled_inserts(*batches: tuple[list, OnConflict | None]) -> list[tuple] | None:
+    """compiled_insert for several batches of new instances (each of one model, with its conflict
+    clause) in one statement, one round trip: the first ones as WITH clauses without RETURNING
+    (with_clauses), the last one returning its rows (set on its instances, returned). None, and
+    nothing written, when a batch's statement cannot be reused: the caller writes the batches one by
+    one."""
+    batches = tuple((objs, on_conflict) for objs, on_conflict in batches if objs)
+    if not batches:
+        return []
+    *first, (last, last_conflict) = batches
+    clauses, last_prepared = with_clauses(*first), _prepared(last, last_conflict, True)
+    if clauses is None or last_prepared is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(clauses[0] + last_prepared[0], [*clauses[1], *last_prepared[1]])
+        rows = cursor.fetchall()
+    _returned(last, rows)
+    return rows
+
+
+def with_clauses(*batches: tuple[list, OnConflict | None]) -> tuple[str, list] | None:
+    """The compiled INSERTs of the batches as the WITH clauses of the statement they prefix, and their
+    parameters (to come before that statement's): PostgreSQL runs each clause once, whatever the
+    statement reads, so rows nobody reads back travel with a statement that has to be sent anyway.
+    ("", []) for no rows; None when a batch's statement cannot be reused (SQLite, …)."""
+    prepared = [_prepared(objs, on_conflict, False) for objs, on_conflict in batches if objs]
+    if not prepared:
+        return "", []
+    if any(p is None for p in prepared):
+        return None
+    clauses = ", ".join(f"written_{n} AS ({statement})" for n, (statement, _params) in enumerate(prepared))
+    return f"WITH {clauses} ", [param for _statement, params in prepared for param in params]
+
+
+def _prepared(objs: list, on_conflict: OnConflict | None, returning: bool) -> tuple[str, list] | None:
+    """The compiled statement and its parameters, or None when it cannot be reused."""
     model = type(objs[0])
     meta = model._meta
     several = len(objs) > 1
@@ -46,16 +94,16 @@ def compiled_insert(
         [field.get_db_prep_save(value, connection=connection) for value in column]
         for field, column in zip(fields, values, strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params if several else [column[0] for column in params])
-        if not returning:
-            return []
-        rows = cursor.fetchall()
+    return statement, params if several else [column[0] for column in params]
+
+
+def _returned(objs: list, rows: list[tuple]) -> None:
+    """Set the returned columns on the instances, now saved."""
+    meta = type(objs[0])._meta
     for obj, row in zip(objs, rows, strict=False):  # no row: the one row ON CONFLICT left out
         for field, value in zip(meta.db_returning_fields, row, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding, obj._state.db = False, connection.alias
-    return rows
 
 
 def _compile_insert(objs: list, fields: list, on_conflict: OnConflict | None, returning: bool) -> str | None:

@@ -4,6 +4,7 @@ lock, timeline events and the guardian grants that follow the fiche."""
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from partnerships.errors import ApplicationError
 from partnerships.models import AuditAction, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
-from ..bulk import insert_new
+from ..bulk import insert_new_together
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
@@ -105,13 +106,15 @@ def record_event(
     internal: bool = False,
     bump_queues: bool = True,
     defer: bool = False,
+    grants: list | None = None,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
     change of a fiche passes here, so here it is audited too (without the message: free text), and
     here every comment, feedback or reason meets the free-text cap, whichever interface sent it;
     the organisations' webhooks are told. `defer`: written with the fiche's next event in this
-    transaction, one INSERT for the events and one for the audit entries (filing: the draft's line
-    with its transmission's); the caller must record that next event."""
+    transaction (filing: the draft's line with its transmission's); the caller must record that next
+    event. The events, their audit entries and `grants` (unsaved guardian rows, permissions.grant_rows:
+    a filing's) are written by one statement."""
     if len(message) > FREE_TEXT_MAX_LENGTH:
         raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
@@ -136,8 +139,11 @@ def record_event(
     if defer:
         alert.__dict__["_pending_history"] = pending
         return event
-    insert_new([entry for entry, _event in pending])
-    insert_new([event for _entry, event in pending])
+    insert_new_together(
+        (grants or [], OnConflict.IGNORE),
+        ([entry for entry, _event in pending], None),
+        ([event for _entry, event in pending], None),
+    )
     for _entry, written in pending:
         webhooks.emit(alert, written)
     # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the
@@ -148,7 +154,7 @@ def record_event(
 
 
 def transition_event(
-    alert: Alert, actor: User, from_status: str, *, message: str = "", data=None
+    alert: Alert, actor: User, from_status: str, *, message: str = "", data=None, grants=None
 ) -> AlertEvent:
     """The timeline line of a status change, from `from_status` to the fiche's current status."""
     return record_event(
@@ -159,6 +165,7 @@ def transition_event(
         to_status=alert.status,
         message=message,
         data=data,
+        grants=grants,
     )
 
 
