@@ -43,9 +43,18 @@ class FieldsBuiltOnce:
         if "built_fields" not in cls.__dict__:
             cls.built_fields = super().get_fields()
         return {
-            name: copy.deepcopy(field) if isinstance(field, NESTED) else copy.copy(field)
+            name: copy.deepcopy(field) if isinstance(field, NESTED) else shallow_copy(field)
             for name, field in cls.built_fields.items()
         }
+
+
+def shallow_copy(field: serializers.Field) -> serializers.Field:
+    """copy.copy(field), without its generic protocol (__reduce_ex__, copyreg, _reconstruct: a field
+    has no __copy__): a new instance of its class holding the same attributes. Field.__new__ records
+    empty constructor arguments, which the copied attributes replace, as copy.copy's do."""
+    new = type(field).__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
 
 
 # Fields holding other bound fields: a shallow copy would share them (and their parent) between requests.
