@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from partnerships.inserts import compiled_insert, compiled_inserts
+from partnerships.inserts import Upsert, compiled_insert, compiled_inserts
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
@@ -42,11 +42,20 @@ def insert_new(objs: list) -> list:
     return objs
 
 
-def insert_new_together(*batches: tuple[list, OnConflict | None]) -> None:
-    """insert_new for several models' new instances in one round trip (compiled_inserts: a filing's
-    grants, audit entries and timeline lines, the last batch getting its ids); one by one where the
-    statement cannot be reused (SQLite)."""
+def insert_new_together(*batches: tuple[list, OnConflict | Upsert | None]) -> None:
+    """insert_new for several models' new instances in one round trip (compiled_inserts: a change's
+    grants, queue versions, audit entries and timeline lines, the last batch getting its ids); one
+    by one where the statement cannot be reused (SQLite)."""
     if compiled_inserts(*batches) is None:
         for objs, on_conflict in batches:
-            if objs:
+            if not objs:
+                continue
+            if isinstance(on_conflict, Upsert):
+                type(objs[0]).objects.bulk_create(
+                    objs,
+                    update_conflicts=True,
+                    unique_fields=on_conflict.unique_fields,
+                    update_fields=on_conflict.update_fields,
+                )
+            else:
                 type(objs[0]).objects.bulk_create(objs, ignore_conflicts=on_conflict == OnConflict.IGNORE)

@@ -2,9 +2,20 @@
 line, audit entry, notifications, guardian grants) spent most of its Python time having Django
 compile the same SQL again."""
 
+from typing import NamedTuple
+
 from django.db import connection
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
+
+
+class Upsert(NamedTuple):
+    """ON CONFLICT (unique) DO UPDATE SET the update fields: bulk_create's update_conflicts, for a
+    batch of compiled_inserts / with_clauses."""
+
+    unique_fields: tuple[str, ...]
+    update_fields: tuple[str, ...]
+
 
 # compiled_insert's statements: (model, several rows, conflict clause) -> SQL, or None if not reusable.
 _inserts: dict[tuple, str | None] = {}
@@ -35,7 +46,7 @@ def compiled_insert(
     return rows
 
 
-def compiled_inserts(*batches: tuple[list, OnConflict | None]) -> list[tuple] | None:
+def compiled_inserts(*batches: tuple[list, OnConflict | Upsert | None]) -> list[tuple] | None:
     """compiled_insert for several batches of new instances (each of one model, with its conflict
     clause) in one statement, one round trip: the first ones as WITH clauses without RETURNING
     (with_clauses), the last one returning its rows (set on its instances, returned). None, and
@@ -55,7 +66,7 @@ def compiled_inserts(*batches: tuple[list, OnConflict | None]) -> list[tuple] | 
     return rows
 
 
-def with_clauses(*batches: tuple[list, OnConflict | None]) -> tuple[str, list] | None:
+def with_clauses(*batches: tuple[list, OnConflict | Upsert | None]) -> tuple[str, list] | None:
     """The compiled INSERTs of the batches as the WITH clauses of the statement they prefix, and their
     parameters (to come before that statement's): PostgreSQL runs each clause once, whatever the
     statement reads, so rows nobody reads back travel with a statement that has to be sent anyway.
@@ -69,7 +80,9 @@ def with_clauses(*batches: tuple[list, OnConflict | None]) -> tuple[str, list] |
     return f"WITH {clauses} ", [param for _statement, params in prepared for param in params]
 
 
-def _prepared(objs: list, on_conflict: OnConflict | None, returning: bool) -> tuple[str, list] | None:
+def _prepared(
+    objs: list, on_conflict: OnConflict | Upsert | None, returning: bool
+) -> tuple[str, list] | None:
     """The compiled statement and its parameters, or None when it cannot be reused."""
     model = type(objs[0])
     meta = model._meta
@@ -77,7 +90,8 @@ def _prepared(objs: list, on_conflict: OnConflict | None, returning: bool) -> tu
     if (
         connection.vendor != "postgresql"
         or (on_conflict and several and returning)  # the rows returned would not match the objects
-        or any(o._is_pk_set() for o in objs)
+        # A primary key given is for an upsert (QueueVersion's is its key), not a new row of Django's.
+        or (not isinstance(on_conflict, Upsert) and any(o._is_pk_set() for o in objs))
     ):
         return None
     fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.auto_field]
@@ -106,9 +120,19 @@ def _returned(objs: list, rows: list[tuple]) -> None:
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def _compile_insert(objs: list, fields: list, on_conflict: OnConflict | None, returning: bool) -> str | None:
+def _compile_insert(
+    objs: list, fields: list, on_conflict: OnConflict | Upsert | None, returning: bool
+) -> str | None:
     meta = type(objs[0])._meta
-    query = InsertQuery(type(objs[0]), on_conflict=on_conflict)
+    if isinstance(on_conflict, Upsert):
+        query = InsertQuery(
+            type(objs[0]),
+            on_conflict=OnConflict.UPDATE,
+            update_fields=[meta.get_field(name) for name in on_conflict.update_fields],
+            unique_fields=[meta.get_field(name) for name in on_conflict.unique_fields],
+        )
+    else:
+        query = InsertQuery(type(objs[0]), on_conflict=on_conflict)
     query.insert_values(fields, objs)
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = meta.db_returning_fields if returning else None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_entry
 from partnerships.errors import ApplicationError
+from partnerships.inserts import Upsert
 from partnerships.models import AuditAction, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
@@ -17,7 +18,7 @@ from ..bulk import insert_new_together
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
-from ..queues import alert_queues_bump
+from ..queues import BUMP_UNIQUE, BUMP_UPDATE, alert_bump_keys, bump_rows
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..webhooks import events as webhooks
 
@@ -139,17 +140,16 @@ def record_event(
     if defer:
         alert.__dict__["_pending_history"] = pending
         return event
+    # Every change of a fiche passes here: its queues' versions move in the same transaction, in the
+    # same statement as its timeline lines (unless the caller bumps them otherwise).
     insert_new_together(
         (grants or [], OnConflict.IGNORE),
+        (bump_rows(alert_bump_keys(alert)) if bump_queues else [], Upsert(BUMP_UNIQUE, BUMP_UPDATE)),
         ([entry for entry, _event in pending], None),
         ([event for _entry, event in pending], None),
     )
     for _entry, written in pending:
         webhooks.emit(alert, written)
-    # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the
-    # caller's next event in this transaction bumps them anyway: the draft of a fiche filed at once).
-    if bump_queues:
-        alert_queues_bump(alert)
     return event
 
 
