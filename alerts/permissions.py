@@ -2,13 +2,14 @@
 foreign keys (indexed); object checks of the owner and of the routed unit go through the guardian
 grants written by alerts.services, so revoking a grant (redirect) takes effect at once."""
 
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from partnerships import scope
 from partnerships.models import OrganisationKind, User
 from partnerships.permissions import BasePolicy
 
-from .models import Alert, Status
+from .models import Alert, AlertGroupObjectPermission, AlertUserObjectPermission, Status
 from .models.lifecycle import FORCE, LANDLORD, PREFECTURE, TRANSITIONS, VIEWER, precondition_error
 from .models.queues import department_key, organisation_key
 
@@ -84,8 +85,10 @@ class AlertPolicy(BasePolicy):
                 or (org_id == obj.routed_unit_id and action in (VIEWER, FORCE))
             )
         ):
-            # Owner and routed unit: the guardian grant of the organisation's group decides.
-            return user.has_perm(perm, obj)
+            # Owner and routed unit: the guardian grant of the organisation's group decides, read
+            # with the fiche when its selector asked for it (grant_annotations), else by guardian.
+            granted = obj.__dict__.get(grant_attribute(user, perm))
+            return user.has_perm(perm, obj) if granted is None else granted
         if obj.status == Status.DRAFT and action in (VIEWER, LANDLORD) and not obj._state.adding:
             org = user.organisation
             if org is not None and org.is_landlord:
@@ -94,11 +97,36 @@ class AlertPolicy(BasePolicy):
                 return org.id == obj.landlord_id
         return self.instances(user, action).filter(pk=obj.pk).exists()
 
+    def grant_annotations(self, user: User) -> dict:
+        """Annotations answering, in the fiche's own query, what user.has_perm(perm, fiche) asks
+        guardian in two queries (the user's direct grants and its groups'), for each grant of
+        GUARDIAN_PERM: has_permission reads them. Only for active non-superusers, the others never
+        reach guardian."""
+        if not user.is_authenticated or not user.is_active or user.is_superuser:
+            return {}
+        annotations = {}
+        # Guardian's own questions (its get_user_filters and get_group_filters), without its joins
+        # to the permission's content type and to the user's groups: each join cost planning time.
+        content_type_id = ContentType.objects.get_for_model(Alert).pk
+        groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+        for perm in set(GUARDIAN_PERM.values()):
+            grants = {
+                "content_object": OuterRef("pk"),
+                "permission__content_type_id": content_type_id,
+                "permission__codename": perm.split(".")[1],
+            }
+            annotations[grant_attribute(user, perm)] = Exists(
+                AlertUserObjectPermission.objects.filter(user_id=user.pk, **grants)
+            ) | Exists(AlertGroupObjectPermission.objects.filter(group_id__in=groups, **grants))
+        return annotations
+
     def can(self, user: User, transition_name: str, alert: Alert) -> bool:
         """May `user` perform `transition_name` (a key of TRANSITIONS) on `alert` now? Used by the
         templates to show buttons and by the services before any write."""
         transition = TRANSITIONS[transition_name]
-        if precondition_error(transition_name, alert) is not None:
+        # The status first: precondition_error would word (and translate) the refusal of each of
+        # the page's many actions the status forbids, only for it to be dropped here.
+        if alert.status not in transition.sources or precondition_error(transition_name, alert) is not None:
             return False
         return any(self.has_permission(user, side, alert) for side in transition.sides)
 
@@ -124,6 +152,12 @@ class AlertPolicy(BasePolicy):
         if user.is_superuser:
             return Q()
         return Q(internal_to__isnull=True) | Q(internal_to_id=user.organisation_id)
+
+
+def grant_attribute(user: User, perm: str) -> str:
+    """The annotation holding `perm` for `user` (named after both: a fiche read for one user never
+    answers for another)."""
+    return f"_grant_{user.pk}_{perm.replace('.', '_')}"
 
 
 alert_policy = AlertPolicy()

@@ -1,7 +1,7 @@
 """Reads of the fiches alertes, already scoped to the user by alert_policy and already joined for
 the pages and the API that render them (no query per row)."""
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerships import scope
-from partnerships.models import User
+from partnerships.models import HousingSite, Organisation, User
 from partnerships.pagination import read_by_keys
+from partnerships.permissions import site_policy
+from partnerships.reference_cache import cached
 
 from .filters import AlertFilter, overdue_q
 from .following import FOLLOW_KIND
@@ -19,6 +21,7 @@ from .models import (
     URGENCY_RANK,
     Alert,
     AlertEvent,
+    AlertLink,
     Attachment,
     EventKind,
     Status,
@@ -129,9 +132,72 @@ def alert_get(*, user: User, pk, action: str = "view") -> Alert:
     return alert_policy.get_or_404(user, action, queryset=qs, pk=pk)
 
 
+def fiche_get(*, user: User, pk, extra: dict | None = None) -> Alert:
+    """alert_get for the fiche page, which reads everything of the fiche (so no `latest_feedback`,
+    which it does not show) and asks, in the same query, what it would otherwise ask in one query
+    each: the guardian grants (alert_policy.grant_annotations), whether the estate's page is open to
+    the user (`site_visible`, see can_open_site), whether the fiche has links (`has_links`: no
+    alert_links query when it has none), and the caller's `extra` annotations. Its estate, commune,
+    landlord, unit and convention come from the reference cache (with_reference_rows), not joins."""
+    qs = (
+        alert_policy.instances(user, "view")
+        .select_related("building", "reporter")
+        .annotate(
+            site_visible=Exists(site_policy.instances(user, "view").filter(pk=OuterRef("site_id"))),
+            has_links=Exists(AlertLink.objects.filter(from_alert=OuterRef("pk")))
+            | Exists(AlertLink.objects.filter(to_alert=OuterRef("pk"))),
+            **alert_policy.grant_annotations(user),
+            **(extra or {}),
+        )
+    )
+    try:
+        alert = qs.get(pk=pk)
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return with_reference_rows(alert)
+
+
+def with_reference_rows(alert: Alert) -> Alert:
+    """Set the fiche's estate (with its commune), landlord, unit and convention from the reference
+    cache: rows that rarely change, each read once per process until one of them changes
+    (partnerships.reference_cache, moved by their saves). Joined to the fiche, they doubled the
+    query's planning and the ORM's work on every view."""
+    site = cached(
+        ("fiche-site", alert.site_id),
+        lambda: HousingSite.objects.select_related("commune").defer("commune__outline").get(pk=alert.site_id),
+    )
+    Alert.site.field.set_cached_value(alert, site)
+    for field in ("landlord", "routed_unit"):
+        organisation_id = getattr(alert, f"{field}_id")
+        if organisation_id is not None:
+            organisation = cached(
+                ("fiche-organisation", organisation_id),
+                lambda pk=organisation_id: Organisation.objects.get(pk=pk),
+            )
+            Alert._meta.get_field(field).set_cached_value(alert, organisation)
+    if alert.convention_id is not None:
+        convention = cached(
+            ("fiche-convention", alert.convention_id),
+            lambda: Alert.convention.field.related_model.objects.get(pk=alert.convention_id),
+        )
+        Alert.convention.field.set_cached_value(alert, convention)
+    return alert
+
+
+def can_open_site(user: User, alert: Alert) -> bool:
+    """site_policy.has_permission(user, "view", alert.site), from fiche_get's `site_visible` when the
+    answer is for_organisation's (the owner's is its guardian grant, asked as has_permission does)."""
+    site_visible = getattr(alert, "site_visible", None)
+    if site_visible is None or user.organisation_id == alert.site.landlord_id:
+        return site_policy.has_permission(user, "view", alert.site)
+    return site_visible
+
+
 def alert_links(*, user: User, alert: Alert) -> QuerySet[Alert]:
     """The fiches linked to `alert` (AlertLink, either direction) that `user` may see, by reference:
     a landlord is never shown another landlord's linked fiche, nor told it exists."""
+    if getattr(alert, "has_links", None) is False:
+        return Alert.objects.none()
     return (
         alert_policy.instances(user, "view")
         .filter(Q(pk__in=alert.links_from.values("to_alert")) | Q(pk__in=alert.links_to.values("from_alert")))

@@ -4,7 +4,17 @@ import copy
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -365,18 +375,37 @@ def partner_page(*, user: User, convention: Convention) -> dict:
     }
 
 
+def fiche_problems_annotations(user: User) -> dict:
+    """What fiche_problems asks of the fiche, as annotations of the fiche's own query (selectors.
+    fiche_get): whether any problem names it (none: no problem list to read) and whether the user
+    may link it (only asked of those who may open a problem)."""
+    from alerts.models import Alert
+
+    annotations = {
+        "has_problems": Exists(PartnershipProblem.alerts.through.objects.filter(alert=OuterRef("pk")))
+    }
+    visible = visible_alerts_q(user)
+    if problem_policy.user_has_permission(user, "open") and visible is not None:
+        annotations["problem_linkable"] = Exists(Alert.objects.filter(visible, pk=OuterRef("pk")))
+    return annotations
+
+
 def fiche_problems(*, user: User, alert) -> dict:
     """A fiche's partnership problems that the user may see, and whether it may open one from it
-    (the prefecture, a force or a landlord's managers, on a fiche it may link)."""
+    (the prefecture, a force or a landlord's managers, on a fiche it may link). Reads the fiche's
+    fiche_problems_annotations when it has them."""
     from alerts.models import Alert
 
     visible = visible_alerts_q(user)
-    return {
-        "problems": list(problem_policy.instances(user).filter(alerts=alert).order_by("-opened_at")),
-        "can_open_problem": problem_policy.user_has_permission(user, "open")
-        and visible is not None
-        and Alert.objects.filter(visible, pk=alert.pk).exists(),
-    }
+    can_open = problem_policy.user_has_permission(user, "open") and visible is not None
+    linkable = getattr(alert, "problem_linkable", None)
+    if can_open and linkable is None:
+        linkable = Alert.objects.filter(visible, pk=alert.pk).exists()
+    if getattr(alert, "has_problems", None) is False:
+        problems = []
+    else:
+        problems = list(problem_policy.instances(user).filter(alerts=alert).order_by("-opened_at"))
+    return {"problems": problems, "can_open_problem": bool(can_open and linkable)}
 
 
 def site_problems(*, user: User, site) -> dict:
