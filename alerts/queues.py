@@ -71,13 +71,9 @@ def queues_seed(keys: Iterable[str]) -> None:
     )
 
 
-def alert_queues_bump(alert: Alert) -> None:
-    """The fiche changed: its queues too (and those of a unit save_changes saw it leave)."""
-    queues_bump(alert_bump_keys(alert))
-
-
 def alert_bump_keys(alert: Alert) -> set[str]:
-    """The queues alert_queues_bump marks changed (the fiche's own, and a unit it just left)."""
+    """The fiche changed: the queues to mark changed, its own and those of a unit save_changes saw it
+    leave (record_event upserts their bump_rows with its timeline lines)."""
     return alert_keys(alert, alert.__dict__.pop("_queue_former_units", ()))
 
 
