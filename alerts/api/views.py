@@ -14,6 +14,7 @@ from partnerships.api.pagination import KeysFirstPagination
 from partnerships.api.schema import ErrorSerializer
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction, TokenScope
+from partnerships.reference_cache import read_once
 
 from .. import selectors, services
 from ..filters import AlertFilter
@@ -187,6 +188,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    # The estate checked in validation and the filing's unit, convention and delays: one version of
+    # the reference data read for both (one shared-cache round trip, not two).
+    @read_once()
     def create(self, request, *args, **kwargs):
         data = self.parse(s.AlertCreateSerializer)
         site, link_to = data.pop("site"), data.pop("link_to", None)
