@@ -67,7 +67,9 @@ def prepared_read(shape: tuple) -> PreparedInstances | None:
         def build(pk, user_pk, *values):
             reader = stand_in_reader(kind, role, user_pk, dict(zip(names, values, strict=True)))
             stand_ins["user"] = reader
-            return fiche_queryset(user=reader, extra=fiche_problems_annotations(reader)).filter(pk=pk).order_by()
+            return (
+                fiche_queryset(user=reader, extra=fiche_problems_annotations(reader)).filter(pk=pk).order_by()
+            )
 
         read = PreparedInstances(build, [int, int, *(k for _name, k in READER_VALUES[kind])], Alert)
         read.stand_ins = stand_ins

@@ -45,7 +45,14 @@ class PreparedInstances(PreparedQuery):
         init_list = [column[0].target.attname for column in select[start:end]]
         populators = get_related_populators(klass_info, select, using)
         key = (using, connections[using].vendor, shape)
-        self.layouts[key] = (klass_info["model"], start, end, init_list, populators, compiler.annotation_col_map)
+        self.layouts[key] = (
+            klass_info["model"],
+            start,
+            end,
+            init_list,
+            populators,
+            compiler.annotation_col_map,
+        )
         self.built = None
         return compiled
 
