@@ -18,9 +18,9 @@ from partnerships import scope
 from partnerships.models import Organisation, OrganisationKind, User
 from partnerships.prepared_instances import PreparedInstances
 
-from .models import Alert
+from .models import Alert, AlertEvent
 from .permissions import GUARDIAN_PERM, grant_attribute
-from .selectors import fiche_get, fiche_queryset, with_reference_rows
+from .selectors import fiche_get, fiche_queryset, fiche_timeline, with_reference_rows
 
 # Per organisation kind, the reader's values the fiche's SQL holds, as (name, PreparedQuery kind):
 # alert_policy.for_organisation, site_policy.for_organisation and visible_alerts_q's lookups.
@@ -106,3 +106,23 @@ def fiche_read(*, user: User, pk) -> Alert:
     for perm in set(GUARDIAN_PERM.values()):
         alert.__dict__[grant_attribute(user, perm)] = alert.__dict__.pop(grant_attribute(stand_in, perm))
     return with_reference_rows(alert)
+
+
+def _timeline_build(alert_pk, organisation_id):
+    reader = User(organisation_id=organisation_id, is_active=True, is_superuser=False)
+    return fiche_timeline(user=reader, alert=Alert(pk=alert_pk))
+
+
+# What alert_policy.visible_events_q asks of a reader is its organisation only (all of it for a
+# platform administrator, read by the ORM).
+_timeline = PreparedInstances(_timeline_build, [int, int], AlertEvent)
+
+
+def timeline_read(*, user: User, alert: Alert) -> list[AlertEvent]:
+    """list(selectors.fiche_timeline(user=user, alert=alert)), from SQL compiled once per process."""
+    if user.is_superuser or user.organisation_id is None:
+        return list(fiche_timeline(user=user, alert=alert))
+    events = _timeline(alert.pk, user.organisation_id)
+    for event in events:  # as the fiche's related manager does: each event's `alert` is the fiche
+        AlertEvent.alert.field.set_cached_value(event, alert)
+    return events

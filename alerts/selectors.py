@@ -12,7 +12,7 @@ from partnerships import scope
 from partnerships.models import HousingSite, Organisation, User
 from partnerships.pagination import read_by_keys
 from partnerships.permissions import site_policy
-from partnerships.reference_cache import cached
+from partnerships.reference_cache import cached, read_once
 
 from .filters import AlertFilter, overdue_q
 from .following import FOLLOW_KIND
@@ -166,7 +166,13 @@ def with_reference_rows(alert: Alert) -> Alert:
     """Set the fiche's estate (with its commune), landlord, unit and convention from the reference
     cache: rows that rarely change, each read once per process until one of them changes
     (partnerships.reference_cache, moved by their saves). Joined to the fiche, they doubled the
-    query's planning and the ORM's work on every view."""
+    query's planning and the ORM's work on every view. The shared version is read once for the four
+    (read_once), not once each."""
+    with read_once():
+        return _with_reference_rows(alert)
+
+
+def _with_reference_rows(alert: Alert) -> Alert:
     site = cached(
         ("fiche-site", alert.site_id),
         lambda: HousingSite.objects.select_related("commune").defer("commune__outline").get(pk=alert.site_id),

@@ -30,7 +30,7 @@ from partnerships.models import AuditAction
 
 from .. import selectors, services
 from ..bulk import insert_new
-from ..fiche_read import fiche_read
+from ..fiche_read import fiche_read, timeline_read
 from ..forms import (
     AttachmentForm,
     CloseForm,
@@ -178,7 +178,7 @@ def render_fiche(request, alert, *, sent: forms.BaseForm | None = None, sent_act
         action["html"] = form_html(action["form"]) if action["form"] is not None else ""
     # The INSERT compiled once per process (alerts/bulk.py), as the services write theirs.
     insert_new([audit_entry(request_or_actor=request, action=AuditAction.VIEW, obj=alert)])
-    timeline = list(selectors.fiche_timeline(user=user, alert=alert))
+    timeline = timeline_read(user=user, alert=alert)
     return render(
         request,
         "alerts/alert_detail.html",

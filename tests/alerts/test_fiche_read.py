@@ -12,7 +12,7 @@ from alerts.models import Alert
 from alerts.permissions import alert_policy
 from conventions.selectors import fiche_problems_annotations
 from partnerships.models import Role
-from tests.alerts.factories import alert_data
+from tests.alerts.factories import PNG, alert_data, upload
 from tests.factories import UserFactory
 
 READERS = [
@@ -125,3 +125,33 @@ def test_platform_administrators_and_odd_ids_are_read_by_the_orm(world, alerts):
     for pk in (0, -1, 2**70, "x"):
         with pytest.raises(Http404):
             fiche_read(user=world.officer, pk=pk)
+
+
+def timeline_answer(events):
+    return [
+        (
+            {key: value for key, value in event.__dict__.items() if key != "_state"},
+            {name: obj.pk if obj else None for name, obj in event._state.fields_cache.items()},
+        )
+        for event in events
+    ]
+
+
+def test_the_compiled_timeline_gives_each_reader_the_orms_lines_and_its_own_internal_comments(world, alerts):
+    creil, _other = alerts
+    services.alert_comment(actor=world.officer, alert=creil, message="Interne police.", internal=True)
+    services.alert_comment(
+        actor=world.landlord_agent, alert=creil, message="Interne bailleur.", internal=True
+    )
+    services.alert_add_attachment(actor=world.officer, alert=creil, uploaded_file=upload(PNG, "hall.png"))
+    admin = UserFactory(is_superuser=True, organisation=None, email="admin@passerelle.fr")
+    for user in (world.officer, world.landlord_agent, world.police_manager, world.prefect_agent, admin):
+        fiche = Alert.objects.get(pk=creil.pk)
+        read = fiche_read_module.timeline_read(user=user, alert=fiche)
+        assert timeline_answer(read) == timeline_answer(selectors.fiche_timeline(user=user, alert=fiche)), (
+            user
+        )
+        assert all(event.alert is fiche for event in read)
+    messages = {e.message for e in fiche_read_module.timeline_read(user=world.landlord_agent, alert=creil)}
+    assert "Interne bailleur." in messages
+    assert "Interne police." not in messages
