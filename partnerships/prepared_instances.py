@@ -5,6 +5,8 @@ answering it. The QuerySet is built and compiled once per shape with stand-in ar
 swaps the real values in and builds the instances as the ORM's ModelIterable does (the fields,
 the select_related rows, the annotations), from the column layout the compiler gave."""
 
+import threading
+
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
@@ -19,14 +21,16 @@ class PreparedInstances(PreparedQuery):
     def __init__(self, build, kinds, model):
         super().__init__(self._build_and_keep, kinds, model)
         self.build_instances = build
-        self.built = None
+        # The QuerySet just built, for compile() to read its layout (per thread: two threads may
+        # compile two shapes at once).
+        self.local = threading.local()
         # Per compiled key: the model, where its fields sit in a row, the joined rows' populators
         # and the annotations' columns (the compiler's klass_info and annotation_col_map).
         self.layouts: dict[tuple, tuple] = {}
 
     def _build_and_keep(self, *args):
-        self.built = self.build_instances(*args)
-        return self.built
+        self.local.built = self.build_instances(*args)
+        return self.local.built
 
     def compile(self, using: str, shape: tuple):
         compiled = super().compile(using, shape)
@@ -34,7 +38,7 @@ class PreparedInstances(PreparedQuery):
             return None
         # The layout of the columns, from a compiler of the very QuerySet just compiled: the same
         # SQL (checked), so the same columns in the same places.
-        compiler = self.built.query.get_compiler(using)
+        compiler = self.local.built.query.get_compiler(using)
         sql, _params = compiler.as_sql()
         if sql != compiled[0]:
             raise ValueError("PreparedInstances: the QuerySet did not compile twice to the same SQL")
@@ -53,7 +57,7 @@ class PreparedInstances(PreparedQuery):
             populators,
             compiler.annotation_col_map,
         )
-        self.built = None
+        self.local.built = None
         return compiled
 
     def __call__(self, *args, using: str | None = None) -> list:
