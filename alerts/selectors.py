@@ -12,7 +12,7 @@ from partnerships import scope
 from partnerships.models import HousingSite, Organisation, User
 from partnerships.pagination import read_by_keys
 from partnerships.permissions import site_policy
-from partnerships.reference_cache import cached
+from partnerships.reference_cache import cached, read_once
 
 from .filters import AlertFilter, overdue_q
 from .following import FOLLOW_KIND
@@ -143,8 +143,18 @@ def fiche_get(*, user: User, pk, extra: dict | None = None) -> Alert:
     each: the guardian grants (alert_policy.grant_annotations), whether the estate's page is open to
     the user (`site_visible`, see can_open_site), whether the fiche has links (`has_links`: no
     alert_links query when it has none), and the caller's `extra` annotations. Its estate, commune,
-    landlord, unit and convention come from the reference cache (with_reference_rows), not joins."""
-    qs = (
+    landlord, unit and convention come from the reference cache (with_reference_rows), not joins.
+    The page itself reads it through alerts.fiche_read (the same QuerySet, compiled once)."""
+    try:
+        alert = fiche_queryset(user=user, extra=extra).get(pk=pk)
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return with_reference_rows(alert)
+
+
+def fiche_queryset(*, user: User, extra: dict | None = None) -> QuerySet[Alert]:
+    """fiche_get's QuerySet, before its pk."""
+    return (
         alert_policy.instances(user, "view")
         .select_related("building", "reporter")
         .annotate(
@@ -155,18 +165,19 @@ def fiche_get(*, user: User, pk, extra: dict | None = None) -> Alert:
             **(extra or {}),
         )
     )
-    try:
-        alert = qs.get(pk=pk)
-    except (Alert.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    return with_reference_rows(alert)
 
 
 def with_reference_rows(alert: Alert) -> Alert:
     """Set the fiche's estate (with its commune), landlord, unit and convention from the reference
     cache: rows that rarely change, each read once per process until one of them changes
     (partnerships.reference_cache, moved by their saves). Joined to the fiche, they doubled the
-    query's planning and the ORM's work on every view."""
+    query's planning and the ORM's work on every view. The shared version is read once for the four
+    (read_once), not once each."""
+    with read_once():
+        return _with_reference_rows(alert)
+
+
+def _with_reference_rows(alert: Alert) -> Alert:
     site = cached(
         ("fiche-site", alert.site_id),
         lambda: HousingSite.objects.select_related("commune").defer("commune__outline").get(pk=alert.site_id),
@@ -219,6 +230,34 @@ def alert_timeline(*, user: User, alert: Alert) -> QuerySet[AlertEvent]:
         .select_related("author", "organisation", "attachment")
         .order_by("created_at", "id")
     )
+
+
+# What the fiche page shows of a timeline line, its author, organisation and attachment (event_html,
+# event_author_label, the gallery): reading their full rows (the author's password hash, login
+# dates…) was most of the timeline's time.
+FICHE_TIMELINE_FIELDS = (
+    # The fiche's own id: the related manager sets each event's `alert` to the fiche in hand.
+    "alert_id",
+    "kind",
+    "from_status",
+    "to_status",
+    "message",
+    "created_at",
+    "internal_to_id",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+    "organisation__name",
+    "attachment__original_name",
+    "attachment__content_type",
+    "attachment__size",
+    "attachment__thumbnail",
+)
+
+
+def fiche_timeline(*, user: User, alert: Alert) -> QuerySet[AlertEvent]:
+    """alert_timeline narrowed to what the fiche page shows (FICHE_TIMELINE_FIELDS)."""
+    return alert_timeline(user=user, alert=alert).only(*FICHE_TIMELINE_FIELDS)
 
 
 def reporter_visible_to(alert: Alert, user: User) -> bool:

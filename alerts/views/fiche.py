@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from conventions import selectors as conventions_selectors
-from partnerships.audit import audit_policy, audit_record
+from partnerships.audit import audit_entry, audit_policy, audit_record
 from partnerships.errors import ApplicationError
 from partnerships.localtime import fiche_time
 from partnerships.models import AuditAction
 
 from .. import selectors, services
+from ..bulk import insert_new
+from ..fiche_read import fiche_read, timeline_read
 from ..forms import (
     AttachmentForm,
     CloseForm,
@@ -154,10 +156,9 @@ def form_html(form: forms.BaseForm) -> SafeString:
 
 @login_required
 def alert_detail(request, pk):
-    # What the page asks besides the fiche (grants, estate, links, problems) comes in its query.
-    extra = conventions_selectors.fiche_problems_annotations(request.user)
-    alert = selectors.fiche_get(user=request.user, pk=pk, extra=extra)
-    return render_fiche(request, alert)
+    # What the page asks besides the fiche (grants, estate, links, problems) comes in its query,
+    # compiled once per reader shape (alerts/fiche_read.py).
+    return render_fiche(request, fiche_read(user=request.user, pk=pk))
 
 
 def render_fiche(request, alert, *, sent: forms.BaseForm | None = None, sent_action: str = ""):
@@ -175,8 +176,9 @@ def render_fiche(request, alert, *, sent: forms.BaseForm | None = None, sent_act
     ]
     for action in actions:
         action["html"] = form_html(action["form"]) if action["form"] is not None else ""
-    audit_record(request_or_actor=request, action=AuditAction.VIEW, obj=alert)
-    timeline = list(selectors.alert_timeline(user=user, alert=alert))
+    # The INSERT compiled once per process (alerts/bulk.py), as the services write theirs.
+    insert_new([audit_entry(request_or_actor=request, action=AuditAction.VIEW, obj=alert)])
+    timeline = timeline_read(user=user, alert=alert)
     return render(
         request,
         "alerts/alert_detail.html",
