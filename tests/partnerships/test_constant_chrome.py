@@ -101,3 +101,24 @@ def test_the_unread_count_the_active_menu_entry_and_the_csrf_token_change_with_e
         for page in (before, client.get(reverse("alerts:dashboard")).content.decode())
     }
     assert len(tokens) == 2
+
+
+def test_looking_for_the_pages_forms_computes_no_lazy_value_of_the_context():
+    from django import forms
+    from django.utils.functional import SimpleLazyObject
+
+    class NameForm(forms.Form):
+        name = forms.CharField()
+
+    computed = []
+    page = engines["django"].from_string(
+        "{% load passerelle_tags %}{% error_title_prefix %}|{% form_notices %}"
+    )
+
+    html = page.render(
+        {"form": NameForm(data={}), "lazy": SimpleLazyObject(lambda: computed.append(1) or [NameForm()])}
+    )
+
+    assert html.startswith("Erreur : |")
+    assert 'data-testid="error-summary"' in html
+    assert computed == []
