@@ -126,7 +126,9 @@ def test_looking_for_the_pages_forms_computes_no_lazy_value_of_the_context():
 
 def notification_counts(queries) -> list[str]:
     """The queries that count notifications, the session's own read apart."""
-    return [q["sql"] for q in queries if "alerts_notification" in q["sql"] and "django_session" not in q["sql"]]
+    return [
+        q["sql"] for q in queries if "alerts_notification" in q["sql"] and "django_session" not in q["sql"]
+    ]
 
 
 def test_a_pages_header_takes_its_unread_count_from_the_sessions_own_query(world, client):
