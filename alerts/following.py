@@ -20,7 +20,6 @@ from partnerships.audit import audit_record
 from partnerships.models import AuditAction, OrganisationKind, User
 
 from . import notifications, outbox
-from .bulk import insert_new
 from .escalation.recipients import MANAGER_ROLES
 from .models import (
     REMINDER_KINDS,
@@ -191,28 +190,30 @@ def notify_followers(*, event: AlertEvent, kind: str, message: str, body: str = 
     text = message if not body else f"{message} : « {body} »"
     if len(text) > 300:
         text = text[:299] + "…"
-    insert_new(
-        [
-            Notification(
-                recipient_id=pk,
-                alert=alert,
-                kind=kind,
-                message=text,
-                url=url,
-                digest_pending=channel == Channel.DIGEST,
-            )
-            for pk, _email, channel in told
-        ]
-    )
+    # The notifications in the app are written with the e-mails, in one statement.
+    in_app = [
+        Notification(
+            recipient_id=pk,
+            alert=alert,
+            kind=kind,
+            message=text,
+            url=url,
+            digest_pending=channel == Channel.DIGEST,
+        )
+        for pk, _email, channel in told
+    ]
     subject = notifications.email_subject_for(alert, message)
     email = (
         f"{message}.\n\n{body}".rstrip()
         + f"\n\nConsulter la fiche : {notifications.alert_absolute_url(alert)}\n"
     )
     return outbox.queue(
-        outbox.Message(f"{kind}:{alert.pk}:{event.pk}:{pk}", [address], subject, email)
-        for pk, address, channel in told
-        if channel == Channel.IMMEDIATE
+        (
+            outbox.Message(f"{kind}:{alert.pk}:{event.pk}:{pk}", [address], subject, email)
+            for pk, address, channel in told
+            if channel == Channel.IMMEDIATE
+        ),
+        with_rows=in_app,
     )
 
 

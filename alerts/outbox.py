@@ -36,7 +36,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .bulk import other_columns
+from partnerships.inserts import with_clauses
+
+from .bulk import insert_new, other_columns
 from .models import OutboxChannel, OutboxEmail, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -79,10 +81,11 @@ def _row(message: Message | WebhookMessage) -> tuple:
     return (*message, OutboxChannel.EMAIL, None)
 
 
-def queue(messages: Iterable[Message | WebhookMessage]) -> list[int]:
+def queue(messages: Iterable[Message | WebhookMessage], *, with_rows: list | None = None) -> list[int]:
     """Save the messages whose key is new and publish them once the transaction commits; returns the
-    new rows' ids."""
-    ids = _insert_new(list(messages))
+    new rows' ids. `with_rows`: new instances of one model written in the same statement (a filing's
+    notifications in the app: one round trip for both)."""
+    ids = _insert_new(list(messages), with_rows or [])
     for start in range(0, len(ids), DELIVERY_CHUNK):
         transaction.on_commit(lambda pks=ids[start : start + DELIVERY_CHUNK]: publish(*pks))
     return ids
@@ -96,11 +99,16 @@ def queue_email(*, key: str, to: str, subject: str, body: str) -> None:
 FIELDS = [*Message._fields, "channel", "endpoint"]
 
 
-def _insert_new(messages: list[Message | WebhookMessage]) -> list[int]:
+def _insert_new(messages: list[Message | WebhookMessage], with_rows: list) -> list[int]:
     """One statement whatever the number of messages. Django's bulk_create gives no ids back with
     ignore_conflicts, and with update_conflicts gives the existing rows' ids too, so the statement is
     written here. The rows travel as one JSON document: psycopg quotes an array parameter element by
-    element, which cost more than the insert, and SQLite caps the number of parameters."""
+    element, which cost more than the insert, and SQLite caps the number of parameters. `with_rows`
+    go first, as its WITH clause where their INSERT is compiled once (partnerships/inserts.py)."""
+    prefix = with_clauses((with_rows, None)) if messages else None
+    if prefix is None:
+        insert_new(with_rows)
+        prefix = ("", [])
     if not messages:
         return []
     given, rest, defaults = other_columns(OutboxEmail, FIELDS)
@@ -126,7 +134,8 @@ def _insert_new(messages: list[Message | WebhookMessage]) -> list[int]:
     )
     document = json.dumps([dict(zip((f.column for f in given), _row(m), strict=True)) for m in messages])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*defaults, document])  # the SELECT's placeholders come before FROM's
+        # The WITH clauses (compiled INSERTs) and their placeholders first, then the SELECT's, then FROM's.
+        cursor.execute(prefix[0] + sql, [*prefix[1], *defaults, document])
         return [row[0] for row in cursor.fetchall()]
 
 

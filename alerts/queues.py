@@ -40,19 +40,26 @@ def alert_keys(alert: Alert, former_units: Iterable[int | None] = ()) -> set[str
     return keys
 
 
+# How bump rows are written: the upsert of queues_bump (alerts/bulk.py's Upsert for a caller that
+# writes them with its own rows).
+BUMP_UNIQUE, BUMP_UPDATE = ("key",), ("changed_at", "token")
+
+
 def queues_bump(keys: Iterable[str]) -> None:
     """Mark the queues changed, in the caller's transaction (one upsert): a reader sees the new
     version exactly when it can see the change."""
+    rows = bump_rows(keys)
+    if rows:
+        QueueVersion.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=BUMP_UNIQUE, update_fields=BUMP_UPDATE
+        )
+
+
+def bump_rows(keys: Iterable[str]) -> list[QueueVersion]:
+    """The unsaved rows queues_bump upserts."""
     keys = sorted(set(keys))  # a fixed order: two writers never wait on each other's rows crosswise
-    if not keys:
-        return
     now, token = timezone.now(), uuid.uuid4().hex
-    QueueVersion.objects.bulk_create(
-        [QueueVersion(key=key, changed_at=now, token=token) for key in keys],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["changed_at", "token"],
-    )
+    return [QueueVersion(key=key, changed_at=now, token=token) for key in keys]
 
 
 def queues_seed(keys: Iterable[str]) -> None:
@@ -64,10 +71,10 @@ def queues_seed(keys: Iterable[str]) -> None:
     )
 
 
-def alert_queues_bump(alert: Alert) -> None:
-    """The fiche changed: its queues too (and those of a unit save_changes saw it leave)."""
-    former = alert.__dict__.pop("_queue_former_units", ())
-    queues_bump(alert_keys(alert, former))
+def alert_bump_keys(alert: Alert) -> set[str]:
+    """The fiche changed: the queues to mark changed, its own and those of a unit save_changes saw it
+    leave (record_event upserts their bump_rows with its timeline lines)."""
+    return alert_keys(alert, alert.__dict__.pop("_queue_former_units", ()))
 
 
 def _versions(keys):

@@ -58,10 +58,13 @@ def with_latest_feedback(qs: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
-def alert_list(*, user: User, filters: dict | None = None, latest_feedback: bool = True) -> QuerySet[Alert]:
+def alert_list(
+    *, user: User, filters: dict | None = None, latest_feedback: bool = True, now=None
+) -> QuerySet[Alert]:
     """Fiches the user sees, filtered (AlertFilter keys), with `latest_feedback` (unless a list that
     does not show it says so: two subqueries per row). Forces get the triage order (overdue first,
-    then most urgent, then oldest); others the newest first. The ranks are aliases, not annotations:
+    then most urgent, then oldest, `now` the instant that says what is late); others the newest
+    first. The ranks are aliases, not annotations:
     they sort, and a page read by its keys (KeysFirstPaginator) neither selects nor computes them again."""
     qs = (
         alert_policy.instances(user, "view")
@@ -75,7 +78,7 @@ def alert_list(*, user: User, filters: dict | None = None, latest_feedback: bool
     if latest_feedback:
         qs = with_latest_feedback(qs)
     if scope.is_force(user):
-        return qs.alias(overdue_rank=overdue_rank_expression()).order_by(
+        return qs.alias(overdue_rank=overdue_rank_expression(now)).order_by(
             "overdue_rank", "urgency_rank", "submitted_at", "id"
         )
     return qs.order_by("-created_at", "-id")
@@ -115,10 +118,12 @@ def first_alerts(alerts: QuerySet[Alert], count: int) -> list[Alert]:
     return read_by_keys(list_rows(alerts), alerts.values_list("pk", flat=True)[:count])
 
 
-def overdue_rank_expression() -> Case:
-    """0 for a fiche past one of its due dates (filters.overdue_q), else 1: the triage queue shows
-    what is late first."""
-    return Case(When(overdue_q(timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField())
+def overdue_rank_expression(now=None) -> Case:
+    """0 for a fiche past one of its due dates (filters.overdue_q) at `now`, else 1: the triage queue
+    shows what is late first."""
+    return Case(
+        When(overdue_q(now or timezone.now()), then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
 
 
 def alert_get(*, user: User, pk, action: str = "view") -> Alert:

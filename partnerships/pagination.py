@@ -36,7 +36,8 @@ class CountedKeysPaginator(KeysFirstPaginator):
     count (a window count over the same rows, `COUNT(*) OVER ()`, computed as the keys are sorted),
     then the page's rows by key (read_by_keys). The database still keeps the 25 first keys with a
     bounded sort. An empty page tells no count: then it is read as Django's Paginator does, and the
-    usual checks (page 1 of an empty list, a page past the end) apply.
+    usual checks (page 1 of an empty list, a page past the end) apply. An object list with a
+    `counted_slice(low, high)` (alerts/prepared_lists.py) gives the rows and the count itself.
 
     One query (the keys as a subquery of the rows' query, the count beside them) was measured slower:
     compiling the nested query and planning it cost more than the round trips it saved."""
@@ -47,16 +48,22 @@ class CountedKeysPaginator(KeysFirstPaginator):
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # Django's checks and errors, Django's way
-        if number < 1 or self.orphans or not isinstance(object_list, QuerySet) or object_list.query.distinct:
+        if number < 1 or self.orphans:
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        found = list(
-            object_list.annotate(page_list_count=Window(Count("*"))).values_list("pk", "page_list_count")[
-                bottom : bottom + self.per_page
-            ]
-        )
-        if not found:
+        if hasattr(object_list, "counted_slice"):  # a list that reads its keys with its count itself
+            rows, count = object_list.counted_slice(bottom, bottom + self.per_page)
+        elif isinstance(object_list, QuerySet) and not object_list.query.distinct:
+            found = list(
+                object_list.annotate(page_list_count=Window(Count("*"))).values_list("pk", "page_list_count")[
+                    bottom : bottom + self.per_page
+                ]
+            )
+            count = found[0][1] if found else None
+            rows = read_by_keys(object_list, [key for key, _count in found]) if found else []
+        else:
+            return super().page(number)
+        if count is None:
             return Paginator._get_page(self, [], self.validate_number(number), self)
-        self.__dict__["count"] = found[0][1]  # Paginator.count is a cached_property
-        rows = read_by_keys(object_list, [key for key, _count in found])
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
         return Paginator._get_page(self, rows, self.validate_number(number), self)

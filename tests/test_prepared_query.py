@@ -53,3 +53,56 @@ def test_a_build_that_changes_its_arguments_is_refused(db):
 
     with pytest.raises(ValueError, match="did not reach"):
         read("org:1")
+
+
+def changed_since(moment):
+    return (
+        QueueVersion.objects.filter(changed_at__gte=moment).order_by("key").values_list("key", "changed_at")
+    )
+
+
+def test_a_prepared_read_takes_an_instant_as_a_parameter(db):
+    import datetime
+
+    from django.utils import timezone
+
+    queues_bump(["org:1", "org:2"])
+    read = PreparedQuery(changed_since, [datetime.datetime], QueueVersion)
+    now = timezone.now()
+
+    for moment in (now - datetime.timedelta(days=1), now + datetime.timedelta(days=1)):
+        assert read(moment) == list(changed_since(moment))
+    assert read(now - datetime.timedelta(days=1))
+    assert len(read.compiled) == 1
+
+
+def test_an_optional_argument_may_stay_out_of_the_sql_but_never_get_in_baked(db):
+    queues_bump(["org:1"])
+    unused = PreparedQuery(
+        lambda key: QueueVersion.objects.values_list("key"), [str], QueueVersion, optional=True
+    )
+    baked = PreparedQuery(
+        lambda key: QueueVersion.objects.filter(key=key.upper()).values_list("key"),
+        [str],
+        QueueVersion,
+        optional=True,
+    )
+
+    assert unused("anything") == [("org:1",)]
+    with pytest.raises(ValueError, match="otherwise than as a parameter"):
+        baked("org:1")
+
+
+def test_a_prepared_read_keeps_its_latest_shapes_only(db):
+    from partnerships.prepared import LITERAL
+
+    read = PreparedQuery(
+        lambda key, limit: QueueVersion.objects.filter(key=key).values_list("key")[:limit],
+        [str, LITERAL],
+        QueueVersion,
+        kept=3,
+    )
+    for limit in range(1, 8):
+        read("org:1", limit)
+
+    assert [shape[2] for shape in read.compiled] == [(None, (5,)), (None, (6,)), (None, (7,))]

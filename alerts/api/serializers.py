@@ -43,9 +43,18 @@ class FieldsBuiltOnce:
         if "built_fields" not in cls.__dict__:
             cls.built_fields = super().get_fields()
         return {
-            name: copy.deepcopy(field) if isinstance(field, NESTED) else copy.copy(field)
+            name: copy.deepcopy(field) if isinstance(field, NESTED) else shallow_copy(field)
             for name, field in cls.built_fields.items()
         }
+
+
+def shallow_copy(field: serializers.Field) -> serializers.Field:
+    """copy.copy(field), without its generic protocol (__reduce_ex__, copyreg, _reconstruct: a field
+    has no __copy__): a new instance of its class holding the same attributes. Field.__new__ records
+    empty constructor arguments, which the copied attributes replace, as copy.copy's do."""
+    new = type(field).__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
 
 
 # Fields holding other bound fields: a shallow copy would share them (and their parent) between requests.
@@ -309,7 +318,16 @@ def with_commune(estates):
     return estates.select_related("commune").defer("commune__outline")
 
 
-class FilingSiteField(ChoicePrimaryKeyField):
+class ScopedChoiceField(ChoicePrimaryKeyField):
+    """A ChoicePrimaryKeyField whose queryset, scoped to the request's user, is built by its
+    serializer's `scoped_queryset(name)` when a value or the choices are looked up: a filing that
+    names no building nor linked fiche (nor, for a landlord, looks its estate up) builds none."""
+
+    def get_queryset(self):
+        return self.parent.scoped_queryset(self.field_name)
+
+
+class FilingSiteField(ScopedChoiceField):
     """The estate a fiche is about, among its queryset (the user's estates, what the schema and the
     browsable API list). For a landlord's staff, whose estates are exactly their organisation's
     (site_policy), the estate comes from the per-process reference data (partnerships/
@@ -336,25 +354,24 @@ class FilingSiteField(ChoicePrimaryKeyField):
 class AlertCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A fiche filed by a landlord; `link_to` ties it to a recent fiche of the same estate."""
 
-    serializer_related_field = ChoicePrimaryKeyField
-    link_to = ChoicePrimaryKeyField(queryset=Alert.objects.none(), required=False, allow_null=True)
+    serializer_related_field = ScopedChoiceField
+    link_to = ScopedChoiceField(queryset=Alert.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = Alert
         fields = ["site", *DRAFT_FIELDS, "link_to"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def scoped_queryset(self, name: str) -> models.QuerySet:
+        """What the user may choose for `site`, `building` or `link_to`: their organisation's."""
         request = self.context.get("request")  # absent when the schema generator inspects the fields
         if request is None:
-            self.fields["site"].queryset = self.fields["site"].queryset.none()
-            return
+            return self.fields[name].queryset.none()
         user = request.user
-        self.fields["site"].queryset = with_commune(
-            site_policy.instances(user, "view").filter(landlord_id=user.organisation_id)
-        )
-        self.fields["link_to"].queryset = Alert.objects.filter(landlord_id=user.organisation_id)
-        self.fields["building"].queryset = Building.objects.filter(site__landlord_id=user.organisation_id)
+        if name == "site":
+            return with_commune(site_policy.instances(user, "view").filter(landlord_id=user.organisation_id))
+        if name == "link_to":
+            return Alert.objects.filter(landlord_id=user.organisation_id)
+        return Building.objects.filter(site__landlord_id=user.organisation_id)
 
     def build_relational_field(self, field_name, relation_info):
         field_class, kwargs = super().build_relational_field(field_name, relation_info)

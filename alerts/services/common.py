@@ -4,19 +4,21 @@ lock, timeline events and the guardian grants that follow the fiche."""
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerships.audit import audit_entry
 from partnerships.errors import ApplicationError
+from partnerships.inserts import Upsert
 from partnerships.models import AuditAction, Organisation, User
 from partnerships.services.permissions import grant, revoke
 
-from ..bulk import insert_new
+from ..bulk import insert_new_together
 from ..models import Alert, AlertEvent, EventKind
 from ..models.lifecycle import TRANSITIONS, precondition_error
 from ..permissions import alert_policy
-from ..queues import alert_queues_bump
+from ..queues import BUMP_UNIQUE, BUMP_UPDATE, alert_bump_keys, bump_rows
 from ..validators import FREE_TEXT_MAX_LENGTH, free_text_error
 from ..webhooks import events as webhooks
 
@@ -105,13 +107,15 @@ def record_event(
     internal: bool = False,
     bump_queues: bool = True,
     defer: bool = False,
+    grants: list | None = None,
 ) -> AlertEvent:
     """One line of the fiche's timeline; `internal` restricts it to the actor's organisation. Every
     change of a fiche passes here, so here it is audited too (without the message: free text), and
     here every comment, feedback or reason meets the free-text cap, whichever interface sent it;
     the organisations' webhooks are told. `defer`: written with the fiche's next event in this
-    transaction, one INSERT for the events and one for the audit entries (filing: the draft's line
-    with its transmission's); the caller must record that next event."""
+    transaction (filing: the draft's line with its transmission's); the caller must record that next
+    event. The events, their audit entries and `grants` (unsaved guardian rows, permissions.grant_rows:
+    a filing's) are written by one statement."""
     if len(message) > FREE_TEXT_MAX_LENGTH:
         raise ApplicationError(free_text_error(), code="too_long")
     organisation_id = actor.organisation_id if actor else None
@@ -136,19 +140,21 @@ def record_event(
     if defer:
         alert.__dict__["_pending_history"] = pending
         return event
-    insert_new([entry for entry, _event in pending])
-    insert_new([event for _entry, event in pending])
+    # Every change of a fiche passes here: its queues' versions move in the same transaction, in the
+    # same statement as its timeline lines (unless the caller bumps them otherwise).
+    insert_new_together(
+        (grants or [], OnConflict.IGNORE),
+        (bump_rows(alert_bump_keys(alert)) if bump_queues else [], Upsert(BUMP_UNIQUE, BUMP_UPDATE)),
+        ([entry for entry, _event in pending], None),
+        ([event for _entry, event in pending], None),
+    )
     for _entry, written in pending:
         webhooks.emit(alert, written)
-    # Every change of a fiche passes here: its queues' versions move in the same transaction (unless the
-    # caller's next event in this transaction bumps them anyway: the draft of a fiche filed at once).
-    if bump_queues:
-        alert_queues_bump(alert)
     return event
 
 
 def transition_event(
-    alert: Alert, actor: User, from_status: str, *, message: str = "", data=None
+    alert: Alert, actor: User, from_status: str, *, message: str = "", data=None, grants=None
 ) -> AlertEvent:
     """The timeline line of a status change, from `from_status` to the fiche's current status."""
     return record_event(
@@ -159,6 +165,7 @@ def transition_event(
         to_status=alert.status,
         message=message,
         data=data,
+        grants=grants,
     )
 
 

@@ -19,7 +19,7 @@ from partnerships.errors import NOT_A_CHOICE, ApplicationError
 from partnerships.models import HousingSite, User
 from partnerships.reference_cache import read_once
 from partnerships.routing import competent_unit, unrouted_reason
-from partnerships.services.permissions import grant
+from partnerships.services.permissions import grant_rows
 
 from .. import following
 from ..bulk import compiled_insert
@@ -298,10 +298,17 @@ def announce_submission(*, actor: User, alert: Alert) -> Alert:
     (or to the prefecture, with the reason no unit is competent)."""
     unit = alert.routed_unit
     reason = "" if unit else unrouted_reason(alert.site.commune_id, alert.site.force)
-    # The landlord's and the unit's grants in one INSERT.
-    grant(organisation=[alert.landlord, *([unit] if unit else [])], perms=ALERT_PERMS, obj=alert)
+    # The landlord's and the unit's grants, written with the timeline lines and audit entries.
+    grants = grant_rows(
+        organisation=[alert.landlord, *([unit] if unit else [])], perms=ALERT_PERMS, obj=alert
+    )
     event = transition_event(
-        alert, actor, Status.DRAFT, message=reason, data={"routed_unit": unit.pk if unit else None}
+        alert,
+        actor,
+        Status.DRAFT,
+        message=reason,
+        data={"routed_unit": unit.pk if unit else None},
+        grants=grants,
     )
     announce_routing(
         event,

@@ -33,6 +33,7 @@ from ..models import FollowKind, Status
 from ..models.lifecycle import PREFECTURE
 from ..notifications import notifications_mark_read
 from ..permissions import alert_policy
+from ..prepared_lists import prepared_alert_list
 from ..queues import conditional_queue
 from .fiche import safe_next
 from .rows import dashboard_rows, label, list_rows
@@ -53,18 +54,25 @@ def filtered_alerts(request, *, latest_feedback: bool = False):
 
 
 def list_context(request, title, *, latest_feedback: bool = False):
-    alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
+    filters = request.GET.dict()
+    # No filter named (most pages): read by SQL compiled once (alerts/prepared_lists.py).
+    alerts = prepared_alert_list(request.user, filters, latest_feedback=latest_feedback, overdue=True)
+    if alerts is None:
+        alerts, filters = filtered_alerts(request, latest_feedback=latest_feedback)
+        paginator = KeysFirstPaginator(alerts, PER_PAGE)
+    else:
+        paginator = Paginator(alerts, PER_PAGE)
     filters_active = any(value for key, value in filters.items() if key != "page")
     counts = status_counts(request, filters)
-    paginator = KeysFirstPaginator(alerts, PER_PAGE)
     if not filters.get("status"):
         # The tabs counted the same fiches (same filters but the status): no second COUNT.
         paginator.count = sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     return {
         "page_title": title,
+        # The page's fiches are drawn by rows.py from page_obj.object_list: not in the context on their
+        # own, where the page's form lookup (passerelle_tags._page_forms) would walk each row's fields.
         "page_obj": page,
-        "alerts": page.object_list,
         **filter_panel(request, filters_active),
         "filters_active": filters_active,
         "counts": [
@@ -144,7 +152,7 @@ def dashboard(request):
     if not alert_policy.user_has_permission(request.user, "triage"):
         raise PermissionDenied
     context = list_context(request, _("File des fiches alertes"))
-    context["rows"] = dashboard_rows(context["alerts"])
+    context["rows"] = dashboard_rows(context["page_obj"].object_list)
     return render(request, "alerts/dashboard.html", context)
 
 
@@ -160,7 +168,7 @@ def alert_list(request):
     own = alert_policy.user_has_permission(user, "file")
     title = _("Mes fiches alertes") if own else _("Fiches alertes du département")
     context = list_context(request, title, latest_feedback=own)
-    context["rows"] = list_rows(context["alerts"], own_fiches=own)
+    context["rows"] = list_rows(context["page_obj"].object_list, own_fiches=own)
     return render(request, "alerts/alert_list.html", {**context, "own_fiches": own})
 
 

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.constants import OnConflict
 from django.db.models.signals import post_migrate
 from guardian.shortcuts import remove_perm
 from guardian.utils import get_group_obj_perms_model
 
+from partnerships.inserts import compiled_insert
 from partnerships.models import Organisation, User
 
 # Permission ids per (content type, codename), like ContentType's cache: grants run on every filing
@@ -53,6 +55,20 @@ def grant(
     """Give the organisation's group (or each of several organisations' groups) `perms` on `obj` (an
     instance or a queryset): one INSERT for all rows on guardian's direct-FK table, an existing grant
     left as it is."""
+    rows = grant_rows(organisation=organisation, perms=perms, obj=obj)
+    # Every filing grants: its INSERT is compiled once (nothing returned, nothing read back).
+    if rows and compiled_insert(rows, on_conflict=OnConflict.IGNORE, returning=False) is None:
+        type(rows[0]).objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def grant_rows(
+    *,
+    organisation: Organisation | Iterable[Organisation],
+    perms: Iterable[str],
+    obj: models.Model | models.QuerySet,
+) -> list[models.Model]:
+    """The unsaved rows of guardian's direct-FK table that `grant` writes, for a caller that writes
+    them with its own rows in one statement (a filing: compiled_inserts, ON CONFLICT DO NOTHING)."""
     organisations = [organisation] if isinstance(organisation, Organisation) else list(organisation)
     group_ids = [org.group_id or organisation_group(org).pk for org in organisations]
     if isinstance(obj, models.QuerySet):
@@ -61,15 +77,12 @@ def grant(
         model, pks = type(obj), [obj.pk]
     perm_model = get_group_obj_perms_model(model)
     perm_ids = [permission_id(model, perm) for perm in perms]
-    perm_model.objects.bulk_create(
-        [
-            perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
-            for group_id in group_ids
-            for pk in pks
-            for perm_id in perm_ids
-        ],
-        ignore_conflicts=True,
-    )
+    return [
+        perm_model(permission_id=perm_id, group_id=group_id, content_object_id=pk)
+        for group_id in group_ids
+        for pk in pks
+        for perm_id in perm_ids
+    ]
 
 
 def revoke(*, organisation: Organisation, perms: Iterable[str], obj: models.Model | models.QuerySet) -> None:

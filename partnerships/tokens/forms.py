@@ -20,6 +20,4 @@ class ApiTokenForm(forms.Form):
         label=_("Agit comme"), choices=[(r, Role(r).label) for r in TOKEN_ROLES], initial=Role.AGENT
     )
     scope = forms.ChoiceField(label=_("Portée"), choices=TokenScope.choices, initial=TokenScope.READ)
-    expires_on = forms.DateField(
-        label=_("Expire le"), initial=in_90_days, widget=NativeDateInput()
-    )
+    expires_on = forms.DateField(label=_("Expire le"), initial=in_90_days, widget=NativeDateInput())

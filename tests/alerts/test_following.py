@@ -4,6 +4,7 @@ unit's members follow theirs; each event reaches them but its author, as each ch
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,16 +40,20 @@ def test_the_landlord_hears_back_at_each_step_but_the_author_never_hears_of_thei
     assert feedback.url == f"/fiches/{alert.pk}/"
 
 
-def test_notifying_followers_costs_three_queries_whatever_their_number(world, django_assert_num_queries):
+def test_notifying_followers_costs_a_fixed_number_of_queries_whatever_their_number(
+    world, django_assert_num_queries
+):
     alert = filed_alert(site=world.site_creil, reporter=world.landlord_agent)
     event = alert.events.order_by("-id").first()
     event.author_id = None  # the platform: nobody left out
-    # Followers' choice, in-app rows, outbox rows.
-    with django_assert_num_queries(3):
+    # Followers' choice; in-app rows and outbox rows (PostgreSQL: one statement, the in-app rows'
+    # INSERT as the outbox's WITH clause; elsewhere two).
+    queries = 2 if connection.vendor == "postgresql" else 3
+    with django_assert_num_queries(queries):
         few = following.notify_followers(event=event, kind="alert_comment", message="Essai")
     UserFactory.create_batch(6, organisation=world.officer.organisation)
     UserFactory.create_batch(6, organisation=world.landlord, role="manager")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         following.notify_followers(event=event, kind="alert_feedback", message="Essai")
     assert len(few) == 4
     # The landlord's reporter, its manager and 6 more; the unit's 2 members and 6 more (digest).

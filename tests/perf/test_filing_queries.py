@@ -47,14 +47,16 @@ def test_filing_runs_the_same_queries_for_1_and_for_6_members_of_the_unit(world)
     # Pinned: the reference number (PostgreSQL: one INSERT ... ON CONFLICT ... RETURNING;
     # elsewhere a get_or_create, a locked read and an UPDATE, two more queries); the fiche's INSERT
     # … ON CONFLICT on its idempotency key (no lookup first), already transmitted (reference, unit,
-    # convention, deadlines: no UPDATE follows); the landlord's and the unit's grants in one INSERT;
-    # the draft's and the transmission's audit entries in one INSERT, their timeline lines in
-    # another; one upsert marks its queues changed (alerts.queues: the landlord's, the unit's, the
-    # département's); the unit's members, their notifications, their e-mails; the test's transaction
-    # adds a savepoint and its release. The landlord's estate, the competent unit, the conventions in
-    # force, the response delays and the webhook endpoints are cached reference data
+    # convention, deadlines: no UPDATE follows); the landlord's and the unit's grants, the draft's
+    # and the transmission's audit entries, their timeline lines and the upsert that marks its
+    # queues changed (alerts.queues: the landlord's, the unit's, the département's) in one statement
+    # (PostgreSQL: compiled_inserts, three INSERTs as WITH clauses; elsewhere four); the unit's
+    # members; their notifications and their e-mails in one statement (PostgreSQL: the
+    # notifications' INSERT as the WITH clause of the outbox's; elsewhere two); the test's
+    # transaction adds a savepoint and its release. The landlord's estate, the competent unit, the
+    # conventions in force, the response delays and the webhook endpoints are cached reference data
     # (partnerships/reference_cache.py).
-    assert few == (11 if connection.vendor == "postgresql" else 13)
+    assert few == (7 if connection.vendor == "postgresql" else 13)
     members = unit_members(unit)
     assert len(members) >= 6
     emails = OutboxEmail.objects.filter(key__startswith=f"alert_new:{filed['id']}:")
