@@ -38,6 +38,10 @@ class AlertsConfig(AppConfig):
 
         territories_moved.connect(on_territories_moved, dispatch_uid="alerts_reroute_for_communes")
         hooks.queue_email.register(queue_email)
+        # The header's unread count, read with the session on a page's GET (alerts.context_processors).
+        from .selectors import unread_count_of
+
+        hooks.page_reads["unread_notifications"] = unread_count_of
 
         # The audit log names a fiche's changes (record_event writes these codes in `detail`).
         from partnerships.models.audit import DETAIL_LABELS

@@ -24,6 +24,7 @@ from .models import (
     AlertLink,
     Attachment,
     EventKind,
+    Notification,
     Status,
     alert_field_names,
 )
@@ -392,8 +393,14 @@ def unread_notification_count(*, user: User) -> int:
 def unread_notification_count_subquery(*, user: User):
     """The same count as an expression, for a query that reads something else in the same trip
     (the queues' version rows, alerts.queues)."""
+    return unread_count_of(user.pk)
+
+
+def unread_count_of(user_pk):
+    """The same count for an account's primary key, given or an OuterRef (the session's query on a
+    page's GET, partnerships/auth/session_store.py)."""
     counted = (
-        user.notifications.filter(read_at__isnull=True)
+        Notification.objects.filter(recipient=user_pk, read_at__isnull=True)
         .order_by()
         .values("recipient")
         .annotate(n=Count("*"))

@@ -42,3 +42,10 @@ def _send_now(*, key: str, to: str, subject: str, body: str) -> None:
 # caller's transaction, delivered once by the worker: alerts.outbox.queue_email); without that app, sent
 # at once.
 queue_email = Hook(default=_send_now)
+
+
+# What every page's header shows and an app counts (alerts: the unread notifications): name -> a
+# function of the account's primary key (an OuterRef) returning a single-value expression. Read in the
+# same query as the session and its account on pages (partnerships/auth/session_store.py), so that
+# the header costs no round trip of its own; kept on the account as `page_reads`.
+page_reads: dict[str, Callable] = {}

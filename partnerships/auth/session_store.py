@@ -14,6 +14,7 @@ from django.contrib import auth
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.db import router
 from django.db.models import OuterRef, Subquery
@@ -21,17 +22,20 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
+from partnerships import hooks
 from partnerships.prepared import PreparedQuery
 
 
-def _login_query(session_key):
+def _login_query(session_key, page_reads=()):
     from partnerships.models import LoginSession, Organisation, User
 
     session = Session.objects.filter(session_key=OuterRef("session_key"))
     return (
         LoginSession.objects.filter(session_key=session_key)
         .annotate(
-            data=Subquery(session.values("session_data")), expires=Subquery(session.values("expire_date"))
+            data=Subquery(session.values("session_data")),
+            expires=Subquery(session.values("expire_date")),
+            **{f"page_read_{name}": hooks.page_reads[name](OuterRef("user_id")) for name in page_reads},
         )
         .order_by("pk")
         .values_list(
@@ -39,12 +43,31 @@ def _login_query(session_key):
             "expires",
             *(f"user__{field.attname}" for field in User._meta.concrete_fields),
             *(f"user__organisation__{field.attname}" for field in Organisation._meta.concrete_fields),
+            *(f"page_read_{name}" for name in page_reads),
         )[:1]
     )
 
 
+def _page_login_query(session_key):
+    # The names are read when the query is first compiled, once every app has registered its reads.
+    return _login_query(session_key, sorted(hooks.page_reads))
+
+
 # The session, its account and the account's organisation: compiled once (partnerships/prepared.py).
 _read_login = PreparedQuery(_login_query, [str], "partnerships.LoginSession")
+# The same and, for a page that shows the header, what the header counts (hooks.page_reads).
+_read_login_for_page = PreparedQuery(_page_login_query, [str], "partnerships.LoginSession")
+
+
+def is_page_request(request) -> bool:
+    """A request that will likely show a page's header: a plain GET (or HEAD) of a page. Not the API,
+    not a form sent (the view may change what the header counts, read after it then), not a
+    conditional request (most end in a 304 without a header)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.path_info.startswith("/api/")
+        and "HTTP_IF_NONE_MATCH" not in request.META
+    )
 
 
 def _login_user(row, using: str):
@@ -54,7 +77,7 @@ def _login_user(row, using: str):
     user_fields, org_fields = User._meta.concrete_fields, Organisation._meta.concrete_fields
     values = row[2 : 2 + len(user_fields)]
     user = User.from_db(using, [field.attname for field in user_fields], values)
-    org_values = row[2 + len(user_fields) :]
+    org_values = row[2 + len(user_fields) : 2 + len(user_fields) + len(org_fields)]
     organisation = None
     if org_values[Organisation._meta.concrete_fields.index(Organisation._meta.pk)] is not None:
         organisation = Organisation.from_db(using, [field.attname for field in org_fields], org_values)
@@ -64,12 +87,15 @@ def _login_user(row, using: str):
 
 class SessionStore(db.SessionStore):
     preloaded_user = None
+    # Set by PageSessionMiddleware for a page's request: read hooks.page_reads with the session.
+    with_page_reads = False
 
     def _get_session_from_db(self):
         from partnerships.models import LoginSession
 
         using = router.db_for_read(LoginSession)
-        found = _read_login(self.session_key, using=using)
+        reads = sorted(hooks.page_reads) if self.with_page_reads else []
+        found = (_read_login_for_page if reads else _read_login)(self.session_key, using=using)
         if not found:
             return super()._get_session_from_db()  # an anonymous visitor's session
         data, expires = found[0][:2]
@@ -77,6 +103,11 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         self.preloaded_user = _login_user(found[0], using)
+        if reads:
+            # On the account itself: used only if the request's user is this very account.
+            self.preloaded_user.page_reads = dict(
+                zip(reads, found[0][len(found[0]) - len(reads) :], strict=True)
+            )
         return Session(session_key=self.session_key, session_data=data, expire_date=expires)
 
 
@@ -102,6 +133,15 @@ def session_user(request):
     ):
         return user
     return auth.get_user(request)
+
+
+class PageSessionMiddleware(SessionMiddleware):
+    """Django's SessionMiddleware; a page's session is read with what the header counts."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        if is_page_request(request) and isinstance(request.session, SessionStore):
+            request.session.with_page_reads = True
 
 
 class SessionUserMiddleware(AuthenticationMiddleware):

@@ -55,13 +55,16 @@ def _page_forms(context) -> list[forms.BaseForm]:
     found = []
 
     def collect(value, depth=0):
-        if isinstance(value, forms.BaseForm):
+        # Tested on the type: isinstance() would ask a lazy value (the menu, the unread count, the
+        # CSRF token) for its __class__ and so compute it; a form is never lazy.
+        kind = type(value)
+        if issubclass(kind, forms.BaseForm):
             if not any(value is seen for seen in found):
                 found.append(value)
-        elif depth < 2 and isinstance(value, dict):
+        elif depth < 2 and issubclass(kind, dict):
             for item in value.values():
                 collect(item, depth + 1)
-        elif depth < 2 and isinstance(value, (list, tuple)):
+        elif depth < 2 and issubclass(kind, (list, tuple)):
             for item in value:
                 collect(item, depth + 1)
 

@@ -167,12 +167,12 @@ def test_the_prefecture_reads_the_comparison_of_its_convention_in_a_pinned_numbe
     url = reverse("conventions:convention_comparison", args=[convention.pk])
     _march(client, url)
 
-    # The session with its user and organisation (one query, partnerships/auth/session_store.py), the
-    # unread notifications; the convention (its lookup reads it with
+    # The session with its user, organisation and unread notifications (one query,
+    # partnerships/auth/session_store.py); the convention (its lookup reads it with
     # signatories, commitments, meetings and documents, then its policy once more); the form's
     # estates, landlords, units and communes; per table the grouped figures and the names (SQLite
     # reads the durations once more per table, having no percentile_cont).
-    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 18):
+    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 17):
         response = _march(client, url)
 
     html = response.content.decode()

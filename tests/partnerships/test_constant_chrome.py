@@ -101,3 +101,75 @@ def test_the_unread_count_the_active_menu_entry_and_the_csrf_token_change_with_e
         for page in (before, client.get(reverse("alerts:dashboard")).content.decode())
     }
     assert len(tokens) == 2
+
+
+def test_looking_for_the_pages_forms_computes_no_lazy_value_of_the_context():
+    from django import forms
+    from django.utils.functional import SimpleLazyObject
+
+    class NameForm(forms.Form):
+        name = forms.CharField()
+
+    computed = []
+    page = engines["django"].from_string(
+        "{% load passerelle_tags %}{% error_title_prefix %}|{% form_notices %}"
+    )
+
+    html = page.render(
+        {"form": NameForm(data={}), "lazy": SimpleLazyObject(lambda: computed.append(1) or [NameForm()])}
+    )
+
+    assert html.startswith("Erreur : |")
+    assert 'data-testid="error-summary"' in html
+    assert computed == []
+
+
+def notification_counts(queries) -> list[str]:
+    """The queries that count notifications, the session's own read apart."""
+    return [
+        q["sql"] for q in queries if "alerts_notification" in q["sql"] and "django_session" not in q["sql"]
+    ]
+
+
+def test_a_pages_header_takes_its_unread_count_from_the_sessions_own_query(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = UserFactory(organisation=world.police)
+    Notification.objects.create(recipient=world.officer, kind="x", message="une")
+    Notification.objects.create(recipient=world.officer, kind="x", message="deux")
+    Notification.objects.create(recipient=other, kind="x", message="à l'autre")
+    client.force_login(world.officer)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("sites:list")).content.decode()
+
+    assert 'data-unread="2"' in page
+    assert notification_counts(captured.captured_queries) == []
+    client.force_login(other)
+    assert 'data-unread="1"' in client.get(reverse("sites:list")).content.decode()
+
+
+def test_the_count_read_with_the_session_follows_the_notifications_read_since(world, client):
+    Notification.objects.create(recipient=world.officer, kind="x", message="une")
+    Notification.objects.create(recipient=world.officer, kind="x", message="deux")
+    client.force_login(world.officer)
+    assert 'data-unread="2"' in client.get(reverse("sites:list")).content.decode()
+
+    client.post(reverse("alerts:notifications"), {"all": "1"})
+
+    assert 'data-unread="0"' in client.get(reverse("sites:list")).content.decode()
+
+
+def test_a_form_sent_shows_the_count_as_the_view_left_it(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A POST may change what the header counts: its count is read after the view, not with the session.
+    Notification.objects.create(recipient=world.officer, kind="x", message="une")
+    client.force_login(world.officer)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.post(reverse("sites:list"))
+
+    assert all("page_read_" not in q["sql"] for q in captured.captured_queries)

@@ -234,3 +234,21 @@ def test_a_misspelt_kind_in_the_setting_is_a_system_check_error(settings):
     assert "gendarmeries" in errors[0].msg
     settings.PASSERELLE_OTP_REQUIRED_KINDS = ["police", "gendarmerie", "prefecture"]
     assert check_required_kinds(None) == []
+
+
+def test_a_verified_session_whose_device_is_removed_must_give_a_code_again(world, client):
+    # The account is handed to the views unwrapped (SecondFactorMiddleware): the device behind the
+    # session is still read on every request, so its removal ends the verification at once.
+    device = confirmed_device(world.landlord_agent)
+    password_login(client, world.landlord_agent)
+    client.post(VERIFY, {"token": code(device)})
+    response = client.get("/sites/")
+    assert response.status_code == 200
+    assert type(response.wsgi_request.user) is type(world.landlord_agent)
+    assert response.wsgi_request.user.is_verified()
+
+    device.delete()
+
+    response = client.get("/sites/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{VERIFY}?next=")
