@@ -16,6 +16,7 @@ from django.http import Http404
 from conventions.selectors import fiche_problems_annotations
 from partnerships import scope
 from partnerships.models import Organisation, OrganisationKind, User
+from partnerships.prepared import compiled_store
 from partnerships.prepared_instances import PreparedInstances
 
 from .models import Alert, AlertEvent
@@ -32,6 +33,7 @@ READER_VALUES = {
 
 # PreparedInstances by reader shape (organisation kind, role); None: a shape read by the ORM.
 _reads: dict[tuple, PreparedInstances | None] = {}
+compiled_store(_reads.clear)
 
 BIGINT = 2**63
 

@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from partnerships.audit import audit_record
 from partnerships.models import AuditAction, OrganisationKind, User
+from partnerships.prepared import compiled_store
 
 from . import notifications, outbox
 from .escalation.recipients import MANAGER_ROLES
@@ -118,6 +119,7 @@ MARKERS = SimpleNamespace(
     kind="\x00kind",
 )
 _statements: dict[tuple, tuple[str, tuple]] = {}
+compiled_store(_statements.clear)
 
 
 def follower_rows(alert: Alert, kind: str, *, author_id=None, internal_to_id=None) -> list[tuple]:

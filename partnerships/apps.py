@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
 
 
 class PartnershipsConfig(AppConfig):
@@ -12,11 +12,16 @@ class PartnershipsConfig(AppConfig):
         from .auth import oidc, otp, sessions  # noqa: F401
         from .localtime import remember_zone
         from .models import Commune, Department, HousingSite, Organisation, TerritoryAssignment
+        from .prepared import forget_compiled
         from .reference_cache import invalidate_on
 
         # Filing's cached routing and the lists' cached filter panels (partnerships/reference_cache.py)
         # follow the units, territories, estates and communes.
         invalidate_on(Organisation, TerritoryAssignment, HousingSite, Commune)
+
+        # SQL compiled once per process may hold a content type's id (partnerships/prepared.py): a
+        # migrate or a flush may give it another.
+        post_migrate.connect(forget_compiled, weak=False, dispatch_uid="forget_compiled_sql")
 
         # The zone cache of partnerships/localtime.py follows any département saved in this process.
         post_save.connect(

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
+from .prepared import compiled_store
+
 
 class Upsert(NamedTuple):
     """ON CONFLICT (unique) DO UPDATE SET the update fields: bulk_create's update_conflicts, for a
@@ -19,6 +21,7 @@ class Upsert(NamedTuple):
 
 # compiled_insert's statements: (model, several rows, conflict clause) -> SQL, or None if not reusable.
 _inserts: dict[tuple, str | None] = {}
+compiled_store(_inserts.clear)
 
 
 def compiled_insert(

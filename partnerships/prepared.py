@@ -5,7 +5,9 @@ read (the session with its account, the queues' version rows: the two queries of
 queue's 304). A PreparedQuery builds its QuerySet once, with unmistakable stand-in values for the
 arguments, compiles it, notes where each stand-in landed among the SQL parameters, and from then on
 only swaps the real values in: same SQL, same parameters, same converters as the ORM's. What it
-keeps depends on the code and the schema only (never on data), so every worker may keep its own."""
+keeps depends on the code, the schema and the rows a migration writes (a content type's id, which
+guardian's grants name), never on users' data, so every worker may keep its own; `forget_compiled`
+empties every such store after a migrate or a flush (post_migrate), when those rows may be new."""
 
 import datetime
 from collections.abc import Callable, Sequence
@@ -23,6 +25,23 @@ class _Stand:
 
     def __init__(self, arg: int, item: int | None, adapt=None):
         self.arg, self.item, self.adapt = arg, item, adapt
+
+
+# Every per-process store of compiled SQL (PreparedQuery's and the hand-kept ones: following.py's,
+# inserts.py's, fiche_read.py's), each by its clear().
+_compiled_stores: list[Callable[[], None]] = []
+
+
+def compiled_store(clear: Callable[[], None]) -> None:
+    """Register a per-process store of compiled SQL by its clear(), for forget_compiled."""
+    _compiled_stores.append(clear)
+
+
+def forget_compiled(**_signal) -> None:
+    """Empty every store of compiled SQL (connected to post_migrate: a migrate or a flush may have
+    given the content types and permissions new ids, which compiled SQL may hold as parameters)."""
+    for clear in _compiled_stores:
+        clear()
 
 
 # A literal argument: its value goes into the SQL as the ORM writes it (a slice's LIMIT and OFFSET, a
@@ -68,6 +87,7 @@ class PreparedQuery:
         # module imported before the models are).
         self.model = model
         self.compiled: dict[tuple, tuple] = {}
+        compiled_store(self.compiled.clear)
 
     def shape(self, args) -> tuple:
         return tuple(

@@ -10,7 +10,7 @@ import threading
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
-from .prepared import PreparedQuery
+from .prepared import PreparedQuery, compiled_store
 
 
 class PreparedInstances(PreparedQuery):
@@ -27,6 +27,7 @@ class PreparedInstances(PreparedQuery):
         # Per compiled key: the model, where its fields sit in a row, the joined rows' populators
         # and the annotations' columns (the compiler's klass_info and annotation_col_map).
         self.layouts: dict[tuple, tuple] = {}
+        compiled_store(self.layouts.clear)
 
     def _build_and_keep(self, *args):
         self.local.built = self.build_instances(*args)

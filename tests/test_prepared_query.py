@@ -106,3 +106,29 @@ def test_a_prepared_read_keeps_its_latest_shapes_only(db):
         read("org:1", limit)
 
     assert [shape[2] for shape in read.compiled] == [(None, (5,)), (None, (6,)), (None, (7,))]
+
+
+def test_a_migrate_or_a_flush_forgets_the_compiled_sql(db):
+    # Compiled SQL may hold a content type's id (the fiche page's guardian grants): a flush (between
+    # live-server tests) or a migrate may recreate that row under another id.
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    builds = []
+
+    def build(keys):
+        builds.append(keys)
+        return QueueVersion.objects.filter(key__in=keys).values_list("key")
+
+    read = PreparedQuery(build, [[str]], QueueVersion)
+    read(["org:1"])
+    read(["org:2"])
+    built = len(builds)
+
+    config = apps.get_app_config("partnerships")
+    post_migrate.send(
+        sender=config, app_config=config, verbosity=0, interactive=False, using="default", apps=apps, plan=[]
+    )
+    read(["org:3"])
+
+    assert len(builds) > built  # built and compiled again
