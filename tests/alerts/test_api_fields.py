@@ -1,5 +1,5 @@
 """The API serializers build their fields once per class and give each serializer its own copies
-(alerts/api/serializers.py FieldsBuiltOnce): what one request sets on its fields never reaches
+(alerts/api/plain.py FieldsBuiltOnce): what one request sets on its fields never reaches
 another's."""
 
 from types import SimpleNamespace

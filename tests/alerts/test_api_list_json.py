@@ -1,4 +1,4 @@
-"""The API list's rows built in plain Python (alerts/api/serializers.py PlainListSerializer) are the
+"""The API list's rows built in plain Python (alerts/api/plain.py PlainListSerializer) are the
 JSON DRF's serializer gives, byte for byte: every field, choice labels, related names and ids, a
 fiche's times with its own département's offset, null fields (no routed unit, no feedback, no outcome)."""
 
@@ -6,7 +6,8 @@ import pytest
 from rest_framework import serializers
 
 from alerts import services
-from alerts.api.serializers import AlertListSerializer, PlainListSerializer, _plain_reader
+from alerts.api.plain import PlainListSerializer, _plain_reader
+from alerts.api.serializers import AlertListSerializer
 from alerts.models import Outcome
 from tests.alerts.factories import filed_alert
 from tests.factories import UserFactory
